@@ -1,0 +1,53 @@
+/* Exec record: the contract between bpf/exec.bpf.c and assembly/exec.ts.
+ * One record per successful execve/execveat (tracepoint sched/sched_process_exec).
+ * Fixed head of EXEC_HEAD_SIZE bytes, then a variable tail of args_size bytes:
+ * filename NUL, then argv[0] NUL argv[1] NUL ... Only head + args_size bytes are emitted.
+ * Largest fields first, explicit sizes, no padding holes (libbpf-tools execsnoop.h style). */
+#ifndef KWIRE_EXEC_H
+#define KWIRE_EXEC_H
+
+#define EXEC_COMM_LEN 16
+#define EXEC_FILENAME_MAX 4096 /* bytes of filename kept, NUL included */
+#define EXEC_ARGV_MAX 8192     /* bytes of argv kept, NULs included: the kernel-side limit */
+#define EXEC_HEAD_SIZE 64
+#define EXEC_TAIL_MAX (EXEC_FILENAME_MAX + EXEC_ARGV_MAX)
+
+/* flags */
+#define EXEC_F_ARGV_TRUNCATED 0x1     /* argv longer than EXEC_ARGV_MAX: tail holds a prefix, last arg may be cut */
+#define EXEC_F_FILENAME_TRUNCATED 0x2 /* filename longer than EXEC_FILENAME_MAX */
+#define EXEC_F_ARGV_FAULT 0x4         /* argv could not be read from the new process's memory */
+
+struct exec_event {
+	__u64 ts;        /* boot-time ns (bpf_ktime_get_boot_ns) */
+	__u64 cgroup_id; /* cgroup v2 id of the task */
+	__u32 pid;       /* tgid in the initial pid namespace */
+	__u32 ppid;      /* real parent's tgid */
+	__u32 uid;
+	__u32 gid;
+	__u32 pidns;     /* inode of the task's active pid namespace */
+	__u32 argc;      /* number of argv strings in the tail (after the filename) */
+	__u32 args_size; /* bytes of tail: filename + argv, NULs included */
+	__u32 flags;     /* EXEC_F_* */
+	char comm[EXEC_COMM_LEN];
+	char args[];     /* EXEC_TAIL_MAX at most */
+};
+
+#define EXEC_EVENT_SIZE(e) (EXEC_HEAD_SIZE + (e)->args_size)
+
+#ifndef __cplusplus
+_Static_assert(sizeof(struct exec_event) == EXEC_HEAD_SIZE, "exec head size");
+_Static_assert(__builtin_offsetof(struct exec_event, ts) == 0, "ts");
+_Static_assert(__builtin_offsetof(struct exec_event, cgroup_id) == 8, "cgroup_id");
+_Static_assert(__builtin_offsetof(struct exec_event, pid) == 16, "pid");
+_Static_assert(__builtin_offsetof(struct exec_event, ppid) == 20, "ppid");
+_Static_assert(__builtin_offsetof(struct exec_event, uid) == 24, "uid");
+_Static_assert(__builtin_offsetof(struct exec_event, gid) == 28, "gid");
+_Static_assert(__builtin_offsetof(struct exec_event, pidns) == 32, "pidns");
+_Static_assert(__builtin_offsetof(struct exec_event, argc) == 36, "argc");
+_Static_assert(__builtin_offsetof(struct exec_event, args_size) == 40, "args_size");
+_Static_assert(__builtin_offsetof(struct exec_event, flags) == 44, "flags");
+_Static_assert(__builtin_offsetof(struct exec_event, comm) == 48, "comm");
+_Static_assert(__builtin_offsetof(struct exec_event, args) == 64, "args");
+#endif
+
+#endif

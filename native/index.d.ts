@@ -1,0 +1,52 @@
+// Types of the kwire addon (native/). The addon moves bytes only: it never knows a record's fields.
+// Every error it throws is a NativeError: an Error with a stable `code`, the `errno` seen (0 if none)
+// and the failing call in `syscall`.
+
+export interface NativeError extends Error {
+  /** Stable: 'EARG' bad argument, 'ESTATE' wrong state (e.g. used after close), 'EOPEN' bpf_object__open,
+   *  'ELOAD' bpf_object__load, 'EATTACH' attach, 'ENOENT' no such program/map/global, 'EMAP' map is not
+   *  of the expected type, 'ESYS' any other failing system call. */
+  code: string;
+  errno: number;
+  syscall: string;
+}
+
+export interface RingReaderStats {
+  /** Kernel records copied into the shared ring. */
+  records: number;
+  /** Payload bytes copied. */
+  bytes: number;
+  /** Times the shared ring was full and the poll thread paused reading the kernel ring. */
+  fullWaits: number;
+  /** Wake-ups delivered to JS (one pending at most). */
+  wakeups: number;
+}
+
+export class BpfObject {
+  /** Opens (does not load) a BPF ELF object. */
+  constructor(path: string);
+  /** Before load: sets a global variable of .rodata/.data/.bss (found by name through BTF).
+   *  bytes.length must equal the variable's size. */
+  setGlobal(name: string, bytes: Uint8Array): void;
+  /** Loads every program and map into the kernel. */
+  load(): void;
+  /** Attaches every program (by its SEC name), keeping the links until close(). */
+  attach(): void;
+  /** After load: a copy of a global variable's current bytes (read from the mmaped map). */
+  readGlobal(name: string): Uint8Array;
+  /** Names of the object's programs. */
+  programNames(): string[];
+  /** Starts a poll thread copying the records of a BPF_MAP_TYPE_RINGBUF map into the shared ring
+   *  whose whole region (header + data, see src/shared_ring_layout.h) `ring` views. `ring` must view a
+   *  SharedArrayBuffer; capacity and magic must already be written. `onData` is called on the JS thread
+   *  after records were published, at most one call pending at a time. */
+  openRing(mapName: string, ring: Uint8Array, source: number, onData: () => void): RingReader;
+  /** Closes every reader, destroys every link, closes the object and its fds. Safe to call twice. */
+  close(): void;
+}
+
+export class RingReader {
+  stats(): RingReaderStats;
+  /** Stops and joins the poll thread, unmaps the kernel ring. Safe to call twice. */
+  close(): void;
+}
