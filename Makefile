@@ -1,0 +1,46 @@
+# kwire: the two commands are `make run` (the main job) and `make test` (the whole suite).
+# Each does all set-up first: Debian packages, pnpm, node modules, then every build step,
+# each skipped when its outputs are newer than its inputs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+ADDON := native/build/Release/kwire.node
+WASM := assembly/build/kwire.wasm
+
+.PHONY: setup build bpf native wasm ts run test bench clean
+
+setup:
+	@scripts/setup.sh
+
+bpf: setup
+	@$(MAKE) --no-print-directory -s -C bpf
+
+$(ADDON): native/binding.gyp $(wildcard native/src/*.cc native/src/*.h)
+	@echo "build: native addon"
+	@cd native && pnpm run -s build
+
+native: setup $(ADDON)
+
+$(WASM): assembly/asconfig.json $(wildcard assembly/*.ts)
+	@echo "build: decoders (AssemblyScript)"
+	@cd assembly && pnpm run -s build
+
+wasm: setup $(WASM)
+
+ts: setup
+	@pnpm exec tsc -b packages/cli
+
+build: bpf native wasm ts
+
+run: build
+	@scripts/main-job.sh
+
+test: build
+	@cd test && pnpm exec vitest run
+
+bench: build
+	@cd bench && pnpm exec tsx exec.bench.ts
+
+clean:
+	@$(MAKE) -s -C bpf clean
+	@rm -rf native/build assembly/build packages/*/dist packages/*/*.tsbuildinfo

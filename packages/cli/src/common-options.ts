@@ -1,0 +1,40 @@
+// Options every live command takes, parsed with node:util parseArgs.
+import type { ParseArgsConfig } from 'node:util';
+import { UsageError } from './usage-error.js';
+
+export const commonOptions = {
+  json: { type: 'boolean', default: false },
+  duration: { type: 'string' },
+  pidns: { type: 'string' },
+  stats: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+export const commonHelp = `Common options:
+  --json              one JSON object per line (64-bit values as decimal strings)
+  --duration SECONDS  stop after this many seconds (default: until Ctrl-C)
+  --pidns INODE       only processes in this pid namespace (see: stat -L -c %i /proc/PID/ns/pid)
+  --stats             print the source's counters to stderr at the end
+  -h, --help          this help`;
+
+export interface CommonOptions {
+  json: boolean;
+  durationMs?: number;
+  pidns?: number;
+  stats: boolean;
+}
+
+export function parseCommon(values: { json?: boolean; duration?: string; pidns?: string; stats?: boolean }): CommonOptions {
+  const out: CommonOptions = { json: values.json ?? false, stats: values.stats ?? false };
+  if (values.duration !== undefined) {
+    const seconds = Number(values.duration);
+    if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`--duration wants a positive number of seconds, got '${values.duration}'`);
+    out.durationMs = seconds * 1000;
+  }
+  if (values.pidns !== undefined) {
+    const inode = Number(values.pidns);
+    if (!Number.isInteger(inode) || inode <= 0 || inode > 0xffffffff) throw new UsageError(`--pidns wants a pid namespace inode, got '${values.pidns}'`);
+    out.pidns = inode;
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+// kwire: the command line. Dispatches to one module per command.
+import { isKwireError } from 'kwire';
+import { execCommand, execHelp } from './commands/exec.js';
+import { UsageError } from './usage-error.js';
+
+const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string; help: string }> = {
+  exec: { run: execCommand, summary: 'live exec events (like execsnoop)', help: execHelp },
+};
+
+const mainHelp = `kwire — kernel events as streams
+
+Usage: kwire <command> [options]      kwire <command> --help for its options
+
+Commands:
+${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`kwire: unknown command '${name}'\n\n${mainHelp}`);
+    return 2;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`kwire ${name}: ${(error as Error).message}\nTry: kwire ${name} --help\n`);
+      return 2;
+    }
+    if (isKwireError(error)) {
+      process.stderr.write(`kwire ${name}: ${error.message} [${error.code}]\n`);
+      return error.code === 'EPERM_CAPABILITY' ? 77 : 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,39 @@
+// Which capabilities the process holds, from /proc/self/status, so a missing one is named before
+// anything is loaded rather than guessed from a bare EPERM afterwards.
+import { readFileSync } from 'node:fs';
+import { PermissionError } from './errors.js';
+
+const CAP_SYS_ADMIN = 21n;
+const CAP_PERFMON = 38n;
+const CAP_BPF = 39n;
+
+export function effectiveCapabilities(): bigint {
+  try {
+    const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('CapEff:'));
+    return line ? BigInt('0x' + line.slice(7).trim()) : 0n;
+  } catch {
+    return 0n;
+  }
+}
+
+const has = (caps: bigint, cap: bigint): boolean => ((caps >> cap) & 1n) === 1n;
+
+/** Capabilities missing to load and attach tracing BPF programs (CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN). */
+export function missingTracingCapabilities(caps = effectiveCapabilities()): string[] {
+  if (has(caps, CAP_SYS_ADMIN)) return [];
+  const missing: string[] = [];
+  if (!has(caps, CAP_BPF)) missing.push('CAP_BPF');
+  if (!has(caps, CAP_PERFMON)) missing.push('CAP_PERFMON');
+  return missing;
+}
+
+/** Throws a PermissionError naming what is missing to trace with BPF. */
+export function requireTracingCapabilities(what: string): void {
+  const missing = missingTracingCapabilities();
+  if (missing.length > 0) {
+    throw new PermissionError(
+      `${what} needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): run as root or grant them, e.g. setcap cap_bpf,cap_perfmon+ep on node`,
+      missing,
+    );
+  }
+}

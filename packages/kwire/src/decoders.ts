@@ -1,0 +1,43 @@
+// The decoders' WebAssembly module: compiled once per process, one instance (and one shared memory)
+// per source attachment, since AssemblyScript runtimes are per instance and not thread-safe.
+import { readFileSync } from 'node:fs';
+import { decoderWasmPath } from './artifacts.js';
+
+/** The exports of assembly/index.ts. Pointers are byte offsets into `memory`. */
+export interface DecoderExports {
+  alloc(size: number): number;
+  cursorRing(ring: number): number;
+  cursorLinear(buf: number, len: number): void;
+  cursorOffset(): number;
+  execInit(capacity: number, heapCapacity: number): void;
+  execColumn(id: number): number;
+  execHeapUsed(): number;
+  execErrors(code: number): number;
+  execDecode(): number;
+  execStatus(): number;
+}
+
+export interface DecoderInstance {
+  readonly memory: WebAssembly.Memory;
+  readonly exports: DecoderExports;
+  /** A fresh view of the memory (the buffer object changes when the memory grows). */
+  bytes(): Uint8Array;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+function module(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(decoderWasmPath()));
+  return compiled;
+}
+
+export function instantiateDecoders(): DecoderInstance {
+  const memory = new WebAssembly.Memory({ initial: 32, maximum: 16384, shared: true });
+  const abort = (): never => {
+    throw new Error('kwire decoder aborted');
+  };
+  const instance = new WebAssembly.Instance(module(), { env: { memory, abort } });
+  const exports = instance.exports as unknown as DecoderExports & { _initialize?: () => void };
+  exports._initialize?.();
+  return { memory, exports, bytes: () => new Uint8Array(memory.buffer) };
+}

@@ -1,0 +1,69 @@
+// Few, coded errors (vitest errors.ts style): a fixed `name`, a stable `code`, ES2022 `cause`.
+// Guards check `code`, so errors from another copy of the package are still recognised.
+
+export type KwireErrorCode =
+  | 'EPERM_CAPABILITY' // a kernel operation needs a capability this process lacks
+  | 'ENOTSUP_KERNEL' // the kernel lacks a feature
+  | 'EINVAL_ARGUMENT' // bad input from the caller
+  | 'EDECODE' // bytes that cannot be decoded (a terminal decode failure, not a skipped record)
+  | 'ENATIVE' // a failing call in the addon
+  | 'ENOT_BUILT'; // an artefact (BPF object, addon, WASM) is missing: run the set-up
+
+export class KwireError extends Error {
+  override name = 'KwireError';
+  readonly code: KwireErrorCode;
+  /** errno of the failing call, when there was one. */
+  readonly errno?: number;
+  /** Name of the failing call (syscall or libbpf function), when there was one. */
+  readonly syscall?: string;
+  constructor(code: KwireErrorCode, message: string, options: { cause?: unknown; errno?: number; syscall?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    if (options.errno !== undefined) this.errno = options.errno;
+    if (options.syscall !== undefined) this.syscall = options.syscall;
+  }
+}
+
+export class PermissionError extends KwireError {
+  override name = 'PermissionError';
+  /** Capabilities that would allow the operation, e.g. ['CAP_BPF', 'CAP_PERFMON']. */
+  readonly missing: readonly string[];
+  constructor(message: string, missing: readonly string[], options: { cause?: unknown; errno?: number; syscall?: string } = {}) {
+    super('EPERM_CAPABILITY', message, options);
+    this.missing = missing;
+  }
+}
+
+export class NotSupportedError extends KwireError {
+  override name = 'NotSupportedError';
+  /** The kernel feature that is missing. */
+  readonly feature: string;
+  constructor(feature: string, message: string, options: { cause?: unknown } = {}) {
+    super('ENOTSUP_KERNEL', message, options);
+    this.feature = feature;
+  }
+}
+
+export class DecodeError extends KwireError {
+  override name = 'DecodeError';
+  readonly status: number;
+  readonly source: string;
+  /** Byte offset in the input where decoding stopped, when known. */
+  readonly offset?: number;
+  constructor(source: string, status: number, message: string, offset?: number) {
+    super('EDECODE', message);
+    this.source = source;
+    this.status = status;
+    if (offset !== undefined) this.offset = offset;
+  }
+}
+
+export function isKwireError(error: unknown, code?: KwireErrorCode): error is KwireError {
+  if (typeof error !== 'object' || error === null) return false;
+  const c = (error as { code?: unknown }).code;
+  return typeof c === 'string' && (code === undefined ? c.startsWith('E') && 'name' in error : c === code);
+}
+
+export function isPermissionError(error: unknown): error is PermissionError {
+  return isKwireError(error, 'EPERM_CAPABILITY');
+}

@@ -1,0 +1,120 @@
+// Exec records as columns (decoded by assembly/exec.ts) and as events. Strings stay bytes until read.
+import type { Batch } from './batch.js';
+import { cString, nulSeparated } from './batch.js';
+import type { DecoderInstance } from './decoders.js';
+
+/** bpf/include/exec.h flags. */
+export const ExecFlags = { argvTruncated: 0x1, filenameTruncated: 0x2, argvFault: 0x4 } as const;
+
+export interface ExecEvent {
+  type: 'exec';
+  /** Boot-time nanoseconds. */
+  ts: bigint;
+  pid: number;
+  ppid: number;
+  uid: number;
+  gid: number;
+  comm: string;
+  filename: string;
+  argv: string[];
+  /** argv (or the filename) was longer than the kernel-side limit: argv holds a prefix, its last element may be cut. */
+  truncated: boolean;
+  /** Inode of the process's pid namespace. */
+  pidns: number;
+  cgroupId: bigint;
+}
+
+const COMM_LEN = 16;
+// Column ids of assembly/exec.ts.
+const Col = { ts: 0, cgroupId: 1, pid: 2, ppid: 3, uid: 4, gid: 5, pidns: 6, argc: 7, flags: 8, tailOff: 9, tailLen: 10, comm: 11, heap: 12 } as const;
+
+export class ExecBatch implements Batch<ExecEvent> {
+  constructor(
+    readonly length: number,
+    readonly ts: BigUint64Array,
+    readonly cgroupId: BigUint64Array,
+    readonly pid: Uint32Array,
+    readonly ppid: Uint32Array,
+    readonly uid: Uint32Array,
+    readonly gid: Uint32Array,
+    readonly pidns: Uint32Array,
+    readonly argc: Uint32Array,
+    readonly flags: Uint32Array,
+    /** Offset and length of each record's filename+argv bytes in `strings`. */
+    readonly tailOffset: Uint32Array,
+    readonly tailLength: Uint32Array,
+    /** 16 bytes per record. */
+    readonly commBytes: Uint8Array,
+    readonly strings: Uint8Array,
+  ) {}
+
+  comm(i: number): string {
+    return cString(this.commBytes, i * COMM_LEN, (i + 1) * COMM_LEN);
+  }
+
+  /** Filename followed by argv. */
+  private tail(i: number): string[] {
+    const start = this.tailOffset[i]!;
+    return nulSeparated(this.strings, start, start + this.tailLength[i]!);
+  }
+
+  filename(i: number): string {
+    const start = this.tailOffset[i]!;
+    return cString(this.strings, start, start + this.tailLength[i]!);
+  }
+
+  argv(i: number): string[] {
+    return this.tail(i).slice(1);
+  }
+
+  truncated(i: number): boolean {
+    return (this.flags[i]! & (ExecFlags.argvTruncated | ExecFlags.filenameTruncated)) !== 0;
+  }
+
+  get(i: number): ExecEvent {
+    if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
+    const [filename = '', ...argv] = this.tail(i);
+    return {
+      type: 'exec',
+      ts: this.ts[i]!,
+      pid: this.pid[i]!,
+      ppid: this.ppid[i]!,
+      uid: this.uid[i]!,
+      gid: this.gid[i]!,
+      comm: this.comm(i),
+      filename,
+      argv,
+      truncated: this.truncated(i),
+      pidns: this.pidns[i]!,
+      cgroupId: this.cgroupId[i]!,
+    };
+  }
+
+  *[Symbol.iterator](): Iterator<ExecEvent> {
+    for (let i = 0; i < this.length; i++) yield this.get(i);
+  }
+
+  /** Copies the decoder's columns for `n` records out of WASM memory. */
+  static fromDecoder(d: DecoderInstance, n: number): ExecBatch {
+    const buf = d.memory.buffer;
+    const x = d.exports;
+    const u64 = (c: number) => new BigUint64Array(buf, x.execColumn(c), n).slice();
+    const u32 = (c: number) => new Uint32Array(buf, x.execColumn(c), n).slice();
+    return new ExecBatch(
+      n,
+      u64(Col.ts),
+      u64(Col.cgroupId),
+      u32(Col.pid),
+      u32(Col.ppid),
+      u32(Col.uid),
+      u32(Col.gid),
+      u32(Col.pidns),
+      u32(Col.argc),
+      u32(Col.flags),
+      u32(Col.tailOff),
+      u32(Col.tailLen),
+      new Uint8Array(buf, x.execColumn(Col.comm), n * COMM_LEN).slice(),
+      new Uint8Array(buf, x.execColumn(Col.heap), x.execHeapUsed()).slice(),
+    );
+  }
+}

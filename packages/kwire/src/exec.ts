@@ -1,0 +1,40 @@
+// exec(): execve/execveat events from tracepoint sched/sched_process_exec (bpf/exec.bpf.c).
+import type { Observable } from 'rxjs';
+import { KwireError } from './errors.js';
+import { execDecoder } from './exec-decoder.js';
+import type { ExecBatch, ExecEvent } from './exec-batch.js';
+import { kernelSource, u32Bytes, type KernelSource } from './kernel-source.js';
+import { toEvents } from './operators.js';
+
+export interface ExecOptions {
+  /** Only processes whose pid namespace has this inode (filtered in the kernel). Default: all. */
+  pidns: number;
+  /** Shared ring size in bytes, a power of two. Default: 4 MiB. */
+  ringCapacity: number;
+  /** Records per batch at most. Default: 1024. */
+  batchSize: number;
+}
+
+export function exec(options: Readonly<Partial<ExecOptions>> = {}): KernelSource<ExecBatch> {
+  const { pidns = 0, ringCapacity = 4 << 20, batchSize = 1024 } = options;
+  if (!Number.isInteger(pidns) || pidns < 0 || pidns > 0xffffffff) {
+    throw new KwireError('EINVAL_ARGUMENT', `pidns must be a pid namespace inode (a u32), got ${pidns}`);
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1 << 20) {
+    throw new KwireError('EINVAL_ARGUMENT', `batchSize must be an integer in 1..2^20, got ${batchSize}`);
+  }
+  return kernelSource({
+    object: 'exec',
+    map: 'events',
+    globals: pidns ? { target_pidns: u32Bytes(pidns) } : {},
+    droppedGlobal: 'dropped',
+    decoder: execDecoder,
+    ringCapacity,
+    batchSize,
+  });
+}
+
+/** exec() as one event object per record. */
+export function execEvents(options: Readonly<Partial<ExecOptions>> = {}): Observable<ExecEvent> {
+  return exec(options).pipe(toEvents());
+}

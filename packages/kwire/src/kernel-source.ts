@@ -1,0 +1,122 @@
+// The one lifetime helper every BPF source is built on: subscribing loads and attaches the BPF object
+// and starts the addon's poll thread; each wake-up drains the shared ring through the WASM decoder
+// into batches; unsubscribing (or an error) closes the reader and the object. Subscribers share one
+// attachment, ref-counted.
+import { Observable, share } from 'rxjs';
+import { bpfObjectPath } from './artifacts.js';
+import { requireTracingCapabilities } from './capabilities.js';
+import { instantiateDecoders } from './decoders.js';
+import { DecodeError } from './errors.js';
+import { loadAddon, nativeCall, type BpfObject, type RingReader } from './native.js';
+import type { RecordDecoder } from './record-decoder.js';
+import { allocateSharedRing, RingLayout } from './shared-ring.js';
+import { SourceId } from './sources.js';
+import { emptyStats, type SourceStats } from './stats.js';
+import { Status, STATUS_COUNT, statusNames } from './status.js';
+
+export interface KernelSourceSpec<B> {
+  /** BPF object name in bpf/.output (without .bpf.o). */
+  object: string;
+  /** Ring buffer map name in that object. */
+  map: string;
+  /** Global variables set before load (name → bytes). */
+  globals?: Record<string, Uint8Array>;
+  /** Global holding the kernel side's drop counter (u64), if any. */
+  droppedGlobal?: string;
+  decoder: RecordDecoder<B>;
+  /** Shared ring data bytes (power of two). */
+  ringCapacity: number;
+  /** Records per batch at most. */
+  batchSize: number;
+}
+
+/** A cold, shared Observable of batches, with the stats of its current (or last) attachment. */
+export interface KernelSource<B> extends Observable<B> {
+  stats(): SourceStats;
+}
+
+export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
+  let current: (() => SourceStats) | undefined;
+  let last = emptyStats();
+  const cold = new Observable<B>((subscriber) => {
+    const what = `kwire ${spec.decoder.source}`;
+    requireTracingCapabilities(what);
+    const addon = loadAddon();
+    const d = instantiateDecoders();
+    spec.decoder.init(d, spec.batchSize);
+    const ring = allocateSharedRing(d, spec.ringCapacity);
+    let object: BpfObject | undefined;
+    let reader: RingReader | undefined;
+    let received = 0;
+    let batches = 0;
+    let kernelDropped = 0;
+
+    const readStats = (): SourceStats => {
+      if (object && spec.droppedGlobal) {
+        const bytes = nativeCall(what, () => object!.readGlobal(spec.droppedGlobal!));
+        kernelDropped = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+      }
+      const decodeErrors: SourceStats['decodeErrors'] = {};
+      for (let c = 1; c < STATUS_COUNT; c++) {
+        const n = spec.decoder.errors(d, c);
+        if (n > 0) decodeErrors[statusNames[c]!] = n;
+      }
+      return {
+        received,
+        batches,
+        lost: { kernel: kernelDropped, ring: ring.counter(RingLayout.oversize) },
+        decodeErrors,
+        queueLength: ring.pending(),
+        ringFullWaits: ring.counter(RingLayout.fullWaits),
+      };
+    };
+
+    const drain = (): void => {
+      while (!subscriber.closed) {
+        d.exports.cursorRing(ring.base);
+        const n = spec.decoder.decode(d);
+        const status = spec.decoder.status(d);
+        if (status === Status.ringCorrupt) {
+          subscriber.error(new DecodeError(spec.decoder.source, status, 'the shared ring holds an impossible frame header'));
+          return;
+        }
+        if (n === 0) return;
+        received += n;
+        batches++;
+        subscriber.next(spec.decoder.batch(d, n));
+      }
+    };
+
+    const close = (): void => {
+      if (object) last = readStats();
+      reader?.close();
+      object?.close();
+      reader = object = undefined;
+      current = undefined;
+    };
+
+    try {
+      object = nativeCall(what, () => new addon.BpfObject(bpfObjectPath(spec.object)));
+      for (const [name, bytes] of Object.entries(spec.globals ?? {})) nativeCall(what, () => object!.setGlobal(name, bytes));
+      nativeCall(what, () => object!.load());
+      nativeCall(what, () => object!.attach());
+      reader = nativeCall(what, () => object!.openRing(spec.map, ring.view(), SourceId[spec.decoder.source], drain));
+      current = readStats;
+    } catch (error) {
+      close();
+      subscriber.error(error);
+      return;
+    }
+    return close;
+  });
+  const shared = cold.pipe(share()) as KernelSource<B>;
+  shared.stats = () => (current ? current() : last);
+  return shared;
+}
+
+/** A u32 little-endian global value. */
+export function u32Bytes(value: number): Uint8Array {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, value, true);
+  return bytes;
+}

@@ -1,0 +1,28 @@
+import type { StatusName } from './status.js';
+
+/** A source's counters since it was attached. Loss is a value, not an error. */
+export interface SourceStats {
+  /** Records decoded and emitted. */
+  received: number;
+  batches: number;
+  lost: {
+    /** Records the kernel side could not output (BPF ring reserve failures, perf lost records). */
+    kernel: number;
+    /** Records the addon dropped (larger than half the shared ring). */
+    ring: number;
+  };
+  /** Records skipped by the decoder, by status. */
+  decodeErrors: Partial<Record<StatusName, number>>;
+  /** Bytes published in the shared ring and not yet decoded. */
+  queueLength: number;
+  /** Times the shared ring was full and the addon paused reading the kernel. */
+  ringFullWaits: number;
+}
+
+export function emptyStats(): SourceStats {
+  return { received: 0, batches: 0, lost: { kernel: 0, ring: 0 }, decodeErrors: {}, queueLength: 0, ringFullWaits: 0 };
+}
+
+export function totalDecodeErrors(stats: SourceStats): number {
+  return Object.values(stats.decodeErrors).reduce((a, b) => a + (b ?? 0), 0);
+}
