@@ -32,6 +32,9 @@ struct {
 
 const volatile __u32 target_pidns = 0; /* 0: every pid namespace */
 
+/* Keeps struct exec_event in the object's BTF, where tests and generators read the layout. */
+const struct exec_event *unused_exec_event __attribute__((unused));
+
 __u64 dropped = 0; /* ring buffer full: record lost */
 __u64 emitted = 0;
 
