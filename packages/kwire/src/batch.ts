@@ -17,14 +17,9 @@ export function cString(bytes: Uint8Array, start: number, end: number): string {
 
 /** Splits NUL-terminated strings in bytes[start, end); a last string without its NUL is kept too. */
 export function nulSeparated(bytes: Uint8Array, start: number, end: number): string[] {
-  const out: string[] = [];
-  let from = start;
-  for (let i = start; i < end; i++) {
-    if (bytes[i] === 0) {
-      out.push(utf8.decode(bytes.subarray(from, i)));
-      from = i + 1;
-    }
-  }
-  if (from < end) out.push(utf8.decode(bytes.subarray(from, end)));
+  if (end <= start) return [];
+  // One decode for the whole run: NUL is a single byte in UTF-8, so splitting after decoding is exact.
+  const out = utf8.decode(bytes.subarray(start, end)).split('\0');
+  if (bytes[end - 1] === 0) out.pop();
   return out;
 }
