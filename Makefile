@@ -37,6 +37,7 @@ run: build
 
 test: build
 	@cd test && pnpm exec vitest run
+	@scripts/check-no-kw-programs.sh
 
 bench: build
 	@cd bench && pnpm exec tsx exec.bench.ts

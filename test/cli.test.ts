@@ -22,7 +22,7 @@ describe('kwire CLI', () => {
 
   it.each([
     [['exec', '--duration', 'soon'], /--duration wants a positive number/],
-    [['exec', '--pidns', '-3'], /--pidns wants a pid namespace inode/],
+    [['exec', '--pidns', 'abc'], /--pidns wants a pid namespace inode/],
     [['exec', '--frobnicate'], /Unknown option '--frobnicate'/],
     [['nope'], /unknown command 'nope'/],
   ])('refuses %j with exit status 2', async (args, message) => {

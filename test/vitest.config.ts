@@ -9,6 +9,5 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    globalSetup: ['./helpers/leak-check.ts'],
   },
 });

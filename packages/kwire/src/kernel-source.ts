@@ -39,7 +39,7 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
   let current: (() => SourceStats) | undefined;
   let last = emptyStats();
   const cold = new Observable<B>((subscriber) => {
-    const what = `kwire ${spec.decoder.source}`;
+    const what = `tracing ${spec.decoder.source} events`;
     requireTracingCapabilities(what);
     const addon = loadAddon();
     const d = instantiateDecoders();

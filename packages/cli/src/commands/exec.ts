@@ -40,10 +40,12 @@ export async function execCommand(args: string[]): Promise<void> {
   }
   const options = parseCommon(values);
   const source = exec(options.pidns === undefined ? {} : { pidns: options.pidns });
-  if (!options.json) writeOut(tableHeader(columns) + '\n');
-  await runSource('exec', source, options, (batch) => {
-    let out = '';
-    for (const event of batch) out += (options.json ? jsonLine(event) : tableRow(columns, event)) + '\n';
-    writeOut(out);
+  await runSource('exec', source, options, {
+    onAttached: () => options.json || writeOut(tableHeader(columns) + '\n'),
+    onBatch: (batch) => {
+      let out = '';
+      for (const event of batch) out += (options.json ? jsonLine(event) : tableRow(columns, event)) + '\n';
+      writeOut(out);
+    },
   });
 }
