@@ -1,0 +1,31 @@
+// Entry point: registers the addon's classes. See index.d.ts for the JS API.
+#include <napi.h>
+
+#include "addon.h"
+#include "bpf_object.h"
+#include "libbpf_log.h"
+#include "ring_reader.h"
+
+namespace kwire {
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  InstallLibbpfLog();
+  auto* data = new AddonData();
+  env.SetInstanceData(data);  // deleted by node-addon-api when the env goes away
+
+  Napi::Function bpf_object = BpfObject::Define(env);
+  Napi::Function ring_reader = RingReader::Define(env);
+  data->bpf_object = Napi::Persistent(bpf_object);
+  data->ring_reader = Napi::Persistent(ring_reader);
+  exports.Set("BpfObject", bpf_object);
+  exports.Set("RingReader", ring_reader);
+  return exports;
+}
+
+}  // namespace kwire
+
+static Napi::Object InitKwire(Napi::Env env, Napi::Object exports) {
+  return kwire::Init(env, exports);
+}
+
+NODE_API_MODULE(kwire, InitKwire)

@@ -1,0 +1,30 @@
+#include "errors.h"
+
+#include <cstring>
+
+namespace kwire {
+
+Napi::Error MakeNativeError(Napi::Env env, const char* code, int err, const char* syscall,
+                            const std::string& message) {
+  Napi::Error error = Napi::Error::New(env, message);
+  Napi::Object obj = error.Value();
+  obj.Set("code", Napi::String::New(env, code));
+  obj.Set("errno", Napi::Number::New(env, err));
+  obj.Set("syscall", Napi::String::New(env, syscall ? syscall : ""));
+  return error;
+}
+
+void ThrowNativeError(Napi::Env env, const char* code, int err, const char* syscall,
+                      const std::string& message) {
+  MakeNativeError(env, code, err, syscall, message).ThrowAsJavaScriptException();
+}
+
+std::string WithStrerror(const std::string& message, int err) {
+  if (err == 0) return message;
+  char buf[128];
+  // GNU strerror_r returns a pointer that may or may not be buf.
+  const char* text = strerror_r(err, buf, sizeof buf);
+  return message + ": " + text + " (errno " + std::to_string(err) + ")";
+}
+
+}  // namespace kwire
