@@ -9,9 +9,10 @@ import { KwireError } from './errors.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..', '..');
 
+/** A built-in object's path from its name, or a user's object path (anything with a slash) as is. */
 export function bpfObjectPath(name: string): string {
   const dir = process.env.KWIRE_BPF_DIR ?? join(repoRoot, 'bpf', '.output');
-  const path = join(dir, `${name}.bpf.o`);
+  const path = name.includes('/') ? name : join(dir, `${name}.bpf.o`);
   if (!existsSync(path)) throw new KwireError('ENOT_BUILT', `BPF object ${path} is missing: run \`make build\` first`);
   return path;
 }

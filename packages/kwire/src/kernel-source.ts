@@ -15,7 +15,7 @@ import { emptyStats, type SourceStats } from './stats.js';
 import { Status, STATUS_COUNT, statusNames } from './status.js';
 
 export interface KernelSourceSpec<B> {
-  /** BPF object name in bpf/.output (without .bpf.o). */
+  /** BPF object: a name in bpf/.output (without .bpf.o), or a path to a user's own object. */
   object: string;
   /** Ring buffer map name in that object. */
   map: string;
@@ -28,6 +28,10 @@ export interface KernelSourceSpec<B> {
   ringCapacity: number;
   /** Records per batch at most. */
   batchSize: number;
+  /** Before load: anything else to configure on the object (map sizes, …). */
+  configure?: (object: BpfObject) => void;
+  /** Attaches the loaded programs. Default: every program libbpf can attach by its SEC name. */
+  attach?: (object: BpfObject) => void;
 }
 
 /** A cold, shared Observable of batches, with the stats of its current (or last) attachment. */
@@ -96,11 +100,12 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
     };
 
     try {
-      object = nativeCall(what, () => new addon.BpfObject(bpfObjectPath(spec.object)));
-      for (const [name, bytes] of Object.entries(spec.globals ?? {})) nativeCall(what, () => object!.setGlobal(name, bytes));
-      nativeCall(what, () => object!.load());
-      nativeCall(what, () => object!.attach());
-      reader = nativeCall(what, () => object!.openRing(spec.map, ring.view(), SourceId[spec.decoder.source], drain));
+      const o = (object = nativeCall(what, () => new addon.BpfObject(bpfObjectPath(spec.object))));
+      for (const [name, bytes] of Object.entries(spec.globals ?? {})) nativeCall(what, () => o.setGlobal(name, bytes));
+      if (spec.configure) nativeCall(what, () => spec.configure!(o));
+      nativeCall(what, () => o.load());
+      nativeCall(what, () => (spec.attach ? spec.attach(o) : o.attach()));
+      reader = nativeCall(what, () => o.openRing(spec.map, ring.view(), SourceId[spec.decoder.source], drain));
       current = readStats;
     } catch (error) {
       close();
