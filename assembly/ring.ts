@@ -42,6 +42,12 @@ export function cursorRing(ring: usize): bool {
   // Acquire: frames up to the producer position are fully written (pairs with the addon's release store).
   limit = atomic.load<u32>(ring + RING_PRODUCER_POS);
   pos = atomic.load<u32>(ring + RING_CONSUMER_POS);
+  // Both positions move by whole 8-byte frames; the consumer can never be ahead of the producer.
+  if (((pos | limit) & 7) != 0 || limit - pos > capacity) {
+    status = STATUS_RING_CORRUPT;
+    limit = pos;
+    return false;
+  }
   return true;
 }
 
@@ -71,6 +77,7 @@ export function cursorNext(): bool {
     const len = load<u32>(header);
     const flags = load<u16>(header, 6);
     if (ringBase != 0 && (flags & FRAME_WRAP) != 0) {
+      if (room > limit - pos) return corrupt(); // a marker past what was published
       pos += room; // to the start of the data area
       continue;
     }

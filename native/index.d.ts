@@ -50,3 +50,8 @@ export class RingReader {
   /** Stops and joins the poll thread, unmaps the kernel ring. Safe to call twice. */
   close(): void;
 }
+
+/** The shared ring's producer driven synchronously, with no kernel behind it (tests, benchmarks).
+ *  Appends `payloads` as frames of `source` in order until one does not fit, publishes once, and
+ *  returns how many were consumed (an oversize payload is counted in KW_RING_OVERSIZE and consumed). */
+export function writeFrames(ring: Uint8Array, source: number, payloads: Uint8Array[]): number;

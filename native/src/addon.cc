@@ -5,6 +5,7 @@
 #include "bpf_object.h"
 #include "libbpf_log.h"
 #include "ring_reader.h"
+#include "ring_writer.h"
 
 namespace kwire {
 
@@ -19,6 +20,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->ring_reader = Napi::Persistent(ring_reader);
   exports.Set("BpfObject", bpf_object);
   exports.Set("RingReader", ring_reader);
+  exports.Set("writeFrames", Napi::Function::New(env, WriteFrames, "writeFrames"));
   return exports;
 }
 
