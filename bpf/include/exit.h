@@ -9,6 +9,7 @@
 
 /* flags */
 #define EXIT_F_GROUP_DEAD 0x1 /* the last thread of the group: status is the process's wait status */
+#define EXIT_F_FROM_WAIT 0x100 /* written into the store by user space from a wait(2) status */
 
 struct exit_event {
 	__u64 start_time; /* boot-time ns the process (thread-group leader) started */

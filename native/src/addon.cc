@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon.h"
+#include "bpf_map.h"
 #include "bpf_object.h"
 #include "libbpf_log.h"
 #include "ring_reader.h"
@@ -19,6 +20,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->ring_reader = Napi::Persistent(ring_reader);
   exports.Set("BpfObject", bpf_object);
   exports.Set("RingReader", ring_reader);
+  Napi::Function bpf_map = BpfMap::Define(env);
+  data->bpf_map = Napi::Persistent(bpf_map);
+  exports.Set("BpfMap", bpf_map);
   return exports;
 }
 

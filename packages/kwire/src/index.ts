@@ -24,3 +24,6 @@ export type { ExitEvent } from './exit-batch.js';
 export { exitDecoder } from './exit-decoder.js';
 export { decodeWaitStatus, encodeWaitStatus } from './wait-status.js';
 export type { WaitStatus } from './wait-status.js';
+export { ExitStore, EXIT_STORE_DIR } from './exit-store.js';
+export type { ExitStoreOptions, TracingTask, ExitStatus } from './exit-store.js';
+export { ensureBpffs, BPF_FS_MAGIC } from './bpffs.js';
