@@ -36,6 +36,9 @@ const COLUMNS: i32 = 11;
 
 let cap: u32 = 0;
 const columns = new StaticArray<usize>(COLUMNS);
+// The same bases as globals for the hot loop (a global read is cheaper than a load from the array).
+let cStart: usize = 0, cExit: usize = 0, cCgroup: usize = 0, cDev: usize = 0, cPid: usize = 0, cTid: usize = 0;
+let cPpid: usize = 0, cStatus: usize = 0, cPidns: usize = 0, cFlags: usize = 0, cComm: usize = 0;
 const errors = new StaticArray<u32>(STATUS_COUNT);
 let lastStatus: i32 = STATUS_OK;
 
@@ -46,6 +49,17 @@ export function exitInit(capacity: u32): void {
     const width: usize = c <= EXIT_COL_PIDNS_DEV ? 8 : c == EXIT_COL_COMM ? COMM_LEN : 4;
     unchecked(columns[c] = alloc(width * <usize>capacity));
   }
+  cStart = unchecked(columns[EXIT_COL_START_TIME]);
+  cExit = unchecked(columns[EXIT_COL_EXIT_TIME]);
+  cCgroup = unchecked(columns[EXIT_COL_CGROUP_ID]);
+  cDev = unchecked(columns[EXIT_COL_PIDNS_DEV]);
+  cPid = unchecked(columns[EXIT_COL_PID]);
+  cTid = unchecked(columns[EXIT_COL_TID]);
+  cPpid = unchecked(columns[EXIT_COL_PPID]);
+  cStatus = unchecked(columns[EXIT_COL_STATUS]);
+  cPidns = unchecked(columns[EXIT_COL_PIDNS]);
+  cFlags = unchecked(columns[EXIT_COL_FLAGS]);
+  cComm = unchecked(columns[EXIT_COL_COMM]);
 }
 
 export function exitColumn(id: i32): usize {
@@ -79,17 +93,21 @@ export function exitStatus(): i32 {
   if (source != SOURCE_EXIT) return STATUS_UNKNOWN_SOURCE;
   if (len < EVENT_SIZE) return STATUS_TRUNCATED;
   if (len != EVENT_SIZE) return STATUS_BAD_LENGTH;
-  const i = <usize>n;
-  store<u64>(unchecked(columns[EXIT_COL_START_TIME]) + (i << 3), load<u64>(p + OFF_START_TIME));
-  store<u64>(unchecked(columns[EXIT_COL_EXIT_TIME]) + (i << 3), load<u64>(p + OFF_EXIT_TIME));
-  store<u64>(unchecked(columns[EXIT_COL_CGROUP_ID]) + (i << 3), load<u64>(p + OFF_CGROUP_ID));
-  store<u64>(unchecked(columns[EXIT_COL_PIDNS_DEV]) + (i << 3), load<u64>(p + OFF_PIDNS_DEV));
-  store<u32>(unchecked(columns[EXIT_COL_PID]) + (i << 2), load<u32>(p + OFF_PID));
-  store<u32>(unchecked(columns[EXIT_COL_TID]) + (i << 2), load<u32>(p + OFF_TID));
-  store<u32>(unchecked(columns[EXIT_COL_PPID]) + (i << 2), load<u32>(p + OFF_PPID));
-  store<u32>(unchecked(columns[EXIT_COL_STATUS]) + (i << 2), load<u32>(p + OFF_STATUS));
-  store<u32>(unchecked(columns[EXIT_COL_PIDNS]) + (i << 2), load<u32>(p + OFF_PIDNS));
-  store<u32>(unchecked(columns[EXIT_COL_FLAGS]) + (i << 2), load<u32>(p + OFF_FLAGS));
-  memory.copy(unchecked(columns[EXIT_COL_COMM]) + i * COMM_LEN, p + OFF_COMM, COMM_LEN);
+  const q = <usize>n << 3;
+  const h = <usize>n << 2;
+  store<u64>(cStart + q, load<u64>(p + OFF_START_TIME));
+  store<u64>(cExit + q, load<u64>(p + OFF_EXIT_TIME));
+  store<u64>(cCgroup + q, load<u64>(p + OFF_CGROUP_ID));
+  store<u64>(cDev + q, load<u64>(p + OFF_PIDNS_DEV));
+  store<u32>(cPid + h, load<u32>(p + OFF_PID));
+  store<u32>(cTid + h, load<u32>(p + OFF_TID));
+  store<u32>(cPpid + h, load<u32>(p + OFF_PPID));
+  store<u32>(cStatus + h, load<u32>(p + OFF_STATUS));
+  store<u32>(cPidns + h, load<u32>(p + OFF_PIDNS));
+  store<u32>(cFlags + h, load<u32>(p + OFF_FLAGS));
+  // Two u64 moves, not memory.copy: on a shared memory V8 runs memory.copy as a call (~20 ns).
+  const comm = cComm + (<usize>n << 4);
+  store<u64>(comm, load<u64>(p + OFF_COMM));
+  store<u64>(comm, load<u64>(p + OFF_COMM + 8), 8);
   return STATUS_OK;
 }
