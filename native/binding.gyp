@@ -11,7 +11,9 @@
         "src/kernel_ringbuf.cc",
         "src/shared_ring.cc",
         "src/ring_reader.cc",
-        "src/ring_writer.cc"
+        "src/ring_writer.cc",
+        "src/bpf_map.cc",
+        "src/bpf_pins.cc"
       ],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],

@@ -43,6 +43,43 @@ export class BpfObject {
   openRing(mapName: string, ring: Uint8Array, source: number, onData: () => void): RingReader;
   /** Closes every reader, destroys every link, closes the object and its fds. Safe to call twice. */
   close(): void;
+  /** Before load: the number of entries of map `mapName`. */
+  setMaxEntries(mapName: string, entries: number): void;
+  /** After load: pins map `mapName` at `path` (in a bpffs). The map outlives the object while pinned. */
+  pinMap(mapName: string, path: string): void;
+  /** After load: pins program `programName` at `path`. */
+  pinProgram(programName: string, path: string): void;
+  /** After attach: pins the link attaching `programName` at `path`: it stays attached while pinned. */
+  pinLink(programName: string, path: string): void;
+}
+
+export interface BpfMapInfo {
+  name: string;
+  id: number;
+  /** BPF_MAP_TYPE_* number. */
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+}
+
+/** A BPF map opened by its bpffs pin path. Keys and values are bytes of the map's own sizes. */
+export class BpfMap {
+  /** Opens the map pinned at `path` (bpf_obj_get): ESYS with errno ENOENT when nothing is pinned
+   *  there, EMAP when what is pinned there is not a map. */
+  constructor(path: string);
+  info(): BpfMapInfo;
+  /** The value under `key`, or null. */
+  lookup(key: Uint8Array): Uint8Array | null;
+  /** flags: 0 BPF_ANY, 1 BPF_NOEXIST (EEXIST if present), 2 BPF_EXIST (ENOENT if absent). A full
+   *  hash map refuses a new key with E2BIG. */
+  update(key: Uint8Array, value: Uint8Array, flags?: number): void;
+  /** False when `key` was absent. */
+  delete(key: Uint8Array): boolean;
+  /** The key after `key` (the first key for null), or null at the end. */
+  nextKey(key: Uint8Array | null): Uint8Array | null;
+  /** Closes the fd (the map lives on while pinned). Safe to call twice. */
+  close(): void;
 }
 
 export class RingReader {

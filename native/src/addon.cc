@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon.h"
+#include "bpf_map.h"
 #include "bpf_object.h"
 #include "libbpf_log.h"
 #include "ring_reader.h"
@@ -21,6 +22,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("BpfObject", bpf_object);
   exports.Set("RingReader", ring_reader);
   exports.Set("writeFrames", Napi::Function::New(env, WriteFrames, "writeFrames"));
+  Napi::Function bpf_map = BpfMap::Define(env);
+  data->bpf_map = Napi::Persistent(bpf_map);
+  exports.Set("BpfMap", bpf_map);
   return exports;
 }
 

@@ -32,7 +32,11 @@ Napi::Function BpfObject::Define(Napi::Env env) {
                       InstanceMethod<&BpfObject::ReadGlobal>("readGlobal"),
                       InstanceMethod<&BpfObject::ProgramNames>("programNames"),
                       InstanceMethod<&BpfObject::OpenRing>("openRing"),
-                      InstanceMethod<&BpfObject::CloseMethod>("close")});
+                      InstanceMethod<&BpfObject::CloseMethod>("close"),
+                      InstanceMethod<&BpfObject::SetMaxEntries>("setMaxEntries"),
+                      InstanceMethod<&BpfObject::PinMap>("pinMap"),
+                      InstanceMethod<&BpfObject::PinProgram>("pinProgram"),
+                      InstanceMethod<&BpfObject::PinLink>("pinLink")});
 }
 
 BpfObject::BpfObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfObject>(info) {
@@ -65,6 +69,7 @@ void BpfObject::Close() {
 void BpfObject::DestroyLinks() {
   for (bpf_link* link : links_) bpf_link__destroy(link);
   links_.clear();
+  link_programs_.clear();
   attached_ = false;
 }
 
@@ -196,6 +201,7 @@ Napi::Value BpfObject::Attach(const Napi::CallbackInfo& info) {
       return Napi::Value();
     }
     links_.push_back(link);
+    link_programs_.push_back(prog);
   }
   attached_ = true;
   return env.Undefined();

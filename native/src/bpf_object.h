@@ -12,6 +12,7 @@
 struct bpf_object;
 struct bpf_link;
 struct bpf_map;
+struct bpf_program;
 
 namespace kwire {
 
@@ -36,6 +37,11 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value ProgramNames(const Napi::CallbackInfo& info);
   Napi::Value OpenRing(const Napi::CallbackInfo& info);
   Napi::Value CloseMethod(const Napi::CallbackInfo& info);
+  // bpf_pins.cc
+  Napi::Value SetMaxEntries(const Napi::CallbackInfo& info);
+  Napi::Value PinMap(const Napi::CallbackInfo& info);
+  Napi::Value PinProgram(const Napi::CallbackInfo& info);
+  Napi::Value PinLink(const Napi::CallbackInfo& info);
 
   void Close();
   void DestroyLinks();
@@ -52,6 +58,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   bool loaded_ = false;
   bool attached_ = false;
   std::vector<bpf_link*> links_;
+  std::vector<bpf_program*> link_programs_;  // links_[i] attaches link_programs_[i]
   std::set<RingReader*> readers_;
 };
 

@@ -15,6 +15,11 @@ export interface DecoderExports {
   execErrors(code: number): number;
   execDecode(): number;
   execStatus(): number;
+  exitInit(capacity: number): void;
+  exitColumn(id: number): number;
+  exitErrors(code: number): number;
+  exitDecode(): number;
+  exitStatus(): number;
 }
 
 export interface DecoderInstance {
