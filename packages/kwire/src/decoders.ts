@@ -15,6 +15,12 @@ export interface DecoderExports {
   execErrors(code: number): number;
   execDecode(): number;
   execStatus(): number;
+  rawInit(capacity: number, bytes: number): void;
+  rawOutput(): number;
+  rawUsed(): number;
+  rawErrors(code: number): number;
+  rawDecode(): number;
+  rawStatus(): number;
 }
 
 export interface DecoderInstance {

@@ -7,7 +7,9 @@ export type KwireErrorCode =
   | 'EINVAL_ARGUMENT' // bad input from the caller
   | 'EDECODE' // bytes that cannot be decoded (a terminal decode failure, not a skipped record)
   | 'ENATIVE' // a failing call in the addon
-  | 'ENOT_BUILT'; // an artefact (BPF object, addon, WASM) is missing: run the set-up
+  | 'ENOT_BUILT' // an artefact (BPF object, addon, WASM) is missing: run the set-up
+  | 'ECAPTURE_FORMAT' // a file that is not a kwire capture (or is empty)
+  | 'ECAPTURE_VERSION'; // a capture written by a newer kwire, in a format version this one does not know
 
 export class KwireError extends Error {
   override name = 'KwireError';
