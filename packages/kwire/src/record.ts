@@ -8,7 +8,7 @@ import { captureSource, captureSourceById } from './capture-registry.js';
 import type { CaptureChunk, CaptureSourceInfo } from './capture-format.js';
 import { fileSink, hostHeader, writeEntry, type CaptureSink } from './capture-writer.js';
 import { KwireError } from './errors.js';
-import type { RawFrames } from './raw-frames.js';
+import { RawFrames } from './raw-frames.js';
 import type { SourceStats } from './stats.js';
 
 export interface RecordProgress {
@@ -25,7 +25,15 @@ type Frames = Observable<RawFrames> & { stats?: () => SourceStats };
 export interface RecordOptions {
   /** Append a new session to an existing file. Default: false (replace). */
   append: boolean;
+  /** Chunks of one source arriving within this many milliseconds are written as one (fewer, larger
+   *  chunks for sparse sources such as exec); 0 writes each as it comes. Default: 100. */
+  flushMs: number;
+  /** Told the final totals once the trailer is written (also after an unsubscribe). */
+  onClose: (totals: RecordProgress) => void;
 }
+
+/** A pending chunk grows to this many bytes at most before it is written. */
+const MAX_CHUNK_BYTES = 1 << 20;
 
 /**
  * Records raw frames into `sink`. `frames` is one Observable of chunks (their frames name the source)
@@ -44,6 +52,7 @@ export function record(
     if (!s) throw new KwireError('EINVAL_ARGUMENT', `no capture source named '${name}'`);
     return [{ name: s.name, id: s.id, layout: s.layout }];
   });
+  const flushMs = options.flushMs ?? 100;
   return new Observable<RecordProgress>((subscriber) => {
     const out = typeof sink === 'string' ? fileSink(sink, options) : sink;
     const progress: RecordProgress = { chunks: 0, records: 0, bytes: 0, lost: { kernel: 0, ring: 0 } };
@@ -68,31 +77,56 @@ export function record(
       const trailer = { t: 'trailer', chunks: progress.chunks, records: progress.records, bytes: frameBytes, lost: progress.lost, ended: Date.now() } as const;
       progress.bytes += writeEntry(out, trailer);
       out.close();
+      options.onClose?.({ ...progress, lost: { ...progress.lost } });
     };
     progress.bytes += writeEntry(out, hostHeader(infos));
+    // Per input: chunks waiting to be written as one.
+    const pending = inputs.map(() => [] as RawFrames[]);
+    const pendingBytes = inputs.map(() => 0);
+    let timer: NodeJS.Timeout | undefined;
+    const flush = (i: number) => {
+      const parts = pending[i]!;
+      if (parts.length === 0) return;
+      pending[i] = [];
+      pendingBytes[i] = 0;
+      const chunk = parts.length === 1 ? parts[0]! : joinChunks(parts);
+      progress.bytes += writeEntry(out, chunkEntry(chunk, lostSince(i)));
+      progress.chunks++;
+      progress.records += chunk.length;
+      frameBytes += chunk.bytes.length;
+      subscriber.next({ ...progress, lost: { ...progress.lost } });
+    };
+    const flushAll = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      inputs.forEach((_, i) => flush(i));
+    };
     const all = merge(...inputs.map(([, f], i) => f.pipe(map((chunk) => [i, chunk] as const))));
     const subscription = all.subscribe({
       next: ([i, chunk]) => {
         if (chunk.length === 0) return;
-        const entry = chunkEntry(chunk, lostSince(i));
-        progress.bytes += writeEntry(out, entry);
-        progress.chunks++;
-        progress.records += chunk.length;
-        frameBytes += chunk.bytes.length;
-        subscriber.next({ ...progress, lost: { ...progress.lost } });
+        // A pending chunk of another source id (one Observable of several) is written first.
+        if (pending[i]!.length > 0 && (pending[i]![0]!.source !== chunk.source || pendingBytes[i]! + chunk.bytes.length > MAX_CHUNK_BYTES)) flush(i);
+        pending[i]!.push(chunk);
+        pendingBytes[i]! += chunk.bytes.length;
+        if (flushMs <= 0) flush(i);
+        else timer ??= setTimeout(flushAll, flushMs);
       },
       error: (error: unknown) => {
         // The sources are already torn down: their last stats are final.
+        flushAll();
         finish();
         subscriber.error(error);
       },
       complete: () => {
+        flushAll();
         finish();
         subscriber.complete();
       },
     });
     return () => {
       subscription.unsubscribe(); // detaches the sources first, so their final loss counts are known
+      if (open) flushAll();
       finish();
     };
   });
@@ -124,4 +158,14 @@ function chunkEntry(chunk: RawFrames, lost: { kernel: number; ring: number }): C
 function timestamp(payload: Uint8Array, offset: number): bigint {
   if (payload.length < offset + 8) return 0n;
   return new DataView(payload.buffer, payload.byteOffset + offset, 8).getBigUint64(0, true);
+}
+
+function joinChunks(parts: readonly RawFrames[]): RawFrames {
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.bytes.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p.bytes, at);
+    at += p.bytes.length;
+  }
+  return new RawFrames(parts.reduce((n, p) => n + p.length, 0), bytes);
 }
