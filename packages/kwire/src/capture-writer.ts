@@ -28,7 +28,7 @@ export function memorySink(): CaptureSink & { bytes(): Uint8Array } {
   return {
     write: (bytes) => void parts.push(bytes.slice()),
     close: () => {},
-    bytes: () => Buffer.concat(parts),
+    bytes: () => new Uint8Array(Buffer.concat(parts)), // a plain copy: Buffer.slice() would share
   };
 }
 
