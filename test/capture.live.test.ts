@@ -44,8 +44,9 @@ describe.skipIf(!canRunLive)(`record and replay, live${canRunLive ? '' : ` (skip
     try {
       const file = join(dir, 'w.kwcap');
       const tag = `kwcli-${randomUUID()}`;
-      const workload = `sleep 1; for i in 1 2 3; do /bin/true ${tag} $i; done`;
-      const [rec, live] = await Promise.all([kwire('record', '-o', file, '--duration', '2.5', '--stats'), kwire('exec', '--json', '--duration', '2.5'), run('sh', ['-c', workload])]);
+      // Both commands attach within 2.5 s even on a busy machine; the workload starts after that.
+      const workload = `sleep 2.5; for i in 1 2 3; do /bin/true ${tag} $i; done`;
+      const [rec, live] = await Promise.all([kwire('record', '-o', file, '--duration', '4.5', '--stats'), kwire('exec', '--json', '--duration', '4.5'), run('sh', ['-c', workload])]);
       expect(rec.code, rec.stderr).toBe(0);
       expect(rec.stderr).toMatch(/^record: exec → .*: chunks=\d+ records=\d+ bytes=\d+ lost\.kernel=0 lost\.ring=0$/m);
       const replayed = await kwire('replay', file, '--json', '--stats');
