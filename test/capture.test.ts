@@ -2,8 +2,8 @@
 // packages/kwire/src/capture-reader.ts): never a crash, never a hang.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeEntry, } from '../packages/kwire/src/capture-format.js';
-import { CaptureReader, execDecoder, FrameDecoder, type CaptureChunk, type ExecEvent } from 'kwire';
+import { encodeEntry } from '../packages/kwire/src/capture-format.js';
+import { CaptureReader, execDecoder, FrameDecoder, type CaptureChunk, type CaptureHeader, type ExecEvent } from 'kwire';
 import { captureOf, execChunks, replayAll } from './helpers/capture.js';
 
 const decodeDirect = (chunks: ReturnType<typeof execChunks>): ExecEvent[] => {
@@ -135,7 +135,7 @@ describe('damaged captures', () => {
   });
 
   it('a capture from a newer format version is refused with a clear message', async () => {
-    const header = { t: 'header', format: 'kwire-capture', version: 2, host: 'h', kernel: 'k', bootTime: 0n, started: 0, sources: [] } as const;
+    const header: CaptureHeader = { t: 'header', format: 'kwire-capture', version: 2, host: 'h', kernel: 'k', bootTime: 0n, started: 0, sources: [] };
     const { error } = await replayAll(encodeEntry(header));
     expect(error).toMatchObject({ code: 'ECAPTURE_VERSION', message: expect.stringMatching(/format version 2, newer than this kwire reads \(version 1\)/) });
   });
