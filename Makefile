@@ -42,6 +42,7 @@ test: build
 bench: build
 	@cd bench && pnpm exec tsx exec.bench.ts
 	@cd bench && pnpm exec tsx exit.bench.ts
+	@cd bench && pnpm exec tsx msgpack.bench.ts
 
 clean:
 	@$(MAKE) -s -C bpf clean

@@ -3,3 +3,4 @@ export { alloc } from "./heap";
 export { cursorRing, cursorLinear, cursorOffset } from "./ring";
 export { execInit, execColumn, execHeapUsed, execErrors, execDecode, execStatus } from "./exec";
 export { exitInit, exitColumn, exitErrors, exitDecode, exitStatus } from "./exit";
+export { rawInit, rawOutput, rawUsed, rawErrors, rawDecode, rawStatus } from "./raw";

@@ -10,6 +10,7 @@
 #define EXEC_FILENAME_MAX 4096 /* bytes of filename kept, NUL included */
 #define EXEC_ARGV_MAX 8192     /* bytes of argv kept, NULs included: the kernel-side limit */
 #define EXEC_HEAD_SIZE 64
+#define EXEC_LAYOUT_VERSION 1  /* bump on any change to struct exec_event: captures record it */
 #define EXEC_TAIL_MAX (EXEC_FILENAME_MAX + EXEC_ARGV_MAX)
 
 /* flags */

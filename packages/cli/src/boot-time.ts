@@ -4,6 +4,11 @@ import { readFileSync } from 'node:fs';
 
 let bootEpochMs: number | undefined;
 
+/** Times of a capture: its recording machine's boot time (epoch ns) instead of this machine's. */
+export function useBootTime(bootEpochNs: bigint): void {
+  bootEpochMs = Number(bootEpochNs / 1_000_000n);
+}
+
 export function bootTimeToDate(bootNs: bigint): Date {
   if (bootEpochMs === undefined) {
     const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);

@@ -4,6 +4,8 @@ import { UsageError } from './usage-error.js';
 
 export const commonOptions = {
   json: { type: 'boolean', default: false },
+  msgpack: { type: 'boolean', default: false },
+  addresses: { type: 'string' },
   duration: { type: 'string' },
   pidns: { type: 'string' },
   stats: { type: 'boolean', default: false },
@@ -12,6 +14,8 @@ export const commonOptions = {
 
 export const commonHelp = `Common options:
   --json              one JSON object per line (64-bit values as decimal strings)
+  --msgpack           a stream of MessagePack maps, JSON's field names (64-bit values as uint64)
+  --addresses KIND    with --msgpack: addresses as 'string' (default) or 'bytes' (4 or 16)
   --duration SECONDS  stop after this many seconds (default: until Ctrl-C)
   --pidns INODE       only processes in this pid namespace (see: stat -L -c %i /proc/PID/ns/pid)
   --stats             print the source's counters to stderr at the end
@@ -19,13 +23,20 @@ export const commonHelp = `Common options:
 
 export interface CommonOptions {
   json: boolean;
+  msgpack: boolean;
+  addresses: 'string' | 'bytes';
   durationMs?: number;
   pidns?: number;
   stats: boolean;
 }
 
-export function parseCommon(values: { json?: boolean; duration?: string; pidns?: string; stats?: boolean }): CommonOptions {
-  const out: CommonOptions = { json: values.json ?? false, stats: values.stats ?? false };
+export function parseCommon(values: { json?: boolean; msgpack?: boolean; addresses?: string; duration?: string; pidns?: string; stats?: boolean }): CommonOptions {
+  const out: CommonOptions = { json: values.json ?? false, msgpack: values.msgpack ?? false, addresses: 'string', stats: values.stats ?? false };
+  if (out.json && out.msgpack) throw new UsageError('--json and --msgpack: choose one');
+  if (values.addresses !== undefined) {
+    if (values.addresses !== 'string' && values.addresses !== 'bytes') throw new UsageError(`--addresses wants 'string' or 'bytes', got '${values.addresses}'`);
+    out.addresses = values.addresses;
+  }
   if (values.duration !== undefined) {
     const seconds = Number(values.duration);
     if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`--duration wants a positive number of seconds, got '${values.duration}'`);

@@ -2,11 +2,15 @@
 import { isKwireError } from 'kwire';
 import { execCommand, execHelp } from './commands/exec.js';
 import { exitCommand, exitHelp } from './commands/exit.js';
+import { recordCommand, recordHelp } from './commands/record.js';
+import { replayCommand, replayHelp } from './commands/replay.js';
 import { UsageError } from './usage-error.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string; help: string }> = {
   exec: { run: execCommand, summary: 'live exec events (like execsnoop)', help: execHelp },
   exit: { run: exitCommand, summary: 'live exit events (like exitsnoop)', help: exitHelp },
+  record: { run: recordCommand, summary: 'record raw kernel events into a capture file', help: recordHelp },
+  replay: { run: replayCommand, summary: 'decode a capture, anywhere, as the live commands would', help: replayHelp },
 };
 
 const mainHelp = `kwire — kernel events as streams

@@ -21,8 +21,15 @@ export function tableRow<E>(columns: readonly Column<E>[], event: E): string {
 }
 
 /** Writes synchronously so output is never lost when the process exits right after. */
-export function writeOut(text: string): void {
-  writeSync(1, text);
+export function writeOut(data: string | Uint8Array): void {
+  try {
+    if (typeof data === 'string') writeSync(1, data);
+    else for (let at = 0; at < data.length; ) at += writeSync(1, data, at);
+  } catch (error) {
+    // The reader went away (| head): stop quietly, as cat does; the kernel detaches what is attached.
+    if ((error as { code?: string }).code === 'EPIPE') process.exit(0);
+    throw error;
+  }
 }
 
 export function formatStats(source: string, stats: SourceStats): string {

@@ -20,6 +20,12 @@ export interface DecoderExports {
   exitErrors(code: number): number;
   exitDecode(): number;
   exitStatus(): number;
+  rawInit(capacity: number, bytes: number): void;
+  rawOutput(): number;
+  rawUsed(): number;
+  rawErrors(code: number): number;
+  rawDecode(): number;
+  rawStatus(): number;
 }
 
 export interface DecoderInstance {

@@ -10,7 +10,9 @@ export type KwireErrorCode =
   | 'ENOT_BUILT' // an artefact (BPF object, addon, WASM) is missing: run the set-up
   | 'ENOT_BPFFS' // a path that must be in a BPF filesystem is not, and none could be mounted there
   | 'EMAP_FULL' // a BPF map has no room for another entry
-  | 'ENO_SUCH_PROCESS'; // the process named does not exist (or has already exited)
+  | 'ENO_SUCH_PROCESS' // the process named does not exist (or has already exited)
+  | 'ECAPTURE_FORMAT' // a file that is not a kwire capture (or is empty)
+  | 'ECAPTURE_VERSION'; // a capture written by a newer kwire, in a format version this one does not know
 
 export class KwireError extends Error {
   override name = 'KwireError';

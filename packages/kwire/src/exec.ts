@@ -3,7 +3,8 @@ import type { Observable } from 'rxjs';
 import { KwireError } from './errors.js';
 import { execDecoder } from './exec-decoder.js';
 import type { ExecBatch, ExecEvent } from './exec-batch.js';
-import { kernelSource, u32Bytes, type KernelSource } from './kernel-source.js';
+import { kernelSource, u32Bytes, type KernelSource, type KernelSourceSpec } from './kernel-source.js';
+import { rawDecoder, type RawFrames } from './raw-frames.js';
 import { toEvents } from './operators.js';
 
 export interface ExecOptions {
@@ -16,6 +17,15 @@ export interface ExecOptions {
 }
 
 export function exec(options: Readonly<Partial<ExecOptions>> = {}): KernelSource<ExecBatch> {
+  return kernelSource({ ...execSpec(options), decoder: execDecoder });
+}
+
+/** exec() as raw frames, undecoded (for captures). */
+export function execRaw(options: Readonly<Partial<ExecOptions>> = {}): KernelSource<RawFrames> {
+  return kernelSource({ ...execSpec(options), decoder: rawDecoder('exec') });
+}
+
+function execSpec(options: Readonly<Partial<ExecOptions>>): Omit<KernelSourceSpec<unknown>, 'decoder'> {
   const { pidns = 0, ringCapacity = 4 << 20, batchSize = 1024 } = options;
   if (!Number.isInteger(pidns) || pidns < 0 || pidns > 0xffffffff) {
     throw new KwireError('EINVAL_ARGUMENT', `pidns must be a pid namespace inode (a u32), got ${pidns}`);
@@ -23,15 +33,14 @@ export function exec(options: Readonly<Partial<ExecOptions>> = {}): KernelSource
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1 << 20) {
     throw new KwireError('EINVAL_ARGUMENT', `batchSize must be an integer in 1..2^20, got ${batchSize}`);
   }
-  return kernelSource({
+  return {
     object: 'exec',
     map: 'events',
     globals: pidns ? { target_pidns: u32Bytes(pidns) } : {},
     droppedGlobal: 'dropped',
-    decoder: execDecoder,
     ringCapacity,
     batchSize,
-  });
+  };
 }
 
 /** exec() as one event object per record. */

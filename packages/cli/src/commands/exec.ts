@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { exec, type ExecEvent } from 'kwire';
 import { clockTime } from '../boot-time.js';
 import { commonHelp, commonOptions, parseCommon } from '../common-options.js';
-import { jsonLine, tableHeader, tableRow, writeOut, type Column } from '../output.js';
+import { writeOut, type Column } from '../output.js';
+import { eventWriter } from '../event-writer.js';
 import { runSource } from '../run-source.js';
 
 export const execHelp = `kwire exec — trace every successful execve/execveat, live (like execsnoop)
@@ -23,7 +24,7 @@ Examples:
 
 const quote = (s: string) => (s === '' || /[\s"'\\]/.test(s) ? JSON.stringify(s) : s);
 
-const columns: readonly Column<ExecEvent>[] = [
+export const execColumns: readonly Column<ExecEvent>[] = [
   { header: 'TIME', width: 8, value: (e) => clockTime(e.ts) },
   { header: 'PCOMM', width: 16, value: (e) => e.comm },
   { header: 'PID', width: 7, value: (e) => String(e.pid) },
@@ -40,12 +41,9 @@ export async function execCommand(args: string[]): Promise<void> {
   }
   const options = parseCommon(values);
   const source = exec(options.pidns === undefined ? {} : { pidns: options.pidns });
+  const writer = eventWriter(options, { exec: execColumns });
   await runSource('exec', source, options, {
-    onAttached: () => options.json || writeOut(tableHeader(columns) + '\n'),
-    onBatch: (batch) => {
-      let out = '';
-      for (const event of batch) out += (options.json ? jsonLine(event) : tableRow(columns, event)) + '\n';
-      writeOut(out);
-    },
+    onAttached: () => writer.start('exec'),
+    onBatch: (batch) => writer.batch('exec', batch),
   });
 }

@@ -1,0 +1,92 @@
+// kwire record: raw frames of live sources into a capture file, with a live progress line.
+import { parseArgs } from 'node:util';
+import { captureSourceNames, liveRawSources, missingTracingCapabilities, PermissionError, record, type RecordProgress } from 'kwire';
+import { commonOptions, parseCommon } from '../common-options.js';
+import { writeOut } from '../output.js';
+import { formatBytes, ProgressLine } from '../progress.js';
+import { UsageError } from '../usage-error.js';
+
+export const recordHelp = `kwire record — record what the kernel says, undecoded, into a capture file
+
+Usage: kwire record -o FILE [--sources exec,…] [options]
+
+The capture holds the raw records exactly as the kernel produced them, with the host name, kernel
+release and boot time, per-chunk kernel timestamps and loss counts. Replay it anywhere, without
+privileges: kwire replay FILE.
+
+Options:
+  -o, --output FILE   the capture file ('-' for stdout)
+  --sources LIST      comma-separated sources to record (default: all: ${captureSourceNames().join(',')})
+  --append            add a new session at the end of FILE instead of replacing it
+  --duration SECONDS  stop after this many seconds (default: until Ctrl-C)
+  --pidns INODE       only processes in this pid namespace
+  --stats             print the totals to stderr at the end (a progress line is shown on a terminal)
+  -h, --help          this help
+
+Needs CAP_BPF and CAP_PERFMON (or root).
+Examples:
+  kwire record -o host.kwcap --duration 60
+  kwire record -o - --sources exec | kwire replay - --json`;
+
+const progressText = (p: RecordProgress, startedMs: number) => {
+  const rate = p.records / Math.max(0.001, (Date.now() - startedMs) / 1000);
+  return `recording: ${p.records} records, ${formatBytes(p.bytes)}, lost ${p.lost.kernel + p.lost.ring}, ${rate.toFixed(0)} records/s`;
+};
+
+export async function recordCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      output: { type: 'string', short: 'o' },
+      sources: { type: 'string' },
+      append: { type: 'boolean', default: false },
+      duration: commonOptions.duration,
+      pidns: commonOptions.pidns,
+      stats: commonOptions.stats,
+      help: commonOptions.help,
+    },
+    strict: true,
+  });
+  if (values.help) {
+    writeOut(recordHelp + '\n');
+    return;
+  }
+  const options = parseCommon(values);
+  if (values.output === undefined) throw new UsageError('-o FILE is required (the capture to write)');
+  const known = captureSourceNames();
+  const names = values.sources === undefined ? known : values.sources.split(',').filter((s) => s !== '');
+  const unknown = names.filter((n) => !known.includes(n));
+  if (names.length === 0 || unknown.length > 0) throw new UsageError(`--sources: unknown source '${unknown.join(',')}' (known: ${known.join(',')})`);
+  // Before the file is created: a missing privilege should not leave an empty capture behind.
+  const missing = missingTracingCapabilities();
+  if (missing.length > 0) throw new PermissionError(`recording needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): run as root`, missing);
+
+  const line = new ProgressLine();
+  const started = Date.now();
+  let last: RecordProgress = { chunks: 0, records: 0, bytes: 0, lost: { kernel: 0, ring: 0 } };
+  await new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      clearTimeout(timer);
+      process.off('SIGINT', stop).off('SIGTERM', stop);
+      subscription.unsubscribe();
+      resolve();
+    };
+    const subscription = record(liveRawSources(names, options.pidns === undefined ? {} : { pidns: options.pidns }), values.output!, { append: values.append, onClose: (p) => (last = p) }).subscribe({
+      next: (p) => {
+        last = p;
+        line.update(progressText(p, started));
+      },
+      error: (error: unknown) => {
+        clearTimeout(timer);
+        process.off('SIGINT', stop).off('SIGTERM', stop);
+        reject(error);
+      },
+      complete: stop,
+    });
+    if (subscription.closed) return;
+    process.on('SIGINT', stop).on('SIGTERM', stop);
+    if (options.durationMs !== undefined) timer = setTimeout(stop, options.durationMs);
+  });
+  line.done(options.stats ? `record: ${names.join(',')} → ${values.output}: chunks=${last.chunks} records=${last.records} bytes=${last.bytes} lost.kernel=${last.lost.kernel} lost.ring=${last.lost.ring}` : undefined);
+}

@@ -1,0 +1,100 @@
+// kwire replay: decode a capture with the same decoders as the live commands, in the same formats.
+import { stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { replay, type CaptureHeader, type ReplayStats } from 'kwire';
+import { useBootTime } from '../boot-time.js';
+import { commonHelp, commonOptions, parseCommon } from '../common-options.js';
+import { eventWriter } from '../event-writer.js';
+import { writeOut } from '../output.js';
+import { bar, ProgressLine } from '../progress.js';
+import { tables } from '../tables.js';
+import { UsageError } from '../usage-error.js';
+
+export const replayHelp = `kwire replay — decode a capture made by kwire record (no privileges needed)
+
+Usage: kwire replay FILE [options]        FILE '-' reads stdin (e.g. from kwire record -o -)
+
+Prints the events as the live commands do, with times on the recording machine's clock. A damaged
+capture is replayed as far as it can be: a truncated file up to its last whole chunk, a corrupt chunk
+skipped; each is reported on stderr with its offset. A file that is not a capture, or one from a newer
+kwire, is refused (exit status 1).
+
+Options:
+  --speed SPEED       'max' (default: as fast as possible), 'realtime', or a factor (2 = twice real time)
+  --sources LIST      only these sources (comma-separated)
+  --progress          a progress bar on stderr (default: on a terminal, for files over 16 MiB)
+${commonHelp.replace('Common options:\n', '')}`;
+
+const BIG_FILE = 16 << 20;
+
+function parseSpeed(s: string | undefined): number {
+  if (s === undefined || s === 'max') return Infinity;
+  if (s === 'realtime') return 1;
+  const n = Number(s);
+  if (!(n > 0)) throw new UsageError(`--speed wants 'max', 'realtime' or a positive factor, got '${s}'`);
+  return n;
+}
+
+export async function replayCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...commonOptions, speed: { type: 'string' }, sources: { type: 'string' }, progress: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    writeOut(replayHelp + '\n');
+    return;
+  }
+  const options = parseCommon(values);
+  const speed = parseSpeed(values.speed);
+  if (positionals.length !== 1) throw new UsageError('one capture FILE is required');
+  const file = positionals[0]!;
+  const size = file === '-' ? undefined : (await stat(file)).size;
+  const line = values.progress || (size ?? 0) >= BIG_FILE ? new ProgressLine(values.progress) : undefined;
+  const writer = eventWriter(options, tables);
+  const warn = (text: string) => {
+    line?.done();
+    process.stderr.write(`kwire replay: ${text}\n`);
+  };
+  const source = replay(file === '-' ? process.stdin : file, {
+    speed,
+    ...(values.sources === undefined ? {} : { sources: values.sources.split(',') }),
+    onIssue: (issue) => warn(`warning: ${issue.reason}`),
+    onProgress: (done, total) => line?.update(bar(done, total ?? done)),
+  });
+  let header: CaptureHeader | undefined;
+  await new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const end = (error?: unknown) => {
+      clearTimeout(timer);
+      process.off('SIGINT', stop).off('SIGTERM', stop);
+      subscription.unsubscribe();
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const stop = () => end();
+    const subscription = source.subscribe({
+      next: ({ source: name, batch, header: h }) => {
+        if (h !== header && h) useBootTime(h.bootTime);
+        header = h;
+        const events = options.pidns === undefined ? batch : [...batch].filter((e) => (e as { pidns?: number }).pidns === options.pidns);
+        writer.batch(name, events);
+      },
+      error: end,
+      complete: stop,
+    });
+    if (subscription.closed) return;
+    process.on('SIGINT', stop).on('SIGTERM', stop);
+    if (options.durationMs !== undefined) timer = setTimeout(stop, options.durationMs);
+  });
+  line?.done();
+  if (options.stats) process.stderr.write(formatReplayStats(file, source.stats()));
+}
+
+function formatReplayStats(file: string, s: ReplayStats): string {
+  const h = s.headers[0];
+  const errors = Object.entries(s.decodeErrors).map(([k, v]) => `${k}=${v}`).join(',') || '0';
+  const from = h ? ` (recorded on ${h.host}, kernel ${h.kernel}, ${new Date(h.started).toISOString()})` : '';
+  return `replay: ${file}${from}: chunks=${s.chunks} records=${s.records} lost.kernel=${s.lost.kernel} lost.ring=${s.lost.ring} decodeErrors=${errors} issues=${s.issues.length}${s.truncatedAt === undefined ? '' : ` truncatedAt=${s.truncatedAt}`}\n`;
+}

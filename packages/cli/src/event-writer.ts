@@ -1,0 +1,44 @@
+// Writes decoded events in the format the command line chose: aligned columns (a header per source),
+// JSON lines, or a stream of MessagePack maps. Live commands and replay share it.
+import { EventEncoder } from 'kwire';
+import type { CommonOptions } from './common-options.js';
+import { jsonLine, tableHeader, tableRow, writeOut, type Column } from './output.js';
+
+export interface EventWriter {
+  /** Before the first batch of `source` (prints its table header). */
+  start(source: string): void;
+  batch(source: string, events: Iterable<unknown>): void;
+}
+
+export function eventWriter(options: Pick<CommonOptions, 'json' | 'msgpack' | 'addresses'>, tables: Readonly<Record<string, readonly Column<never>[]>>): EventWriter {
+  if (options.msgpack) {
+    const encoder = new EventEncoder({ addresses: options.addresses });
+    return { start: () => {}, batch: (_source, batch) => writeOut(encoder.encodeAll(batch as Iterable<object>)) };
+  }
+  if (options.json) {
+    return {
+      start: () => {},
+      batch: (_source, batch) => {
+        let out = '';
+        for (const event of batch) out += jsonLine(event as object) + '\n';
+        writeOut(out);
+      },
+    };
+  }
+  let current: string | undefined;
+  return {
+    start(source) {
+      if (current === source) return;
+      current = source;
+      const columns = tables[source];
+      writeOut((columns ? tableHeader(columns) : source.toUpperCase()) + '\n');
+    },
+    batch(source, batch) {
+      this.start(source);
+      const columns = tables[source] as readonly Column<unknown>[] | undefined;
+      let out = '';
+      for (const event of batch) out += (columns ? tableRow(columns, event) : jsonLine(event as object)) + '\n';
+      writeOut(out);
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// Every built-in source that captures and replays: one import per source, each registers itself.
+import './exec-capture.js';

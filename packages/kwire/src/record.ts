@@ -1,0 +1,171 @@
+// record(): raw frames from live sources into a capture, as they arrive. Returns a cold Observable of
+// progress: subscribing writes a header and starts the sources; each chunk is written as it comes;
+// when the sources complete or the subscriber unsubscribes, a trailer with the totals is written and
+// the sink closed.
+import { isObservable, merge, Observable, map } from 'rxjs';
+import './capture-sources.js';
+import { captureSource, captureSourceById } from './capture-registry.js';
+import type { CaptureChunk, CaptureSourceInfo } from './capture-format.js';
+import { fileSink, hostHeader, writeEntry, type CaptureSink } from './capture-writer.js';
+import { KwireError } from './errors.js';
+import { RawFrames } from './raw-frames.js';
+import type { SourceStats } from './stats.js';
+
+export interface RecordProgress {
+  chunks: number;
+  records: number;
+  /** Capture bytes written. */
+  bytes: number;
+  lost: { kernel: number; ring: number };
+}
+
+type Frames = Observable<RawFrames> & { stats?: () => SourceStats };
+
+/** A capture's sink, or a file path ('-' for stdout); `append` with a path. */
+export interface RecordOptions {
+  /** Append a new session to an existing file. Default: false (replace). */
+  append: boolean;
+  /** Chunks of one source arriving within this many milliseconds are written as one (fewer, larger
+   *  chunks for sparse sources such as exec); 0 writes each as it comes. Default: 100. */
+  flushMs: number;
+  /** Told the final totals once the trailer is written (also after an unsubscribe). */
+  onClose: (totals: RecordProgress) => void;
+}
+
+/** A pending chunk grows to this many bytes at most before it is written. */
+const MAX_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Records raw frames into `sink`. `frames` is one Observable of chunks (their frames name the source)
+ * or a map of source name → Observable, e.g. `{ exec: execRaw() }`; a KernelSource's stats() supply
+ * the loss counts.
+ */
+export function record(
+  frames: Frames | Readonly<Record<string, Frames>>,
+  sink: CaptureSink | string,
+  options: Readonly<Partial<RecordOptions>> = {},
+): Observable<RecordProgress> {
+  const inputs: [string | undefined, Frames][] = isObservable(frames) ? [[undefined, frames]] : Object.entries(frames);
+  const infos: CaptureSourceInfo[] = inputs.flatMap(([name]) => {
+    if (name === undefined) return [];
+    const s = captureSource(name);
+    if (!s) throw new KwireError('EINVAL_ARGUMENT', `no capture source named '${name}'`);
+    return [{ name: s.name, id: s.id, layout: s.layout }];
+  });
+  const flushMs = options.flushMs ?? 100;
+  return new Observable<RecordProgress>((subscriber) => {
+    const out = typeof sink === 'string' ? fileSink(sink, options) : sink;
+    const progress: RecordProgress = { chunks: 0, records: 0, bytes: 0, lost: { kernel: 0, ring: 0 } };
+    let frameBytes = 0;
+    const seenLost = inputs.map(() => ({ kernel: 0, ring: 0 }));
+    /** Losses of input i since last asked. */
+    const lostSince = (i: number) => {
+      const s = inputs[i]![1].stats?.();
+      if (!s) return { kernel: 0, ring: 0 };
+      const seen = seenLost[i]!;
+      const delta = { kernel: s.lost.kernel - seen.kernel, ring: s.lost.ring - seen.ring };
+      seenLost[i] = { ...s.lost };
+      progress.lost.kernel += delta.kernel;
+      progress.lost.ring += delta.ring;
+      return delta;
+    };
+    let open = true;
+    const finish = () => {
+      if (!open) return;
+      open = false;
+      inputs.forEach((_, i) => lostSince(i));
+      const trailer = { t: 'trailer', chunks: progress.chunks, records: progress.records, bytes: frameBytes, lost: progress.lost, ended: Date.now() } as const;
+      progress.bytes += writeEntry(out, trailer);
+      out.close();
+      options.onClose?.({ ...progress, lost: { ...progress.lost } });
+    };
+    progress.bytes += writeEntry(out, hostHeader(infos));
+    // Per input: chunks waiting to be written as one.
+    const pending = inputs.map(() => [] as RawFrames[]);
+    const pendingBytes = inputs.map(() => 0);
+    let timer: NodeJS.Timeout | undefined;
+    const flush = (i: number) => {
+      const parts = pending[i]!;
+      if (parts.length === 0) return;
+      pending[i] = [];
+      pendingBytes[i] = 0;
+      const chunk = parts.length === 1 ? parts[0]! : joinChunks(parts);
+      progress.bytes += writeEntry(out, chunkEntry(chunk, lostSince(i)));
+      progress.chunks++;
+      progress.records += chunk.length;
+      frameBytes += chunk.bytes.length;
+      subscriber.next({ ...progress, lost: { ...progress.lost } });
+    };
+    const flushAll = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      inputs.forEach((_, i) => flush(i));
+    };
+    const all = merge(...inputs.map(([, f], i) => f.pipe(map((chunk) => [i, chunk] as const))));
+    const subscription = all.subscribe({
+      next: ([i, chunk]) => {
+        if (chunk.length === 0) return;
+        // A pending chunk of another source id (one Observable of several) is written first.
+        if (pending[i]!.length > 0 && (pending[i]![0]!.source !== chunk.source || pendingBytes[i]! + chunk.bytes.length > MAX_CHUNK_BYTES)) flush(i);
+        pending[i]!.push(chunk);
+        pendingBytes[i]! += chunk.bytes.length;
+        if (flushMs <= 0) flush(i);
+        else timer ??= setTimeout(flushAll, flushMs);
+      },
+      error: (error: unknown) => {
+        // The sources are already torn down: their last stats are final.
+        flushAll();
+        finish();
+        subscriber.error(error);
+      },
+      complete: () => {
+        flushAll();
+        finish();
+        subscriber.complete();
+      },
+    });
+    return () => {
+      subscription.unsubscribe(); // detaches the sources first, so their final loss counts are known
+      if (open) flushAll();
+      finish();
+    };
+  });
+}
+
+/** The capture sources `names` opened live as raw frames, for record(). */
+export function liveRawSources(names: readonly string[], options: Readonly<{ pidns?: number }> = {}): Record<string, Frames> {
+  const out: Record<string, Frames> = {};
+  for (const name of names) {
+    const s = captureSource(name);
+    if (!s) throw new KwireError('EINVAL_ARGUMENT', `no capture source named '${name}'`);
+    out[name] = s.openRaw(options);
+  }
+  return out;
+}
+
+function chunkEntry(chunk: RawFrames, lost: { kernel: number; ring: number }): CaptureChunk {
+  const id = chunk.source;
+  const s = captureSourceById(id);
+  let first = 0n;
+  let last = 0n;
+  if (s) {
+    first = timestamp(chunk.get(0).payload, s.tsOffset);
+    last = timestamp(chunk.get(chunk.length - 1).payload, s.tsOffset);
+  }
+  return { t: 'chunk', source: s?.name ?? `source-${id}`, id, layout: s?.layout ?? 0, frames: chunk.length, first, last, lost, data: chunk.bytes };
+}
+
+function timestamp(payload: Uint8Array, offset: number): bigint {
+  if (payload.length < offset + 8) return 0n;
+  return new DataView(payload.buffer, payload.byteOffset + offset, 8).getBigUint64(0, true);
+}
+
+function joinChunks(parts: readonly RawFrames[]): RawFrames {
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.bytes.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p.bytes, at);
+    at += p.bytes.length;
+  }
+  return new RawFrames(parts.reduce((n, p) => n + p.length, 0), bytes);
+}
