@@ -32,7 +32,10 @@ Napi::Function BpfObject::Define(Napi::Env env) {
                       InstanceMethod<&BpfObject::ReadGlobal>("readGlobal"),
                       InstanceMethod<&BpfObject::ProgramNames>("programNames"),
                       InstanceMethod<&BpfObject::OpenRing>("openRing"),
-                      InstanceMethod<&BpfObject::CloseMethod>("close")});
+                      InstanceMethod<&BpfObject::CloseMethod>("close"),
+                      InstanceMethod<&BpfObject::AttachCgroup>("attachCgroup"),
+                      InstanceMethod<&BpfObject::AttachTc>("attachTc"),
+                      InstanceMethod<&BpfObject::SetMapMaxEntries>("setMapMaxEntries")});
 }
 
 BpfObject::BpfObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfObject>(info) {
@@ -63,6 +66,10 @@ void BpfObject::Close() {
 }
 
 void BpfObject::DestroyLinks() {
+  while (!detachers_.empty()) {
+    detachers_.back()();
+    detachers_.pop_back();
+  }
   for (bpf_link* link : links_) bpf_link__destroy(link);
   links_.clear();
   attached_ = false;

@@ -5,6 +5,7 @@
 
 #include <napi.h>
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 struct bpf_object;
 struct bpf_link;
 struct bpf_map;
+struct bpf_program;
 
 namespace kwire {
 
@@ -36,6 +38,11 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value ProgramNames(const Napi::CallbackInfo& info);
   Napi::Value OpenRing(const Napi::CallbackInfo& info);
   Napi::Value CloseMethod(const Napi::CallbackInfo& info);
+  // attach.cc: explicit attachment of programs libbpf cannot auto-attach, map sizing.
+  Napi::Value AttachCgroup(const Napi::CallbackInfo& info);
+  Napi::Value AttachTc(const Napi::CallbackInfo& info);
+  Napi::Value SetMapMaxEntries(const Napi::CallbackInfo& info);
+  bpf_program* FindProgram(Napi::Env env, const std::string& name);
 
   void Close();
   void DestroyLinks();
@@ -53,6 +60,9 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   bool attached_ = false;
   std::vector<bpf_link*> links_;
   std::set<RingReader*> readers_;
+  // Undo actions for attachments that are not bpf_links (tc filters, clsact qdiscs), run by Close()
+  // in reverse order.
+  std::vector<std::function<void()>> detachers_;
 };
 
 }  // namespace kwire
