@@ -65,6 +65,7 @@ struct pkt {
 	__u16 sport;
 	__u16 dport;
 	__u8 proto;
+	__u8 icmp_type;
 };
 
 struct {
@@ -323,11 +324,14 @@ static __noinline int parse(struct __sk_buff *skb, __u32 off, struct pkt *p)
 	} else if (p->proto == PROTO_ICMP || p->proto == PROTO_ICMPV6) {
 		__u8 icmp[6];
 
-		/* echo request/reply (8/0, 128/129): the id keys the flow, as in conntrack */
-		if (!bpf_skb_load_bytes(skb, l4, icmp, sizeof(icmp)) &&
-		    (icmp[0] == 8 || icmp[0] == 0 || icmp[0] == 128 || icmp[0] == 129)) {
-			__builtin_memcpy(&p->sport, icmp + 4, 2);
-			p->dport = p->sport;
+		/* Echo request/reply (8/0, 128/129): the id keys the flow, as in conntrack, on the
+		 * requester's side, so a reply is the reverse of its request even to oneself. */
+		if (!bpf_skb_load_bytes(skb, l4, icmp, sizeof(icmp))) {
+			p->icmp_type = icmp[0];
+			if (icmp[0] == 8 || icmp[0] == 128)
+				__builtin_memcpy(&p->sport, icmp + 4, 2);
+			else if (icmp[0] == 0 || icmp[0] == 129)
+				__builtin_memcpy(&p->dport, icmp + 4, 2);
 		}
 	}
 	return 1;
@@ -367,6 +371,18 @@ static __always_inline void on_cgroup_skb(struct __sk_buff *skb, int ingress)
 		if (st)
 			st->looped = 1;
 		return;
+	}
+	if (!ingress && skb->ifindex != LOOPBACK_IFINDEX && (p.icmp_type == 0 || p.icmp_type == 129) &&
+	    (p.proto == PROTO_ICMP || p.proto == PROTO_ICMPV6)) {
+		/* An echo reply leaving the host answers a request that reached no socket, so no ingress
+		 * program saw it: count that request (same size) first, as conntrack did. */
+		struct pkt q = p;
+
+		__builtin_memcpy(q.src, p.dst, 16);
+		__builtin_memcpy(q.dst, p.src, 16);
+		q.sport = p.dport;
+		q.dport = p.sport;
+		account(&q, sk_netns(sk), skb->len, connmark_of(kskb));
 	}
 	account(&p, sk_netns(sk), skb->len, connmark_of(kskb));
 }
@@ -429,14 +445,15 @@ int BPF_PROG(kw_flow_tcp_close, const struct sock *sk, const int oldstate, const
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	p.proto = PROTO_TCP;
-	p.sport = bpf_htons(BPF_CORE_READ(sk, __sk_common.skc_num));
+	/* inet_sport, not skc_num: tcp_set_state() has already released the port (inet_num = 0) */
+	p.sport = BPF_CORE_READ((const struct inet_sock *)sk, inet_sport);
 	p.dport = BPF_CORE_READ(sk, __sk_common.skc_dport);
 	if (family == FAMILY_INET) {
-		BPF_CORE_READ_INTO(p.src, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(p.dst, sk, __sk_common.skc_daddr);
+		bpf_core_read(p.src, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(p.dst, 4, &sk->__sk_common.skc_daddr);
 	} else if (family == FAMILY_INET6) {
-		BPF_CORE_READ_INTO(p.src, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(p.dst, sk, __sk_common.skc_v6_daddr);
+		bpf_core_read(p.src, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(p.dst, 16, &sk->__sk_common.skc_v6_daddr);
 		/* v4-mapped (::ffff:a.b.c.d): the packets were IPv4 */
 		if (((__u32 *)p.src)[0] == 0 && ((__u32 *)p.src)[1] == 0 && ((__u32 *)p.src)[2] == bpf_htonl(0xffff)) {
 			__builtin_memcpy(p.src, p.src + 12, 4);

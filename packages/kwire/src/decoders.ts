@@ -15,6 +15,14 @@ export interface DecoderExports {
   execErrors(code: number): number;
   execDecode(): number;
   execStatus(): number;
+  flowInit(capacity: number): void;
+  flowColumn(id: number): number;
+  flowErrors(code: number): number;
+  flowStatus(): number;
+  flowFiltered(): number;
+  flowFilter(kinds: number, proto: number, port: number, netns: number): void;
+  flowFilterAddr(addr: number): void;
+  flowDecode(): number;
 }
 
 export interface DecoderInstance {
