@@ -4,6 +4,7 @@
 #   traffic.py udp-server PORT COUNT             echoes COUNT datagrams back
 #   traffic.py udp-client HOST PORT SIZE...      one datagram per SIZE, waits for each echo
 #   traffic.py udp-many HOST PORT FLOWS BASE     FLOWS datagrams of 32 bytes, from source ports BASE..
+#   traffic.py udp-sink PORT SECONDS             binds PORT (v4 and v6) and holds it, never reading
 #   traffic.py udp-steady HOST PORT SECONDS MS   one datagram every MS ms for SECONDS from one socket
 import socket, sys, time
 
@@ -50,6 +51,12 @@ def main(mode, *a):
         for i in range(n):
             s = socket.socket(family(host), socket.SOCK_DGRAM)
             s.bind(('', base + i)); s.sendto(b'm' * 32, (host, port)); s.close()
+    elif mode == 'udp-sink':
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.bind(('::', int(a[0])))
+        print('ready', flush=True)
+        time.sleep(float(a[1]))
     elif mode == 'udp-steady':
         host, port, secs, ms = a[0], int(a[1]), float(a[2]), float(a[3])
         s = socket.socket(family(host), socket.SOCK_DGRAM)
