@@ -156,7 +156,8 @@ export function flowProbe(config: ProbeConfig): FlowProbe {
   });
   // Counters are read before the object closes (this teardown runs before the inner one).
   const probe = new Observable<FlowBatch>((subscriber) => {
-    const inner = source.subscribe(subscriber);
+    // Not subscribe(subscriber): that would chain the inner teardown before this one.
+    const inner = source.subscribe({ next: (b) => subscriber.next(b), error: (e: unknown) => subscriber.error(e), complete: () => subscriber.complete() });
     return () => {
       snapshot();
       object = undefined;
