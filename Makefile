@@ -41,6 +41,7 @@ test: build
 
 bench: build
 	@cd bench && pnpm exec tsx exec.bench.ts
+	@cd bench && pnpm exec tsx flow.bench.ts
 
 clean:
 	@$(MAKE) -s -C bpf clean
