@@ -43,6 +43,7 @@ bench: build
 	@cd bench && pnpm exec tsx exec.bench.ts
 	@cd bench && pnpm exec tsx exit.bench.ts
 	@cd bench && pnpm exec tsx msgpack.bench.ts
+	@cd bench && pnpm exec tsx flow.bench.ts
 
 clean:
 	@$(MAKE) -s -C bpf clean

@@ -4,3 +4,4 @@ export { cursorRing, cursorLinear, cursorOffset } from "./ring";
 export { execInit, execColumn, execHeapUsed, execErrors, execDecode, execStatus } from "./exec";
 export { exitInit, exitColumn, exitErrors, exitDecode, exitStatus } from "./exit";
 export { rawInit, rawOutput, rawUsed, rawErrors, rawDecode, rawStatus } from "./raw";
+export { flowInit, flowColumn, flowErrors, flowStatus, flowFiltered, flowFilter, flowFilterAddr, flowDecode } from "./flow";

@@ -13,7 +13,8 @@
         "src/ring_reader.cc",
         "src/ring_writer.cc",
         "src/bpf_map.cc",
-        "src/bpf_pins.cc"
+        "src/bpf_pins.cc",
+        "src/attach.cc"
       ],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],

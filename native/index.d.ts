@@ -41,6 +41,12 @@ export class BpfObject {
    *  SharedArrayBuffer; capacity and magic must already be written. `onData` is called on the JS thread
    *  after records were published, at most one call pending at a time. */
   openRing(mapName: string, ring: Uint8Array, source: number, onData: () => void): RingReader;
+  /** After load: attaches a cgroup_skb (or other cgroup) program to a cgroup v2 directory (a link,
+   *  multi-attach semantics). Detached by close(). */
+  attachCgroup(program: string, cgroupPath: string): void;
+  /** After load: attaches a tc program to an interface's clsact qdisc (created when absent, removed on
+   *  close()) in one direction. Detached by close(). */
+  attachTc(program: string, ifname: string, direction: 'ingress' | 'egress'): void;
   /** Closes every reader, destroys every link, closes the object and its fds. Safe to call twice. */
   close(): void;
   /** Before load: the number of entries of map `mapName`. */

@@ -36,7 +36,9 @@ Napi::Function BpfObject::Define(Napi::Env env) {
                       InstanceMethod<&BpfObject::SetMaxEntries>("setMaxEntries"),
                       InstanceMethod<&BpfObject::PinMap>("pinMap"),
                       InstanceMethod<&BpfObject::PinProgram>("pinProgram"),
-                      InstanceMethod<&BpfObject::PinLink>("pinLink")});
+                      InstanceMethod<&BpfObject::PinLink>("pinLink"),
+                      InstanceMethod<&BpfObject::AttachCgroup>("attachCgroup"),
+                      InstanceMethod<&BpfObject::AttachTc>("attachTc")});
 }
 
 BpfObject::BpfObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfObject>(info) {
@@ -67,6 +69,10 @@ void BpfObject::Close() {
 }
 
 void BpfObject::DestroyLinks() {
+  while (!detachers_.empty()) {
+    detachers_.back()();
+    detachers_.pop_back();
+  }
   for (bpf_link* link : links_) bpf_link__destroy(link);
   links_.clear();
   link_programs_.clear();

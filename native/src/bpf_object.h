@@ -5,6 +5,7 @@
 
 #include <napi.h>
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value PinMap(const Napi::CallbackInfo& info);
   Napi::Value PinProgram(const Napi::CallbackInfo& info);
   Napi::Value PinLink(const Napi::CallbackInfo& info);
+  // attach.cc: explicit attachment of programs libbpf cannot auto-attach.
+  Napi::Value AttachCgroup(const Napi::CallbackInfo& info);
+  Napi::Value AttachTc(const Napi::CallbackInfo& info);
+  bpf_program* FindProgram(Napi::Env env, const std::string& name);
 
   void Close();
   void DestroyLinks();
@@ -60,6 +65,9 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   std::vector<bpf_link*> links_;
   std::vector<bpf_program*> link_programs_;  // links_[i] attaches link_programs_[i]
   std::set<RingReader*> readers_;
+  // Undo actions for attachments that are not bpf_links (tc filters, clsact qdiscs), run by Close()
+  // in reverse order.
+  std::vector<std::function<void()>> detachers_;
 };
 
 }  // namespace kwire

@@ -4,6 +4,7 @@ import { execCommand, execHelp } from './commands/exec.js';
 import { exitCommand, exitHelp } from './commands/exit.js';
 import { recordCommand, recordHelp } from './commands/record.js';
 import { replayCommand, replayHelp } from './commands/replay.js';
+import { flowsCommand, flowsHelp } from './commands/flows.js';
 import { UsageError } from './usage-error.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string; help: string }> = {
@@ -11,6 +12,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   exit: { run: exitCommand, summary: 'live exit events (like exitsnoop)', help: exitHelp },
   record: { run: recordCommand, summary: 'record raw kernel events into a capture file', help: recordHelp },
   replay: { run: replayCommand, summary: 'decode a capture, anywhere, as the live commands would', help: replayHelp },
+  flows: { run: flowsCommand, summary: 'live flow records: packets and bytes each way (like conntracct)', help: flowsHelp },
 };
 
 const mainHelp = `kwire — kernel events as streams

@@ -26,6 +26,14 @@ export interface DecoderExports {
   rawErrors(code: number): number;
   rawDecode(): number;
   rawStatus(): number;
+  flowInit(capacity: number): void;
+  flowColumn(id: number): number;
+  flowErrors(code: number): number;
+  flowStatus(): number;
+  flowFiltered(): number;
+  flowFilter(kinds: number, proto: number, port: number, netns: number): void;
+  flowFilterAddr(addr: number): void;
+  flowDecode(): number;
 }
 
 export interface DecoderInstance {

@@ -45,3 +45,9 @@ export type { Replay, ReplayBatch, ReplayOptions, ReplayStats } from './replay.j
 export { EventEncoder, EventDecoder, ADDRESS_FIELDS } from './msgpack.js';
 export type { MsgpackOptions } from './msgpack.js';
 export { ipToBytes, bytesToIp } from './ip.js';
+export { flows, flowEvents, flowProbe, defaultCurve, defaultCgroupRoot } from './flow.js';
+export type { FlowOptions, FlowCurvePoint, FlowAttach, FlowProbe, FlowProbeStats } from './flow.js';
+export type { FlowConsumer, FlowMode, FlowStats, ConsumerStats } from './flow-consumer.js';
+export { FlowBatch, FlowKind, formatAddress } from './flow-batch.js';
+export type { FlowEvent, FlowKindName } from './flow-batch.js';
+export { flowDecoder } from './flow-decoder.js';

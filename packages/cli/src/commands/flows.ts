@@ -1,0 +1,99 @@
+// kwire flows: live flow records (packets and bytes each way), like conntracct's consumers.
+import { parseArgs } from 'node:util';
+import { Observable } from 'rxjs';
+import { flows, type FlowBatch, type FlowEvent, type FlowMode } from 'kwire';
+import { commonHelp, commonOptions, parseCommon } from '../common-options.js';
+import { jsonLine, tableHeader, tableRow, writeOut, type Column } from '../output.js';
+import { runSource } from '../run-source.js';
+import { UsageError } from '../usage-error.js';
+
+export const flowsHelp = `kwire flows — per-flow packet and byte accounting, live (like conntracct)
+
+Usage: kwire flows [--mode update|destroy|all] [options]
+
+Columns: KIND, PROTO, SRC, DST (address:port), PKTS/BYTES in the original direction (that of the
+first packet seen) and in return, AGE (seconds since the flow's first packet).
+
+Flow options:
+  --mode MODE            update, destroy or all (default: all)
+  --curve A:R,A:R,A:R    update curve, ages and rates in seconds (default: 0:20,60:60,300:300)
+  --cgroup PATH          cgroup v2 directory to count on (default: the cgroup v2 root); 'none' for none
+  --tc IF[,IF...]        also count on these interfaces with tc (both directions)
+  --idle-timeout S       destroy a non-TCP flow idle this long (default: 30)
+  --netns INODE          only flows of this network namespace (see: stat -L -c %i /proc/PID/ns/net)
+
+${commonHelp}
+
+Needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (or root).
+Examples:
+  kwire flows --mode destroy --duration 10
+  kwire flows --json --curve 0:1,10:5,60:30 | jq 'select(.proto == 6)'`;
+
+const protoNames: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmp6', 132: 'sctp' };
+const endpoint = (addr: string, port: number) => (port ? (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`) : addr);
+
+const columns: readonly Column<FlowEvent>[] = [
+  { header: 'KIND', width: 7, value: (e) => e.kind },
+  { header: 'PROTO', width: 5, value: (e) => protoNames[e.proto] ?? String(e.proto) },
+  { header: 'SRC', width: 26, value: (e) => endpoint(e.srcAddr, e.srcPort) },
+  { header: 'DST', width: 26, value: (e) => endpoint(e.dstAddr, e.dstPort) },
+  { header: 'PKTS>', width: 7, value: (e) => String(e.packetsOrig) },
+  { header: 'BYTES>', width: 10, value: (e) => String(e.bytesOrig) },
+  { header: '<PKTS', width: 7, value: (e) => String(e.packetsRet) },
+  { header: '<BYTES', width: 10, value: (e) => String(e.bytesRet) },
+  { header: 'AGE', width: 0, value: (e) => (Math.max(0, Date.now() * 1e6 - Number(e.start)) / 1e9).toFixed(1) },
+];
+
+/** The JSON fields of DESIGN.md's CLI contract, in its order. */
+const json = (e: FlowEvent) => ({
+  type: 'flow',
+  start: e.start, ts: e.ts, flowId: e.flowId, connmark: e.connmark, srcAddr: e.srcAddr, dstAddr: e.dstAddr, srcPort: e.srcPort,
+  dstPort: e.dstPort, proto: e.proto, netns: e.netns, packetsOrig: e.packetsOrig, bytesOrig: e.bytesOrig, packetsRet: e.packetsRet,
+  bytesRet: e.bytesRet, kind: e.kind,
+});
+
+function parseCurve(text: string) {
+  const points = text.split(',').map((p) => p.split(':').map(Number));
+  if (points.length !== 3 || points.some((p) => p.length !== 2 || p.some((n) => !(n! >= 0)))) {
+    throw new UsageError(`--curve wants three AGE:RATE points in seconds, got '${text}'`);
+  }
+  return points.map(([age, rate]) => ({ age: age! * 1000, rate: rate! * 1000 })) as [{ age: number; rate: number }, { age: number; rate: number }, { age: number; rate: number }];
+}
+
+export async function flowsCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { ...commonOptions, mode: { type: 'string', default: 'all' }, curve: { type: 'string' }, cgroup: { type: 'string' }, tc: { type: 'string' }, 'idle-timeout': { type: 'string' }, netns: { type: 'string' } },
+    strict: true,
+  });
+  if (values.help) {
+    writeOut(flowsHelp + '\n');
+    return;
+  }
+  const options = parseCommon(values);
+  const mode = values.mode as FlowMode;
+  if (!['update', 'destroy', 'all'].includes(mode)) throw new UsageError(`--mode wants update, destroy or all, got '${values.mode}'`);
+  const idle = values['idle-timeout'] === undefined ? 30 : Number(values['idle-timeout']);
+  if (!(idle > 0)) throw new UsageError(`--idle-timeout wants a positive number of seconds, got '${values['idle-timeout']}'`);
+  const netns = values.netns === undefined ? undefined : Number(values.netns);
+  if (netns !== undefined && !(Number.isInteger(netns) && netns > 0)) throw new UsageError(`--netns wants a network namespace inode, got '${values.netns}'`);
+  const consumer = flows({
+    mode,
+    idleTimeout: idle * 1000,
+    ...(values.curve ? { curve: parseCurve(values.curve) } : {}),
+    attach: { ...(values.cgroup ? { cgroup: values.cgroup === 'none' ? null : values.cgroup } : {}), tc: values.tc ? values.tc.split(',') : [] },
+  });
+  const source = Object.assign(new Observable<FlowBatch>((s) => consumer.subscribe(s)), { stats: () => consumer.stats().probe });
+  await runSource('flows', source, options, {
+    onAttached: () => options.json || writeOut(tableHeader(columns) + '\n'),
+    onBatch: (batch) => {
+      let out = '';
+      for (const e of batch) if (netns === undefined || e.netns === netns) out += (options.json ? jsonLine(json(e)) : tableRow(columns, e)) + '\n';
+      writeOut(out);
+    },
+  });
+  if (options.stats) {
+    const { consumer: c, probe: p } = consumer.stats();
+    process.stderr.write(`flows consumer: received=${c.received} lost=${c.lost} queueLength=${c.queueLength}; probe: packets=${p.packets} records=${p.records} bytes=${p.bytes} kernelDrops.update=${p.kernelDrops.update} kernelDrops.destroy=${p.kernelDrops.destroy} tableFull=${p.tableFull}\n`);
+  }
+}

@@ -1,0 +1,234 @@
+// flows(): per-flow packet and byte accounting (bpf/flow.bpf.c), as conntracct's consumers: every
+// consumer picks a mode (update, destroy or all), consumers with the same probe options share one BPF
+// probe, and each has its own stats (received, lost, queue length) beside the probe's.
+import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { Observable, share } from 'rxjs';
+import { KwireError } from './errors.js';
+import { flowDecoder } from './flow-decoder.js';
+import type { FlowBatch, FlowEvent } from './flow-batch.js';
+import { kernelSource, type KernelSource } from './kernel-source.js';
+import type { BpfObject } from './native.js';
+import { toEvents } from './operators.js';
+import type { SourceStats } from './stats.js';
+import { flowConsumer, type FlowConsumer, type FlowMode } from './flow-consumer.js';
+
+/** One point of the update curve, in milliseconds: from `age` on, one update per `rate`. */
+export interface FlowCurvePoint {
+  age: number;
+  rate: number;
+}
+
+export interface FlowAttach {
+  /** cgroup v2 directory for the cgroup_skb programs; null for none. Default: the cgroup v2 root. */
+  cgroup: string | null;
+  /** Interfaces (of this process's network namespace) to count on with tc, both directions. Default: none. */
+  tc: readonly string[];
+}
+
+export interface FlowOptions {
+  /** Which records this consumer receives. Default: 'all'. */
+  mode: FlowMode;
+  /** conntracct's Curve0..2. Default: [{0, 20 s}, {60 s, 60 s}, {5 min, 5 min}]. */
+  curve: readonly [FlowCurvePoint, FlowCurvePoint, FlowCurvePoint];
+  /** Where to count packets. Default: cgroup_skb on the cgroup v2 root. */
+  attach: Readonly<Partial<FlowAttach>>;
+  /** A flow other than TCP is destroyed after this many idle milliseconds. Default: 30 000. */
+  idleTimeout: number;
+  /** A TCP flow whose close was not seen is destroyed after this many idle milliseconds. Default: 300 000. */
+  tcpIdleTimeout: number;
+  /** Flow table bound; new flows beyond it are counted in stats (tableFull), not tracked. Default: 65 536. */
+  tableSize: number;
+  /** Records buffered for this consumer before it loses them. Default: 65 536. */
+  maxQueue: number;
+  /** Shared ring size in bytes, a power of two. Default: 4 MiB. */
+  ringCapacity: number;
+  /** Records per batch at most. Default: 1024. */
+  batchSize: number;
+}
+
+export const defaultCurve: FlowOptions['curve'] = [
+  { age: 0, rate: 20_000 },
+  { age: 60_000, rate: 60_000 },
+  { age: 300_000, rate: 300_000 },
+];
+
+/** The probe's counters: what the kernel side saw and emitted, and what it lost, by cause. */
+export interface FlowProbeStats extends SourceStats {
+  /** Records decoded (= received) and their bytes. */
+  records: number;
+  bytes: number;
+  /** Packets the probe accounted. */
+  packets: number;
+  /** Records the BPF ring buffer could not take, by kind. */
+  kernelDrops: { update: number; destroy: number };
+  /** New flows not tracked because the flow table was full. */
+  tableFull: number;
+}
+
+export interface FlowProbe extends KernelSource<FlowBatch> {
+  stats(): FlowProbeStats;
+}
+
+const probes = new Map<string, FlowProbe>();
+
+export function defaultCgroupRoot(): string {
+  return existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
+}
+
+const u64Bytes = (value: bigint): Uint8Array => {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
+  return bytes;
+};
+const msToNs = (ms: number) => u64Bytes(BigInt(Math.round(ms * 1e6)));
+
+const counters = ['packets_seen', 'dropped_update', 'dropped_destroy', 'table_full'] as const;
+
+function readCounters(object: BpfObject): Record<(typeof counters)[number], number> {
+  const out = {} as Record<(typeof counters)[number], number>;
+  for (const name of counters) {
+    const b = object.readGlobal(name);
+    out[name] = Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true));
+  }
+  return out;
+}
+
+interface ProbeConfig {
+  curve: FlowOptions['curve'];
+  cgroup: string | null;
+  tc: readonly string[];
+  idleTimeout: number;
+  tcpIdleTimeout: number;
+  tableSize: number;
+  ringCapacity: number;
+  batchSize: number;
+}
+
+/** The shared probe for these options (one BPF object per distinct configuration). */
+export function flowProbe(config: ProbeConfig): FlowProbe {
+  const key = JSON.stringify(config);
+  const existing = probes.get(key);
+  if (existing) return existing;
+  let object: BpfObject | undefined;
+  let last = { packets_seen: 0, dropped_update: 0, dropped_destroy: 0, table_full: 0 };
+  const snapshot = () => {
+    try {
+      if (object) last = readCounters(object);
+    } catch {
+      object = undefined; // closed
+    }
+    return last;
+  };
+  const [c0, c1, c2] = config.curve;
+  const source = kernelSource({
+    object: 'flow',
+    map: 'events',
+    globals: {
+      curve0_age: msToNs(c0.age),
+      curve0_rate: msToNs(c0.rate),
+      curve1_age: msToNs(c1.age),
+      curve1_rate: msToNs(c1.rate),
+      curve2_age: msToNs(c2.age),
+      curve2_rate: msToNs(c2.rate),
+      idle_timeout: msToNs(config.idleTimeout),
+      tcp_idle_timeout: msToNs(config.tcpIdleTimeout),
+      sweep_interval: msToNs(Math.max(10, Math.min(1000, config.idleTimeout / 4))),
+      // wall clock minus boot-time clock (CLOCK_MONOTONIC stands for it: equal unless suspended)
+      epoch_offset: u64Bytes(BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) - process.hrtime.bigint()),
+    },
+    decoder: flowDecoder,
+    ringCapacity: config.ringCapacity,
+    batchSize: config.batchSize,
+    configure: (o) => o.setMaxEntries('flows', config.tableSize),
+    attach: (o) => {
+      object = o;
+      o.attach(); // the TCP close tracepoint
+      if (config.cgroup !== null) {
+        o.attachCgroup('kw_flow_ingress', config.cgroup);
+        o.attachCgroup('kw_flow_egress', config.cgroup);
+      }
+      for (const ifname of config.tc) {
+        o.attachTc('kw_flow_tc_ingress', ifname, 'ingress');
+        o.attachTc('kw_flow_tc_egress', ifname, 'egress');
+      }
+    },
+  });
+  // Counters are read before the object closes (this teardown runs before the inner one).
+  const probe = new Observable<FlowBatch>((subscriber) => {
+    // Not subscribe(subscriber): that would chain the inner teardown before this one.
+    const inner = source.subscribe({ next: (b) => subscriber.next(b), error: (e: unknown) => subscriber.error(e), complete: () => subscriber.complete() });
+    return () => {
+      snapshot();
+      object = undefined;
+      inner.unsubscribe();
+    };
+  }).pipe(share()) as FlowProbe;
+  probe.stats = (): FlowProbeStats => {
+    const s = source.stats();
+    const c = snapshot();
+    return {
+      ...s,
+      lost: { ...s.lost, kernel: c.dropped_update + c.dropped_destroy },
+      records: s.received,
+      bytes: s.received * 104,
+      packets: c.packets_seen,
+      kernelDrops: { update: c.dropped_update, destroy: c.dropped_destroy },
+      tableFull: c.table_full,
+    };
+  };
+  probes.set(key, probe);
+  return probe;
+}
+
+const positive = (name: string, v: number) => {
+  if (!(Number.isFinite(v) && v >= 0)) throw new KwireError('EINVAL_ARGUMENT', `${name} must be a non-negative number of milliseconds, got ${v}`);
+};
+
+/** Flow records for one consumer; consumers with the same probe options share one probe. */
+export function flows(options: Readonly<Partial<FlowOptions>> = {}): FlowConsumer {
+  const {
+    mode = 'all',
+    curve = defaultCurve,
+    attach = {},
+    idleTimeout = 30_000,
+    tcpIdleTimeout = 300_000,
+    tableSize = 65_536,
+    maxQueue = 65_536,
+    ringCapacity = 4 << 20,
+    batchSize = 1024,
+  } = options;
+  if (mode !== 'update' && mode !== 'destroy' && mode !== 'all') {
+    throw new KwireError('EINVAL_ARGUMENT', `mode must be 'update', 'destroy' or 'all', got ${String(mode)}`);
+  }
+  if (!Array.isArray(curve) || curve.length !== 3) throw new KwireError('EINVAL_ARGUMENT', 'curve must have three points (Curve0..2)');
+  curve.forEach((p, i) => {
+    positive(`curve[${i}].age`, p.age);
+    positive(`curve[${i}].rate`, p.rate);
+  });
+  if (!(curve[0].age <= curve[1].age && curve[1].age <= curve[2].age)) throw new KwireError('EINVAL_ARGUMENT', 'curve ages must not decrease');
+  positive('idleTimeout', idleTimeout);
+  positive('tcpIdleTimeout', tcpIdleTimeout);
+  if (!Number.isInteger(tableSize) || tableSize < 1 || tableSize > 1 << 24) {
+    throw new KwireError('EINVAL_ARGUMENT', `tableSize must be an integer in 1..2^24, got ${tableSize}`);
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1 << 20) {
+    throw new KwireError('EINVAL_ARGUMENT', `batchSize must be an integer in 1..2^20, got ${batchSize}`);
+  }
+  const probe = flowProbe({
+    curve: curve.map(({ age, rate }) => ({ age, rate })) as unknown as FlowOptions['curve'],
+    cgroup: attach.cgroup === undefined ? defaultCgroupRoot() : attach.cgroup,
+    tc: [...(attach.tc ?? [])],
+    idleTimeout,
+    tcpIdleTimeout,
+    tableSize,
+    ringCapacity,
+    batchSize,
+  });
+  return flowConsumer(probe, mode, maxQueue);
+}
+
+/** flows() as one event object per record. */
+export function flowEvents(options: Readonly<Partial<FlowOptions>> = {}): Observable<FlowEvent> {
+  return flows(options).pipe(toEvents());
+}

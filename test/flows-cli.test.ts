@@ -1,0 +1,49 @@
+// kwire flows: help, usage errors, and (live) JSON destroy records of pings inside a test namespace.
+import { describe, expect, it } from 'vitest';
+import { canRunLive, liveSkipReason } from './helpers/live.js';
+import { createNetnsPair } from './helpers/netns.js';
+import { repoPath } from './helpers/repo.js';
+import { run } from './helpers/run.js';
+
+const kwire = (...args: string[]) => run(process.execPath, [repoPath('packages/cli/bin/kwire.js'), ...args]);
+
+describe('kwire flows', () => {
+  it('teaches its options', async () => {
+    const result = await kwire('flows', '--help');
+    expect(result.code).toBe(0);
+    for (const option of ['--mode', '--curve', '--cgroup', '--tc', '--idle-timeout', '--json', '--duration', '--stats']) expect(result.stdout).toContain(option);
+  });
+
+  it.each([
+    [['flows', '--mode', 'some'], /--mode wants update, destroy or all/],
+    [['flows', '--curve', '1:2'], /--curve wants three AGE:RATE points/],
+    [['flows', '--idle-timeout', '0'], /--idle-timeout wants a positive number/],
+  ])('refuses %j with exit status 2', async (args, message) => {
+    const result = await kwire(...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it.skipIf(!canRunLive)(`prints DESIGN.md's JSON fields for live flows${liveSkipReason ? ` (skipped: ${liveSkipReason})` : ''}`, async () => {
+    const pair = createNetnsPair();
+    try {
+      const netns = String(pair.inode(pair.a));
+      const cli = kwire('flows', '--json', '--mode', 'destroy', '--idle-timeout', '0.2', '--duration', '4', '--netns', netns, '--stats');
+      const pinger = pair.start(pair.a, 'ping', ['-c', '12', '-i', '0.25', pair.v4.b]);
+      const result = await cli;
+      pinger.kill();
+      expect(result.code).toBe(0);
+      const events = result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const ping = events.find((e) => e.proto === 1 && e.dstAddr === pair.v4.b);
+      expect(ping).toBeDefined();
+      expect(Object.keys(ping!)).toEqual(['type', 'start', 'ts', 'flowId', 'connmark', 'srcAddr', 'dstAddr', 'srcPort', 'dstPort', 'proto', 'netns', 'packetsOrig', 'bytesOrig', 'packetsRet', 'bytesRet', 'kind']);
+      expect(ping).toMatchObject({ type: 'flow', kind: 'destroy', srcAddr: pair.v4.a, netns: Number(netns) });
+      expect(typeof ping!.start).toBe('string');
+      expect(ping!.packetsOrig).toBe(ping!.packetsRet);
+      expect(events.every((e) => e.kind === 'destroy' && e.netns === Number(netns))).toBe(true);
+      expect(result.stderr).toMatch(/flows consumer: received=\d+ lost=0/);
+    } finally {
+      pair.cleanup();
+    }
+  });
+});
