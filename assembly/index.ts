@@ -2,3 +2,4 @@
 export { alloc } from "./heap";
 export { cursorRing, cursorLinear, cursorOffset } from "./ring";
 export { execInit, execColumn, execHeapUsed, execErrors, execDecode, execStatus } from "./exec";
+export { loadgenInit, loadgenColumn, loadgenErrors, loadgenDecode, loadgenStatus } from "./loadgen";

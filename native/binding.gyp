@@ -10,7 +10,11 @@
         "src/bpf_object.cc",
         "src/kernel_ringbuf.cc",
         "src/shared_ring.cc",
-        "src/ring_reader.cc"
+        "src/ring_reader.cc",
+        "src/kernel_perfbuf.cc",
+        "src/perf_reader.cc",
+        "src/test_run.cc",
+        "src/probe.cc"
       ],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],

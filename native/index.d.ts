@@ -41,6 +41,15 @@ export class BpfObject {
    *  SharedArrayBuffer; capacity and magic must already be written. `onData` is called on the JS thread
    *  after records were published, at most one call pending at a time. */
   openRing(mapName: string, ring: Uint8Array, source: number, onData: () => void): RingReader;
+  /** Before load: sets a map's max_entries (bpf_map__set_max_entries), e.g. a ring buffer's byte size. */
+  setMaxEntries(mapName: string, maxEntries: number): void;
+  /** Starts a poll thread copying the samples of a BPF_MAP_TYPE_PERF_EVENT_ARRAY map (one perf ring
+   *  per CPU, opened here and stored into the map) into the shared ring, as openRing does for a ring
+   *  buffer. Each payload is the PERF_SAMPLE_RAW bytes: the BPF program's record padded so that
+   *  4 + length is a multiple of 8. PERF_RECORD_LOST counts go to the ring header's kernelLost. */
+  openPerf(mapName: string, ring: Uint8Array, source: number, onData: () => void, options?: PerfOptions): PerfReader;
+  /** BPF_PROG_TEST_RUN of a loaded program, on a libuv pool thread (the JS thread stays free). */
+  testRun(programName: string, options?: TestRunOptions): Promise<TestRunResult>;
   /** Closes every reader, destroys every link, closes the object and its fds. Safe to call twice. */
   close(): void;
 }
@@ -50,3 +59,50 @@ export class RingReader {
   /** Stops and joins the poll thread, unmaps the kernel ring. Safe to call twice. */
   close(): void;
 }
+
+export interface PerfOptions {
+  /** Data pages per CPU ring, a power of two. Default 64. */
+  pageCount?: number;
+  /** Wake the poll thread every N samples. Default 1 (as libbpf). Ignored when watermarkBytes is set. */
+  wakeupEvents?: number;
+  /** Wake the poll thread when this many bytes are pending instead. Default 0 (off). */
+  watermarkBytes?: number;
+}
+
+export interface PerfReaderStats extends RingReaderStats {
+  /** Records the kernel reported lost (PERF_RECORD_LOST), all CPUs. */
+  lost: number;
+  /** The same, by CPU number. */
+  lostByCpu: Record<number, number>;
+}
+
+export class PerfReader {
+  stats(): PerfReaderStats;
+  /** Stops and joins the poll thread, removes the perf events from the map and unmaps their rings. */
+  close(): void;
+}
+
+export interface TestRunOptions {
+  /** Runs of the program per BPF_PROG_TEST_RUN call. Default 1. */
+  repeat?: number;
+  /** Calls. Default 1. */
+  batches?: number;
+  /** Calls start this far apart (absolute deadlines). Default 0: back to back. */
+  intervalNs?: number;
+  /** Pin the running thread to this CPU for the run. Default: not pinned. */
+  cpu?: number;
+  /** Bytes of zeroed packet data. Default 64. */
+  dataSize?: number;
+}
+
+export interface TestRunResult {
+  /** The program's return value in the last run. */
+  retval: number;
+  /** Program runs done. */
+  runs: number;
+  /** Wall time of the whole run. */
+  durationNs: number;
+}
+
+/** Whether the kernel can create BPF ring buffers (Linux >= 5.8). */
+export function ringbufSupported(): boolean;

@@ -5,6 +5,8 @@
 #include "bpf_object.h"
 #include "libbpf_log.h"
 #include "ring_reader.h"
+#include "perf_reader.h"
+#include "probe.h"
 
 namespace kwire {
 
@@ -19,6 +21,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->ring_reader = Napi::Persistent(ring_reader);
   exports.Set("BpfObject", bpf_object);
   exports.Set("RingReader", ring_reader);
+  Napi::Function perf_reader = PerfReader::Define(env);
+  data->perf_reader = Napi::Persistent(perf_reader);
+  exports.Set("PerfReader", perf_reader);
+  exports.Set("ringbufSupported", Napi::Function::New(env, RingbufSupported, "ringbufSupported"));
   return exports;
 }
 

@@ -8,6 +8,7 @@ namespace kwire {
 struct AddonData {
   Napi::FunctionReference bpf_object;
   Napi::FunctionReference ring_reader;
+  Napi::FunctionReference perf_reader;
 };
 
 inline AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }

@@ -16,6 +16,7 @@ struct bpf_map;
 namespace kwire {
 
 class RingReader;
+class PerfReader;
 
 class BpfObject : public Napi::ObjectWrap<BpfObject> {
  public:
@@ -27,6 +28,8 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   // Called by RingReader when it opens and closes.
   void AddReader(RingReader* reader) { readers_.insert(reader); }
   void ForgetReader(RingReader* reader) { readers_.erase(reader); }
+  void AddPerfReader(PerfReader* reader) { perf_readers_.insert(reader); }
+  void ForgetPerfReader(PerfReader* reader) { perf_readers_.erase(reader); }
 
  private:
   Napi::Value SetGlobal(const Napi::CallbackInfo& info);
@@ -36,6 +39,9 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value ProgramNames(const Napi::CallbackInfo& info);
   Napi::Value OpenRing(const Napi::CallbackInfo& info);
   Napi::Value CloseMethod(const Napi::CallbackInfo& info);
+  Napi::Value SetMaxEntries(const Napi::CallbackInfo& info);
+  Napi::Value OpenPerf(const Napi::CallbackInfo& info);
+  Napi::Value TestRun(const Napi::CallbackInfo& info);
 
   void Close();
   void DestroyLinks();
@@ -53,6 +59,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   bool attached_ = false;
   std::vector<bpf_link*> links_;
   std::set<RingReader*> readers_;
+  std::set<PerfReader*> perf_readers_;
 };
 
 }  // namespace kwire

@@ -15,6 +15,11 @@ export interface DecoderExports {
   execErrors(code: number): number;
   execDecode(): number;
   execStatus(): number;
+  loadgenInit(capacity: number): void;
+  loadgenColumn(id: number): number;
+  loadgenErrors(code: number): number;
+  loadgenDecode(): number;
+  loadgenStatus(): number;
 }
 
 export interface DecoderInstance {

@@ -5,8 +5,9 @@ import { execDecoder } from './exec-decoder.js';
 import type { ExecBatch, ExecEvent } from './exec-batch.js';
 import { kernelSource, u32Bytes, type KernelSource } from './kernel-source.js';
 import { toEvents } from './operators.js';
+import { resolveTransport, type TransportOptions } from './transport.js';
 
-export interface ExecOptions {
+export interface ExecOptions extends TransportOptions {
   /** Only processes whose pid namespace has this inode (filtered in the kernel). Default: all. */
   pidns: number;
   /** Shared ring size in bytes, a power of two. Default: 4 MiB. */
@@ -16,7 +17,7 @@ export interface ExecOptions {
 }
 
 export function exec(options: Readonly<Partial<ExecOptions>> = {}): KernelSource<ExecBatch> {
-  const { pidns = 0, ringCapacity = 4 << 20, batchSize = 1024 } = options;
+  const { pidns = 0, ringCapacity = 4 << 20, batchSize = 1024, perf } = options;
   if (!Number.isInteger(pidns) || pidns < 0 || pidns > 0xffffffff) {
     throw new KwireError('EINVAL_ARGUMENT', `pidns must be a pid namespace inode (a u32), got ${pidns}`);
   }
@@ -31,6 +32,8 @@ export function exec(options: Readonly<Partial<ExecOptions>> = {}): KernelSource
     decoder: execDecoder,
     ringCapacity,
     batchSize,
+    transport: resolveTransport(options.transport),
+    ...(perf ? { perfOptions: perf } : {}),
   });
 }
 
