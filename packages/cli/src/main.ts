@@ -1,10 +1,12 @@
 // kwire: the command line. Dispatches to one module per command.
 import { isKwireError } from 'kwire';
 import { execCommand, execHelp } from './commands/exec.js';
+import { benchCommand, benchHelp } from './commands/bench.js';
 import { UsageError } from './usage-error.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string; help: string }> = {
   exec: { run: execCommand, summary: 'live exec events (like execsnoop)', help: execHelp },
+  bench: { run: benchCommand, summary: 'the benchmark suite (--quick: under two minutes)', help: benchHelp },
 };
 
 const mainHelp = `kwire — kernel events as streams
