@@ -40,10 +40,7 @@ test: build
 	@scripts/check-no-kw-programs.sh
 
 bench: build
-	@cd bench && pnpm exec tsx exec.bench.ts
-	@cd bench && pnpm exec tsx exit.bench.ts
-	@cd bench && pnpm exec tsx msgpack.bench.ts
-	@cd bench && pnpm exec tsx flow.bench.ts
+	@cd bench && pnpm exec tsx run.ts $(BENCH_ARGS)
 
 clean:
 	@$(MAKE) -s -C bpf clean

@@ -5,3 +5,4 @@ export { execInit, execColumn, execHeapUsed, execErrors, execDecode, execStatus 
 export { exitInit, exitColumn, exitErrors, exitDecode, exitStatus } from "./exit";
 export { rawInit, rawOutput, rawUsed, rawErrors, rawDecode, rawStatus } from "./raw";
 export { flowInit, flowColumn, flowErrors, flowStatus, flowFiltered, flowFilter, flowFilterAddr, flowDecode } from "./flow";
+export { loadgenInit, loadgenColumn, loadgenErrors, loadgenDecode, loadgenStatus } from "./loadgen";

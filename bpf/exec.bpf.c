@@ -6,6 +6,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "exec.h"
+#include "transport.bpf.h"
 
 /* Power of two >= head + tail: offsets and lengths are masked so the verifier can bound them. */
 #define SCRATCH_SIZE 16384
@@ -19,11 +20,6 @@ struct scratch {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20); /* user space may resize before load */
-} events SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
@@ -35,7 +31,7 @@ const volatile __u32 target_pidns = 0; /* 0: every pid namespace */
 /* Keeps struct exec_event in the object's BTF, where tests and generators read the layout. */
 const struct exec_event *unused_exec_event __attribute__((unused));
 
-__u64 dropped = 0; /* ring buffer full: record lost */
+__u64 dropped = 0; /* transport full: record lost (perf also reports it as PERF_RECORD_LOST) */
 __u64 emitted = 0;
 
 /* inode of task_active_pid_ns(task): task->thread_pid->numbers[level].ns->ns.inum */
@@ -141,7 +137,7 @@ int BPF_PROG(kw_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	e->argc = argc;
 	e->args_size = fn_len + av_len;
 	e->flags = flags;
-	if (bpf_ringbuf_output(&events, buf, EXEC_HEAD_SIZE + fn_len + av_len, 0))
+	if (kw_output(ctx, buf, EXEC_HEAD_SIZE + fn_len + av_len))
 		__sync_fetch_and_add(&dropped, 1);
 	else
 		__sync_fetch_and_add(&emitted, 1);

@@ -14,7 +14,11 @@
         "src/ring_writer.cc",
         "src/bpf_map.cc",
         "src/bpf_pins.cc",
-        "src/attach.cc"
+        "src/attach.cc",
+        "src/kernel_perfbuf.cc",
+        "src/perf_reader.cc",
+        "src/test_run.cc",
+        "src/probe.cc"
       ],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],

@@ -47,9 +47,16 @@ export class BpfObject {
   /** After load: attaches a tc program to an interface's clsact qdisc (created when absent, removed on
    *  close()) in one direction. Detached by close(). */
   attachTc(program: string, ifname: string, direction: 'ingress' | 'egress'): void;
+  /** Starts a poll thread copying the samples of a BPF_MAP_TYPE_PERF_EVENT_ARRAY map (one perf ring
+   *  per CPU, opened here and stored into the map) into the shared ring, as openRing does for a ring
+   *  buffer. Each payload is the PERF_SAMPLE_RAW bytes: the BPF program's record padded so that
+   *  4 + length is a multiple of 8. PERF_RECORD_LOST counts go to the ring header's kernelLost. */
+  openPerf(mapName: string, ring: Uint8Array, source: number, onData: () => void, options?: PerfOptions): PerfReader;
+  /** BPF_PROG_TEST_RUN of a loaded program, on a libuv pool thread (the JS thread stays free). */
+  testRun(programName: string, options?: TestRunOptions): Promise<TestRunResult>;
   /** Closes every reader, destroys every link, closes the object and its fds. Safe to call twice. */
   close(): void;
-  /** Before load: the number of entries of map `mapName`. */
+  /** Before load: a map's max_entries (bpf_map__set_max_entries), e.g. a ring buffer's byte size. */
   setMaxEntries(mapName: string, entries: number): void;
   /** After load: pins map `mapName` at `path` (in a bpffs). The map outlives the object while pinned. */
   pinMap(mapName: string, path: string): void;
@@ -98,3 +105,49 @@ export class RingReader {
  *  Appends `payloads` as frames of `source` in order until one does not fit, publishes once, and
  *  returns how many were consumed (an oversize payload is counted in KW_RING_OVERSIZE and consumed). */
 export function writeFrames(ring: Uint8Array, source: number, payloads: Uint8Array[]): number;
+export interface PerfOptions {
+  /** Data pages per CPU ring, a power of two. Default 64. */
+  pageCount?: number;
+  /** Wake the poll thread every N samples. Default 1 (as libbpf). Ignored when watermarkBytes is set. */
+  wakeupEvents?: number;
+  /** Wake the poll thread when this many bytes are pending instead. Default 0 (off). */
+  watermarkBytes?: number;
+}
+
+export interface PerfReaderStats extends RingReaderStats {
+  /** Records the kernel reported lost (PERF_RECORD_LOST), all CPUs. */
+  lost: number;
+  /** The same, by CPU number. */
+  lostByCpu: Record<number, number>;
+}
+
+export class PerfReader {
+  stats(): PerfReaderStats;
+  /** Stops and joins the poll thread, removes the perf events from the map and unmaps their rings. */
+  close(): void;
+}
+
+export interface TestRunOptions {
+  /** Runs of the program per BPF_PROG_TEST_RUN call. Default 1. */
+  repeat?: number;
+  /** Calls. Default 1. */
+  batches?: number;
+  /** Calls start this far apart (absolute deadlines). Default 0: back to back. */
+  intervalNs?: number;
+  /** Pin the running thread to this CPU for the run. Default: not pinned. */
+  cpu?: number;
+  /** Bytes of zeroed packet data. Default 64. */
+  dataSize?: number;
+}
+
+export interface TestRunResult {
+  /** The program's return value in the last run. */
+  retval: number;
+  /** Program runs done. */
+  runs: number;
+  /** Wall time of the whole run. */
+  durationNs: number;
+}
+
+/** Whether the kernel can create BPF ring buffers (Linux >= 5.8). */
+export function ringbufSupported(): boolean;

@@ -17,12 +17,13 @@ interface Spawned {
 const PARENTS = 3;
 const PER_PARENT = 110;
 
-describe.skipIf(!canRunLive)(`live exec events${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, () => {
+// Every test runs over both transports: the BPF ring buffer and the perf event array.
+describe.skipIf(!canRunLive).each(['ringbuf', 'perf'] as const)(`live exec events over %s${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, (transport) => {
   it(`observes ${PARENTS * PER_PARENT} processes from ${PARENTS} parents exactly once, field by field`, async () => {
     const tag = `kwtest-${randomUUID()}`;
     const fdsBefore = openFdCount();
     const seen: ExecEvent[] = [];
-    const subscription = execEvents().subscribe((e) => {
+    const subscription = execEvents({ transport }).subscribe((e) => {
       if (e.argv[1] === tag) seen.push(e);
     });
 
@@ -81,7 +82,7 @@ describe.skipIf(!canRunLive)(`live exec events${canRunLive ? '' : ` (skipped: ${
     expect(pidns).toBeGreaterThan(0);
 
     const seen: ExecEvent[] = [];
-    const subscription = execEvents({ pidns }).subscribe((e) => seen.push(e));
+    const subscription = execEvents({ pidns, transport }).subscribe((e) => seen.push(e));
     const outside = await run('sh', ['-c', `for i in 1 2 3 4 5; do /bin/true ${tag} outside $i; done`]);
     expect(outside.code).toBe(0);
     inside.stdin.end('go\n');

@@ -1,6 +1,7 @@
 // Timing: each case runs in rounds of at least `minMs`, after a warm-up; the result is the median
 // nanoseconds per record over the rounds, so one slow round (GC, the other core busy) does not count.
 import { performance } from 'node:perf_hooks';
+import { quick } from './options.js';
 
 export interface CaseResult {
   name: string;
@@ -9,7 +10,7 @@ export interface CaseResult {
   rounds: number;
 }
 
-export function measure(name: string, records: number, run: () => unknown, rounds = 15, minMs = 40): CaseResult {
+export function measure(name: string, records: number, run: () => unknown, rounds = quick ? 7 : 15, minMs = quick ? 20 : 40): CaseResult {
   for (let i = 0; i < 5; i++) run(); // warm-up: JIT and WASM tiers
   const samples: number[] = [];
   let sink: unknown;

@@ -7,6 +7,8 @@
 #include "libbpf_log.h"
 #include "ring_reader.h"
 #include "ring_writer.h"
+#include "perf_reader.h"
+#include "probe.h"
 
 namespace kwire {
 
@@ -25,6 +27,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function bpf_map = BpfMap::Define(env);
   data->bpf_map = Napi::Persistent(bpf_map);
   exports.Set("BpfMap", bpf_map);
+  Napi::Function perf_reader = PerfReader::Define(env);
+  data->perf_reader = Napi::Persistent(perf_reader);
+  exports.Set("PerfReader", perf_reader);
+  exports.Set("ringbufSupported", Napi::Function::New(env, RingbufSupported, "ringbufSupported"));
   return exports;
 }
 

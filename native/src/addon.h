@@ -9,6 +9,7 @@ struct AddonData {
   Napi::FunctionReference bpf_object;
   Napi::FunctionReference ring_reader;
   Napi::FunctionReference bpf_map;
+  Napi::FunctionReference perf_reader;
 };
 
 inline AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }

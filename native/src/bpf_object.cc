@@ -9,6 +9,8 @@
 #include "errors.h"
 #include "libbpf_log.h"
 #include "ring_reader.h"
+#include "perf_reader.h"
+#include "test_run.h"
 
 namespace kwire {
 namespace {
@@ -38,7 +40,9 @@ Napi::Function BpfObject::Define(Napi::Env env) {
                       InstanceMethod<&BpfObject::PinProgram>("pinProgram"),
                       InstanceMethod<&BpfObject::PinLink>("pinLink"),
                       InstanceMethod<&BpfObject::AttachCgroup>("attachCgroup"),
-                      InstanceMethod<&BpfObject::AttachTc>("attachTc")});
+                      InstanceMethod<&BpfObject::AttachTc>("attachTc"),
+                      InstanceMethod<&BpfObject::OpenPerf>("openPerf"),
+                      InstanceMethod<&BpfObject::TestRun>("testRun")});
 }
 
 BpfObject::BpfObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfObject>(info) {
@@ -63,6 +67,9 @@ void BpfObject::Close() {
   std::set<RingReader*> readers;
   readers.swap(readers_);
   for (RingReader* reader : readers) reader->Close();
+  std::set<PerfReader*> perf_readers;
+  perf_readers.swap(perf_readers_);
+  for (PerfReader* reader : perf_readers) reader->Close();
   DestroyLinks();
   if (obj_) bpf_object__close(obj_);
   obj_ = nullptr;
@@ -258,6 +265,88 @@ Napi::Value BpfObject::OpenRing(const Napi::CallbackInfo& info) {
 Napi::Value BpfObject::CloseMethod(const Napi::CallbackInfo& info) {
   Close();
   return info.Env().Undefined();
+}
+
+Napi::Value BpfObject::OpenPerf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsString() || !info[1].IsTypedArray() || !info[2].IsNumber() ||
+      !info[3].IsFunction() || (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsObject())) {
+    ThrowNativeError(env, "EARG", 0, "",
+                     "openPerf(mapName: string, ring: Uint8Array, source: number, onData: function, "
+                     "options?: object)");
+    return Napi::Value();
+  }
+  double source = info[2].As<Napi::Number>().DoubleValue();
+  if (!(source >= 0 && source <= 0xffff && source == static_cast<uint32_t>(source))) {
+    ThrowNativeError(env, "EARG", 0, "", "openPerf: source must be an integer in 0..65535");
+    return Napi::Value();
+  }
+  PerfOptions options;
+  if (info.Length() > 4 && info[4].IsObject()) {
+    Napi::Object o = info[4].As<Napi::Object>();
+    struct Field {
+      const char* key;
+      uint32_t* out;
+    } fields[] = {{"pageCount", &options.page_count},
+                  {"wakeupEvents", &options.wakeup_events},
+                  {"watermarkBytes", &options.watermark_bytes}};
+    for (const Field& f : fields) {
+      Napi::Value v = o.Get(f.key);
+      if (v.IsUndefined()) continue;
+      double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+      if (!(d >= 0 && d <= 0xffffffffu && d == static_cast<uint32_t>(d))) {
+        ThrowNativeError(env, "EARG", 0, "", std::string("openPerf: ") + f.key + " must be a u32");
+        return Napi::Value();
+      }
+      *f.out = static_cast<uint32_t>(d);
+    }
+    if (options.page_count == 0 || (options.page_count & (options.page_count - 1)) != 0) {
+      ThrowNativeError(env, "EARG", 0, "", "openPerf: pageCount must be a power of two");
+      return Napi::Value();
+    }
+  }
+  if (!CheckOpen(env, "openPerf")) return Napi::Value();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (!loaded_) {
+    ThrowNativeError(env, "ESTATE", 0, "", "openPerf('" + name + "'): object is not loaded");
+    return Napi::Value();
+  }
+  bpf_map* map = bpf_object__find_map_by_name(obj_, name.c_str());
+  if (map == nullptr) {
+    ThrowNativeError(env, "ENOENT", 0, "", "openPerf: no map '" + name + "' in " + path_);
+    return Napi::Value();
+  }
+  if (bpf_map__type(map) != BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+    ThrowNativeError(env, "EMAP", 0, "",
+                     "openPerf: map '" + name + "' is not a BPF_MAP_TYPE_PERF_EVENT_ARRAY");
+    return Napi::Value();
+  }
+  return PerfReader::Open(env, this, bpf_map__fd(map), bpf_map__max_entries(map), info[1],
+                          static_cast<uint32_t>(source), info[3].As<Napi::Function>(), options);
+}
+
+Napi::Value BpfObject::TestRun(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    ThrowNativeError(env, "EARG", 0, "", "testRun(programName: string, options?: object)");
+    return Napi::Value();
+  }
+  TestRunOptions options;
+  if (info.Length() > 1 && !info[1].IsUndefined() && !ParseTestRunOptions(env, info[1], &options)) {
+    return Napi::Value();
+  }
+  if (!CheckOpen(env, "testRun")) return Napi::Value();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (!loaded_) {
+    ThrowNativeError(env, "ESTATE", 0, "", "testRun('" + name + "'): object is not loaded");
+    return Napi::Value();
+  }
+  bpf_program* prog = bpf_object__find_program_by_name(obj_, name.c_str());
+  if (prog == nullptr) {
+    ThrowNativeError(env, "ENOENT", 0, "", "testRun: no program '" + name + "' in " + path_);
+    return Napi::Value();
+  }
+  return StartTestRun(env, bpf_program__fd(prog), name, options);
 }
 
 }  // namespace kwire

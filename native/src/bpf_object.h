@@ -18,6 +18,7 @@ struct bpf_program;
 namespace kwire {
 
 class RingReader;
+class PerfReader;
 
 class BpfObject : public Napi::ObjectWrap<BpfObject> {
  public:
@@ -29,6 +30,8 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   // Called by RingReader when it opens and closes.
   void AddReader(RingReader* reader) { readers_.insert(reader); }
   void ForgetReader(RingReader* reader) { readers_.erase(reader); }
+  void AddPerfReader(PerfReader* reader) { perf_readers_.insert(reader); }
+  void ForgetPerfReader(PerfReader* reader) { perf_readers_.erase(reader); }
 
  private:
   Napi::Value SetGlobal(const Napi::CallbackInfo& info);
@@ -47,6 +50,8 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value AttachCgroup(const Napi::CallbackInfo& info);
   Napi::Value AttachTc(const Napi::CallbackInfo& info);
   bpf_program* FindProgram(Napi::Env env, const std::string& name);
+  Napi::Value OpenPerf(const Napi::CallbackInfo& info);
+  Napi::Value TestRun(const Napi::CallbackInfo& info);
 
   void Close();
   void DestroyLinks();
@@ -68,6 +73,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   // Undo actions for attachments that are not bpf_links (tc filters, clsact qdiscs), run by Close()
   // in reverse order.
   std::vector<std::function<void()>> detachers_;
+  std::set<PerfReader*> perf_readers_;
 };
 
 }  // namespace kwire

@@ -23,7 +23,7 @@ inline uint32_t FrameSize(uint32_t len) {
 }
 
 constexpr size_t kCounterOffsets[] = {KW_RING_FRAMES, KW_RING_BYTES, KW_RING_FULL_WAITS,
-                                      KW_RING_WAKEUPS, KW_RING_OVERSIZE};
+                                      KW_RING_WAKEUPS, KW_RING_OVERSIZE, KW_RING_KERNEL_LOST};
 
 std::mutex claims_mutex;
 std::set<const uint8_t*> claims;

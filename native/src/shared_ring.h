@@ -35,9 +35,10 @@ class SharedRing {
   void AddFullWait() { Bump(kFullWaits, 1); }
   void AddOversize() { Bump(kOversize, 1); }
   void AddWakeup() { Bump(kWakeups, 1); }
+  void AddKernelLost(uint64_t n) { Bump(kKernelLost, n); }
 
  private:
-  enum Counter { kFrames, kBytes, kFullWaits, kWakeups, kOversize, kCounters };
+  enum Counter { kFrames, kBytes, kFullWaits, kWakeups, kOversize, kKernelLost, kCounters };
   void Bump(Counter c, uint64_t n);
   uint32_t Free();  // bytes the consumer has released, from an acquire load of its position
 

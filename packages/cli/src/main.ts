@@ -5,6 +5,7 @@ import { exitCommand, exitHelp } from './commands/exit.js';
 import { recordCommand, recordHelp } from './commands/record.js';
 import { replayCommand, replayHelp } from './commands/replay.js';
 import { flowsCommand, flowsHelp } from './commands/flows.js';
+import { benchCommand, benchHelp } from './commands/bench.js';
 import { UsageError } from './usage-error.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string; help: string }> = {
@@ -13,6 +14,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   record: { run: recordCommand, summary: 'record raw kernel events into a capture file', help: recordHelp },
   replay: { run: replayCommand, summary: 'decode a capture, anywhere, as the live commands would', help: replayHelp },
   flows: { run: flowsCommand, summary: 'live flow records: packets and bytes each way (like conntracct)', help: flowsHelp },
+  bench: { run: benchCommand, summary: 'the benchmark suite (--quick: under two minutes)', help: benchHelp },
 };
 
 const mainHelp = `kwire — kernel events as streams

@@ -34,6 +34,11 @@ export interface DecoderExports {
   flowFilter(kinds: number, proto: number, port: number, netns: number): void;
   flowFilterAddr(addr: number): void;
   flowDecode(): number;
+  loadgenInit(capacity: number): void;
+  loadgenColumn(id: number): number;
+  loadgenErrors(code: number): number;
+  loadgenDecode(): number;
+  loadgenStatus(): number;
 }
 
 export interface DecoderInstance {

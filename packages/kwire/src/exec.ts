@@ -6,8 +6,9 @@ import type { ExecBatch, ExecEvent } from './exec-batch.js';
 import { kernelSource, u32Bytes, type KernelSource, type KernelSourceSpec } from './kernel-source.js';
 import { rawDecoder, type RawFrames } from './raw-frames.js';
 import { toEvents } from './operators.js';
+import { resolveTransport, type TransportOptions } from './transport.js';
 
-export interface ExecOptions {
+export interface ExecOptions extends TransportOptions {
   /** Only processes whose pid namespace has this inode (filtered in the kernel). Default: all. */
   pidns: number;
   /** Shared ring size in bytes, a power of two. Default: 4 MiB. */
@@ -26,7 +27,7 @@ export function execRaw(options: Readonly<Partial<ExecOptions>> = {}): KernelSou
 }
 
 function execSpec(options: Readonly<Partial<ExecOptions>>): Omit<KernelSourceSpec<unknown>, 'decoder'> {
-  const { pidns = 0, ringCapacity = 4 << 20, batchSize = 1024 } = options;
+  const { pidns = 0, ringCapacity = 4 << 20, batchSize = 1024, perf } = options;
   if (!Number.isInteger(pidns) || pidns < 0 || pidns > 0xffffffff) {
     throw new KwireError('EINVAL_ARGUMENT', `pidns must be a pid namespace inode (a u32), got ${pidns}`);
   }
@@ -40,6 +41,8 @@ function execSpec(options: Readonly<Partial<ExecOptions>>): Omit<KernelSourceSpe
     droppedGlobal: 'dropped',
     ringCapacity,
     batchSize,
+    transport: resolveTransport(options.transport),
+    ...(perf ? { perfOptions: perf } : {}),
   };
 }
 

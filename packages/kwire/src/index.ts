@@ -51,3 +51,10 @@ export type { FlowConsumer, FlowMode, FlowStats, ConsumerStats } from './flow-co
 export { FlowBatch, FlowKind, formatAddress } from './flow-batch.js';
 export type { FlowEvent, FlowKindName } from './flow-batch.js';
 export { flowDecoder } from './flow-decoder.js';
+export { loadgen } from './loadgen.js';
+export type { LoadgenOptions, LoadgenStats, LoadgenSource } from './loadgen.js';
+export { LoadgenBatch } from './loadgen-batch.js';
+export type { LoadgenEvent } from './loadgen-batch.js';
+export { loadgenDecoder } from './loadgen-decoder.js';
+export { resolveTransport } from './transport.js';
+export type { Transport, TransportOptions } from './transport.js';

@@ -7,12 +7,14 @@ import { bpfObjectPath } from './artifacts.js';
 import { requireTracingCapabilities } from './capabilities.js';
 import { instantiateDecoders } from './decoders.js';
 import { DecodeError } from './errors.js';
+import type { PerfOptions, PerfReader } from '@kwire/native';
 import { loadAddon, nativeCall, type BpfObject, type RingReader } from './native.js';
 import type { RecordDecoder } from './record-decoder.js';
 import { allocateSharedRing, RingLayout } from './shared-ring.js';
 import { SourceId } from './sources.js';
 import { emptyStats, type SourceStats } from './stats.js';
 import { Status, STATUS_COUNT, statusNames } from './status.js';
+import { TransportMap, type Transport } from './transport.js';
 
 export interface KernelSourceSpec<B> {
   /** BPF object: a name in bpf/.output (without .bpf.o), or a path to a user's own object. */
@@ -32,6 +34,23 @@ export interface KernelSourceSpec<B> {
   configure?: (object: BpfObject) => void;
   /** Attaches the loaded programs. Default: every program libbpf can attach by its SEC name. */
   attach?: (object: BpfObject) => void;
+  /** Transport of a built-in object (transport.ts): sets kw_use_perf and shrinks the unused map.
+   *  Default: 'ringbuf' through `map`, with nothing set. */
+  transport?: Transport;
+  /** Perf transport: the perf event array's name (default 'events_perf') and its rings' settings. */
+  perfMap?: string;
+  perfOptions?: PerfOptions;
+  /** After load and attach, before the reader opens (e.g. to pre-fill the kernel ring). */
+  prepare?: (object: BpfObject) => Promise<void> | void;
+  /** After the reader opened: starts whatever the source drives itself; returns its teardown. */
+  started?: (context: StartedContext) => (() => void) | void;
+}
+
+export interface StartedContext {
+  object: BpfObject;
+  stats(): SourceStats;
+  complete(): void;
+  error(error: unknown): void;
 }
 
 /** A cold, shared Observable of batches, with the stats of its current (or last) attachment. */
@@ -50,13 +69,15 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
     spec.decoder.init(d, spec.batchSize);
     const ring = allocateSharedRing(d, spec.ringCapacity);
     let object: BpfObject | undefined;
-    let reader: RingReader | undefined;
+    let reader: RingReader | PerfReader | undefined;
+    let stopStarted: (() => void) | void;
+    const perf = spec.transport === 'perf';
     let received = 0;
     let batches = 0;
     let kernelDropped = 0;
 
     const readStats = (): SourceStats => {
-      if (object && spec.droppedGlobal) {
+      if (object && spec.droppedGlobal && !perf) {
         const bytes = nativeCall(what, () => object!.readGlobal(spec.droppedGlobal!));
         kernelDropped = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
       }
@@ -65,10 +86,14 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
         const n = spec.decoder.errors(d, c);
         if (n > 0) decodeErrors[statusNames[c]!] = n;
       }
+      // Perf: the kernel's own PERF_RECORD_LOST counts (the BPF-side counter sees the same drops).
+      const lostByCpu = perf && reader ? (reader as PerfReader).stats().lostByCpu : undefined;
       return {
         received,
         batches,
-        lost: { kernel: kernelDropped, ring: ring.counter(RingLayout.oversize) },
+        lost: { kernel: perf ? ring.counter(RingLayout.kernelLost) : kernelDropped, ring: ring.counter(RingLayout.oversize) },
+        transport: spec.transport ?? 'ringbuf',
+        ...(lostByCpu ? { lostByCpu } : {}),
         decodeErrors,
         queueLength: ring.pending(),
         ringFullWaits: ring.counter(RingLayout.fullWaits),
@@ -92,6 +117,8 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
     };
 
     const close = (): void => {
+      stopStarted?.();
+      stopStarted = undefined;
       if (object) last = readStats();
       reader?.close();
       object?.close();
@@ -99,14 +126,58 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
       current = undefined;
     };
 
+    const open = (o: BpfObject): void => {
+      const source = SourceId[spec.decoder.source];
+      reader = nativeCall(what, () =>
+        perf ? o.openPerf(spec.perfMap ?? TransportMap.perf, ring.view(), source, drain, spec.perfOptions) : o.openRing(spec.map, ring.view(), source, drain),
+      );
+      current = readStats;
+      stopStarted = spec.started?.({
+        object: o,
+        stats: readStats,
+        complete: () => {
+          drain();
+          subscriber.complete();
+        },
+        error: (e) => subscriber.error(e),
+      });
+    };
+
     try {
       const o = (object = nativeCall(what, () => new addon.BpfObject(bpfObjectPath(spec.object))));
       for (const [name, bytes] of Object.entries(spec.globals ?? {})) nativeCall(what, () => o.setGlobal(name, bytes));
+      if (spec.transport) {
+        nativeCall(what, () => {
+          // The unused map is shrunk to its minimum (a ring buffer: one page; perf: one entry).
+          o.setGlobal('kw_use_perf', u32Bytes(perf ? 1 : 0));
+          if (perf) o.setMaxEntries(TransportMap.ringbuf, 4096);
+          else o.setMaxEntries(TransportMap.perf, 1);
+        });
+      }
       if (spec.configure) nativeCall(what, () => spec.configure!(o));
       nativeCall(what, () => o.load());
       nativeCall(what, () => (spec.attach ? spec.attach(o) : o.attach()));
-      reader = nativeCall(what, () => o.openRing(spec.map, ring.view(), SourceId[spec.decoder.source], drain));
-      current = readStats;
+      if (spec.prepare) {
+        Promise.resolve()
+          .then(() => spec.prepare!(o))
+          .then(
+            () => {
+              if (subscriber.closed || object !== o) return;
+              try {
+                open(o);
+              } catch (error) {
+                close();
+                subscriber.error(error);
+              }
+            },
+            (error) => {
+              close();
+              subscriber.error(error);
+            },
+          );
+      } else {
+        open(o);
+      }
     } catch (error) {
       close();
       subscriber.error(error);

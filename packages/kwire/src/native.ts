@@ -7,6 +7,7 @@ import { KwireError, PermissionError } from './errors.js';
 export type BpfObject = Addon.BpfObject;
 export type RingReader = Addon.RingReader;
 export type BpfMap = Addon.BpfMap;
+export type PerfReader = Addon.PerfReader;
 
 let addon: typeof Addon | undefined;
 

@@ -17,6 +17,10 @@ export interface SourceStats {
   queueLength: number;
   /** Times the shared ring was full and the addon paused reading the kernel. */
   ringFullWaits: number;
+  /** The transport in use. */
+  transport?: 'ringbuf' | 'perf';
+  /** Perf transport: PERF_RECORD_LOST counts by CPU number. */
+  lostByCpu?: Record<number, number>;
 }
 
 export function emptyStats(): SourceStats {

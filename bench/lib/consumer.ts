@@ -1,0 +1,28 @@
+// The C baseline consumer (bench/c/consumer.c): built on first use with make, run as a child process.
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'c');
+let built = false;
+
+export interface ConsumerResult {
+  received: number;
+  generated: number;
+  dropped: number;
+  lostPerf?: number;
+  seconds: number;
+  rate: number;
+  p50Us?: number;
+  p99Us?: number;
+  p999Us?: number;
+}
+
+export function runConsumer(args: string[], env: Record<string, string> = {}): ConsumerResult {
+  if (!built) {
+    execFileSync('make', ['-s', '-C', dir], { stdio: 'inherit' });
+    built = true;
+  }
+  const out = execFileSync(join(dir, '.output', 'consumer'), args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  return JSON.parse(out.trim().split('\n').pop()!) as ConsumerResult;
+}
