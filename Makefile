@@ -21,7 +21,7 @@ $(ADDON): native/binding.gyp $(wildcard native/src/*.cc native/src/*.h)
 
 native: setup $(ADDON)
 
-$(WASM): assembly/asconfig.json $(wildcard assembly/*.ts)
+$(WASM): assembly/asconfig.json $(wildcard assembly/*.ts assembly/generated/*.ts)
 	@echo "build: decoders (AssemblyScript)"
 	@cd assembly && pnpm run -s build
 

@@ -10,7 +10,7 @@ import { DecodeError } from './errors.js';
 import { loadAddon, nativeCall, type BpfObject, type RingReader } from './native.js';
 import type { RecordDecoder } from './record-decoder.js';
 import { allocateSharedRing, RingLayout } from './shared-ring.js';
-import { SourceId } from './sources.js';
+import { SourceId, type SourceName } from './sources.js';
 import { emptyStats, type SourceStats } from './stats.js';
 import { Status, STATUS_COUNT, statusNames } from './status.js';
 
@@ -46,7 +46,7 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
     const what = `tracing ${spec.decoder.source} events`;
     requireTracingCapabilities(what);
     const addon = loadAddon();
-    const d = instantiateDecoders();
+    const d = instantiateDecoders(spec.decoder.module?.());
     spec.decoder.init(d, spec.batchSize);
     const ring = allocateSharedRing(d, spec.ringCapacity);
     let object: BpfObject | undefined;
@@ -105,7 +105,7 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
       if (spec.configure) nativeCall(what, () => spec.configure!(o));
       nativeCall(what, () => o.load());
       nativeCall(what, () => (spec.attach ? spec.attach(o) : o.attach()));
-      reader = nativeCall(what, () => o.openRing(spec.map, ring.view(), SourceId[spec.decoder.source], drain));
+      reader = nativeCall(what, () => o.openRing(spec.map, ring.view(), spec.decoder.sourceId ?? SourceId[spec.decoder.source as SourceName], drain));
       current = readStats;
     } catch (error) {
       close();
