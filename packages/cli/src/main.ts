@@ -1,10 +1,12 @@
 // kwire: the command line. Dispatches to one module per command.
 import { isKwireError } from 'kwire';
 import { execCommand, execHelp } from './commands/exec.js';
+import { genCommand, genHelp } from './commands/gen.js';
 import { UsageError } from './usage-error.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string; help: string }> = {
   exec: { run: execCommand, summary: 'live exec events (like execsnoop)', help: execHelp },
+  gen: { run: genCommand, summary: 'decoder and types for a struct of your own BPF object', help: genHelp },
 };
 
 const mainHelp = `kwire — kernel events as streams
