@@ -36,6 +36,7 @@ run: build
 	@scripts/main-job.sh
 
 test: build
+	@scripts/check-generated.sh
 	@cd test && pnpm exec vitest run
 	@scripts/check-no-kw-programs.sh
 

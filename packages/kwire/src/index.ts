@@ -31,3 +31,4 @@ export { LayoutBatch } from './layout/layout-batch.js';
 export { source } from './user-source.js';
 export type { SourceOptions } from './user-source.js';
 export type { DecoderInstance } from './decoders.js';
+export { execLayout } from './layouts/exec.js';
