@@ -42,6 +42,8 @@ test: build
 
 bench: build
 	@cd bench && pnpm exec tsx exec.bench.ts
+	@cd bench && pnpm exec tsx exec-generated.bench.ts
+	@cd bench && pnpm exec tsx gen.bench.ts
 
 clean:
 	@$(MAKE) -s -C bpf clean
