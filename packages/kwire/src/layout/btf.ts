@@ -128,8 +128,13 @@ const qualifiers: number[] = [BtfKind.typedef, BtfKind.volatile, BtfKind.const, 
 export function layoutFromBtf(object: Uint8Array | string, struct: string, options: BtfImportOptions = {}): Layout {
   const elf = typeof object === 'string' ? readFileSync(object) : object;
   const where = typeof object === 'string' ? object : 'the object';
-  const section = elfSection(elf, '.BTF') ?? bad(`${where} has no .BTF section (compile with clang -g)`);
-  const types = parseBtf(section);
+  let types: BtfType[];
+  try {
+    types = parseBtf(elfSection(elf, '.BTF') ?? bad(`${where} has no .BTF section (compile with clang -g)`));
+  } catch (error) {
+    if (error instanceof RangeError) bad(`${where}: malformed ELF or BTF (${error.message})`);
+    throw error;
+  }
   const id = types.findIndex((t) => t.kind === BtfKind.struct && t.name === struct);
   if (id < 0) bad(`no struct ${struct} in the BTF of ${where}`);
   const top = types[id]!;
@@ -140,7 +145,8 @@ export function layoutFromBtf(object: Uint8Array | string, struct: string, optio
   const resolve = (tid: number): { t: BtfType; bigEndian: boolean; typedefs: string[] } => {
     const typedefs: string[] = [];
     let t = types[tid] ?? bad(`BTF type ${tid} out of range`);
-    while (qualifiers.includes(t.kind)) {
+    for (let hops = 0; qualifiers.includes(t.kind); hops++) {
+      if (hops > 64) bad(`BTF type ${tid}: a cycle of typedefs or qualifiers`);
       if (t.kind === BtfKind.typedef) typedefs.push(t.name);
       t = types[t.sizeOrType] ?? bad(`BTF type ${t.sizeOrType} out of range`);
     }
@@ -167,7 +173,8 @@ export function layoutFromBtf(object: Uint8Array | string, struct: string, optio
     return t.kind === BtfKind.int && t.sizeOrType === 1 && ((t.int!.encoding & 2) !== 0 || t.name === 'char') && !typedefs.some((n) => /^(__)?u8$|^uint8_t$/.test(n));
   };
 
-  const walk = (s: BtfType, base: number, prefix: string) => {
+  const walk = (s: BtfType, base: number, prefix: string, depth = 0) => {
+    if (depth > 16) bad(`${struct}: structs nested deeper than 16`);
     for (const m of s.members!) {
       const c = prefix + m.name; // nested members: outer.inner (C syntax, valid in offsetof)
       if (m.bitSize !== 0 || m.bitOffset % 8 !== 0) bad(`${struct}.${c}: bitfields are not supported`);
@@ -185,6 +192,7 @@ export function layoutFromBtf(object: Uint8Array | string, struct: string, optio
         const dims: number[] = [];
         let elem = t;
         while (elem.kind === BtfKind.array) {
+          if (dims.length > 8) bad(`${struct}.${c}: arrays nested deeper than 8`);
           dims.push(elem.array!.nelems);
           const inner = resolve(elem.array!.type).t;
           if (inner.kind !== BtfKind.array) break;
@@ -203,7 +211,7 @@ export function layoutFromBtf(object: Uint8Array | string, struct: string, optio
       } else if (t.kind === BtfKind.struct && (t.name === 'in6_addr' || t.name === 'in_addr')) {
         fields.push({ name: tsName(c), c, type: t.name === 'in6_addr' ? 'ip6' : 'ip4', offset });
       } else if (t.kind === BtfKind.struct) {
-        walk(t, offset, `${c}.`); // nested struct: its members flattened (outerInner in TypeScript)
+        walk(t, offset, `${c}.`, depth + 1); // nested struct: its members flattened (outerInner in TypeScript)
       } else if (t.kind === BtfKind.union) {
         fields.push({ name: tsName(c), c, type: { kind: 'bytes', length: t.sizeOrType }, offset });
       } else bad(`${struct}.${c}: BTF kind ${t.kind} is not supported in a record`);
