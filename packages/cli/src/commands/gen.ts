@@ -11,7 +11,8 @@ export const genHelp = `kwire gen — generate a decoder for a struct of your ow
 Usage: kwire gen --btf OBJECT.bpf.o --type STRUCT [options]
 
 Reads the struct's layout from the object's BTF (clang -g) and writes, into --out:
-  NAME.decoder.ts   the AssemblyScript decoder (columns + string heap, status codes)
+  NAME.decoder.ts   the AssemblyScript decoder (columns + string heap, status codes); it imports
+                    ring.ts, status.ts and heap.ts from kwire's assembly/ sources, beside it
   NAME.wasm         that decoder compiled, ready for kwire
   NAME.types.ts     TypeScript row/columns types and the layout, for defineDecoder(NAMELayout)
   NAME.h            C _Static_asserts on sizeof/offsetof, to include after the struct
@@ -72,7 +73,7 @@ export async function genCommand(args: string[]): Promise<void> {
     writeFileSync(join(out, file), content);
     written.push(join(out, file));
   };
-  write(`${layout.name}.decoder.ts`, generateAssembly(layout, { sourceId, origin, assemblyDir: 'kwire/assembly' }));
+  write(`${layout.name}.decoder.ts`, generateAssembly(layout, { sourceId, origin, assemblyDir: '.' }));
   write(`${layout.name}.types.ts`, generateTypes(layout, { origin, mode: 'user' }));
   write(`${layout.name}.h`, generateC(layout, { origin }));
   if (!values['no-wasm']) write(`${layout.name}.wasm`, (await compileDecoders([{ layout, sourceId }])).wasm);
