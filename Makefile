@@ -21,7 +21,7 @@ $(ADDON): native/binding.gyp $(wildcard native/src/*.cc native/src/*.h)
 
 native: setup $(ADDON)
 
-$(WASM): assembly/asconfig.json $(wildcard assembly/*.ts)
+$(WASM): assembly/asconfig.json $(wildcard assembly/*.ts assembly/generated/*.ts)
 	@echo "build: decoders (AssemblyScript)"
 	@cd assembly && pnpm run -s build
 
@@ -36,6 +36,7 @@ run: build
 	@scripts/main-job.sh
 
 test: build
+	@scripts/check-generated.sh
 	@cd test && pnpm exec vitest run
 	@scripts/check-no-kw-programs.sh
 

@@ -1,7 +1,8 @@
-// The exec layout is written once, in bpf/include/exec.h. The decoder's offsets and the reference
-// encoder must agree with the BTF that clang emitted for it in the compiled object.
+// The exec layout (packages/kwire/src/layouts/exec.ts) against the BTF clang emitted for
+// bpf/include/exec.h: read by kwire's own BTF parser and, independently, by bpftool.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { compareLayouts, execLayout, layoutFromBtf } from 'kwire';
 import { btfStruct } from './helpers/btf.js';
 import { repoPath } from './helpers/repo.js';
 import { encodeExec } from './reference/exec.js';
@@ -10,21 +11,15 @@ const object = repoPath('bpf/.output/exec.bpf.o');
 const btf = btfStruct(object, 'exec_event');
 const offsetOf = (name: string) => btf.members.find((m) => m.name === name)!.offset;
 
-/** `const OFF_X: usize = n;` and `const HEAD_SIZE: u32 = n;` of assembly/exec.ts. */
-const decoderConstants = new Map(
-  [...readFileSync(repoPath('assembly/exec.ts'), 'utf8').matchAll(/^const (\w+): \w+ = (\d+);/gm)].map((m) => [m[1]!, Number(m[2])]),
-);
-
 describe('exec layout', () => {
-  it('the decoder reads every BTF member at its BTF offset', () => {
-    expect(decoderConstants.get('HEAD_SIZE')).toBe(btf.size);
-    for (const { name, offset } of btf.members) {
-      if (name === 'args') {
-        expect(offset).toBe(btf.size); // the variable tail starts right after the head
-        continue;
-      }
-      expect(decoderConstants.get(`OFF_${name.toUpperCase()}`), name).toBe(offset);
-    }
+  it('equals the struct in the BTF of the compiled object', () => {
+    expect(compareLayouts(execLayout, layoutFromBtf(object, 'exec_event'))).toEqual([]);
+  });
+
+  it("kwire's BTF parser agrees with bpftool", () => {
+    const ours = layoutFromBtf(object, 'exec_event');
+    expect(ours.size).toBe(btf.size);
+    expect([...ours.fields.map((f) => ({ name: f.c, offset: f.offset })), { name: ours.tail!.c, offset: ours.size }]).toEqual(btf.members);
   });
 
   it('the reference encoder writes every field at its BTF offset', () => {
@@ -36,11 +31,10 @@ describe('exec layout', () => {
     expect(String.fromCharCode(bytes[offsetOf('comm')]!)).toBe('c');
   });
 
-  it('matches the header constants the decoder relies on', () => {
+  it('matches the header constants', () => {
     const header = readFileSync(repoPath('bpf/include/exec.h'), 'utf8');
     const define = (n: string) => Number(header.match(new RegExp(`#define ${n} (\\d+)`))![1]);
-    expect(define('EXEC_HEAD_SIZE')).toBe(btf.size);
-    expect(define('EXEC_COMM_LEN')).toBe(decoderConstants.get('COMM_LEN'));
-    expect(offsetOf('args') - offsetOf('comm')).toBe(define('EXEC_COMM_LEN'));
+    expect(define('EXEC_HEAD_SIZE')).toBe(execLayout.size);
+    expect(execLayout.fields.find((f) => f.name === 'comm')!.size).toBe(define('EXEC_COMM_LEN'));
   });
 });

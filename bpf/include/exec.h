@@ -35,20 +35,7 @@ struct exec_event {
 
 #define EXEC_EVENT_SIZE(e) (EXEC_HEAD_SIZE + (e)->args_size)
 
-#ifndef __cplusplus
-_Static_assert(sizeof(struct exec_event) == EXEC_HEAD_SIZE, "exec head size");
-_Static_assert(__builtin_offsetof(struct exec_event, ts) == 0, "ts");
-_Static_assert(__builtin_offsetof(struct exec_event, cgroup_id) == 8, "cgroup_id");
-_Static_assert(__builtin_offsetof(struct exec_event, pid) == 16, "pid");
-_Static_assert(__builtin_offsetof(struct exec_event, ppid) == 20, "ppid");
-_Static_assert(__builtin_offsetof(struct exec_event, uid) == 24, "uid");
-_Static_assert(__builtin_offsetof(struct exec_event, gid) == 28, "gid");
-_Static_assert(__builtin_offsetof(struct exec_event, pidns) == 32, "pidns");
-_Static_assert(__builtin_offsetof(struct exec_event, argc) == 36, "argc");
-_Static_assert(__builtin_offsetof(struct exec_event, args_size) == 40, "args_size");
-_Static_assert(__builtin_offsetof(struct exec_event, flags) == 44, "flags");
-_Static_assert(__builtin_offsetof(struct exec_event, comm) == 48, "comm");
-_Static_assert(__builtin_offsetof(struct exec_event, args) == 64, "args");
-#endif
+/* sizeof/offsetof checks generated from the layout (packages/kwire/src/layouts/exec.ts) */
+#include "generated/exec.h"
 
 #endif

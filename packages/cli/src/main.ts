@@ -6,6 +6,7 @@ import { recordCommand, recordHelp } from './commands/record.js';
 import { replayCommand, replayHelp } from './commands/replay.js';
 import { flowsCommand, flowsHelp } from './commands/flows.js';
 import { benchCommand, benchHelp } from './commands/bench.js';
+import { genCommand, genHelp } from './commands/gen.js';
 import { UsageError } from './usage-error.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string; help: string }> = {
@@ -15,6 +16,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   replay: { run: replayCommand, summary: 'decode a capture, anywhere, as the live commands would', help: replayHelp },
   flows: { run: flowsCommand, summary: 'live flow records: packets and bytes each way (like conntracct)', help: flowsHelp },
   bench: { run: benchCommand, summary: 'the benchmark suite (--quick: under two minutes)', help: benchHelp },
+  gen: { run: genCommand, summary: 'decoder and types for a struct of your own BPF object', help: genHelp },
 };
 
 const mainHelp = `kwire — kernel events as streams

@@ -55,12 +55,12 @@ function module(): WebAssembly.Module {
   return compiled;
 }
 
-export function instantiateDecoders(): DecoderInstance {
+export function instantiateDecoders(wasm: WebAssembly.Module = module()): DecoderInstance {
   const memory = new WebAssembly.Memory({ initial: 32, maximum: 16384, shared: true });
   const abort = (): never => {
     throw new Error('kwire decoder aborted');
   };
-  const instance = new WebAssembly.Instance(module(), { env: { memory, abort } });
+  const instance = new WebAssembly.Instance(wasm, { env: { memory, abort } });
   const exports = instance.exports as unknown as DecoderExports & { _initialize?: () => void };
   exports._initialize?.();
   return { memory, exports, bytes: () => new Uint8Array(memory.buffer) };

@@ -2,6 +2,7 @@
 import type { Batch } from './batch.js';
 import { cString, nulSeparated } from './batch.js';
 import type { DecoderInstance } from './decoders.js';
+import { execColumns, type ExecColumns } from './generated/exec.js';
 
 /** bpf/include/exec.h flags. */
 export const ExecFlags = { argvTruncated: 0x1, filenameTruncated: 0x2, argvFault: 0x4 } as const;
@@ -25,28 +26,42 @@ export interface ExecEvent {
 }
 
 const COMM_LEN = 16;
-// Column ids of assembly/exec.ts.
-const Col = { ts: 0, cgroupId: 1, pid: 2, ppid: 3, uid: 4, gid: 5, pidns: 6, argc: 7, flags: 8, tailOff: 9, tailLen: 10, comm: 11, heap: 12 } as const;
 
 export class ExecBatch implements Batch<ExecEvent> {
-  constructor(
-    readonly length: number,
-    readonly ts: BigUint64Array,
-    readonly cgroupId: BigUint64Array,
-    readonly pid: Uint32Array,
-    readonly ppid: Uint32Array,
-    readonly uid: Uint32Array,
-    readonly gid: Uint32Array,
-    readonly pidns: Uint32Array,
-    readonly argc: Uint32Array,
-    readonly flags: Uint32Array,
-    /** Offset and length of each record's filename+argv bytes in `strings`. */
-    readonly tailOffset: Uint32Array,
-    readonly tailLength: Uint32Array,
-    /** 16 bytes per record. */
-    readonly commBytes: Uint8Array,
-    readonly strings: Uint8Array,
-  ) {}
+  readonly length: number;
+  readonly ts: BigUint64Array;
+  readonly cgroupId: BigUint64Array;
+  readonly pid: Uint32Array;
+  readonly ppid: Uint32Array;
+  readonly uid: Uint32Array;
+  readonly gid: Uint32Array;
+  readonly pidns: Uint32Array;
+  readonly argc: Uint32Array;
+  readonly flags: Uint32Array;
+  /** Offset and length of each record's filename+argv bytes in `strings`. */
+  readonly tailOffset: Uint32Array;
+  readonly tailLength: Uint32Array;
+  /** 16 bytes per record. */
+  readonly commBytes: Uint8Array;
+  readonly strings: Uint8Array;
+
+  /** Columns generated from the exec layout (packages/kwire/src/generated/exec.ts). */
+  constructor(c: ExecColumns) {
+    this.length = c.length;
+    this.ts = c.ts;
+    this.cgroupId = c.cgroupId;
+    this.pid = c.pid;
+    this.ppid = c.ppid;
+    this.uid = c.uid;
+    this.gid = c.gid;
+    this.pidns = c.pidns;
+    this.argc = c.argc;
+    this.flags = c.flags;
+    this.tailOffset = c.argsOffset;
+    this.tailLength = c.argsLength;
+    this.commBytes = c.comm;
+    this.strings = c.strings;
+  }
 
   comm(i: number): string {
     return cString(this.commBytes, i * COMM_LEN, (i + 1) * COMM_LEN);
@@ -96,25 +111,6 @@ export class ExecBatch implements Batch<ExecEvent> {
 
   /** Copies the decoder's columns for `n` records out of WASM memory. */
   static fromDecoder(d: DecoderInstance, n: number): ExecBatch {
-    const buf = d.memory.buffer;
-    const x = d.exports;
-    const u64 = (c: number) => new BigUint64Array(buf, x.execColumn(c), n).slice();
-    const u32 = (c: number) => new Uint32Array(buf, x.execColumn(c), n).slice();
-    return new ExecBatch(
-      n,
-      u64(Col.ts),
-      u64(Col.cgroupId),
-      u32(Col.pid),
-      u32(Col.ppid),
-      u32(Col.uid),
-      u32(Col.gid),
-      u32(Col.pidns),
-      u32(Col.argc),
-      u32(Col.flags),
-      u32(Col.tailOff),
-      u32(Col.tailLen),
-      new Uint8Array(buf, x.execColumn(Col.comm), n * COMM_LEN).slice(),
-      new Uint8Array(buf, x.execColumn(Col.heap), x.execHeapUsed()).slice(),
-    );
+    return new ExecBatch(execColumns(d, n));
   }
 }

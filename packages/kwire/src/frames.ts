@@ -17,7 +17,7 @@ export class FrameDecoder<B> {
   private inputCapacity = 0;
 
   constructor(private readonly decoder: RecordDecoder<B>, batchSize = 4096) {
-    this.d = instantiateDecoders();
+    this.d = instantiateDecoders(decoder.module?.());
     decoder.init(this.d, batchSize);
   }
 

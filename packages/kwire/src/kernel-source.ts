@@ -11,7 +11,7 @@ import type { PerfOptions, PerfReader } from '@kwire/native';
 import { loadAddon, nativeCall, type BpfObject, type RingReader } from './native.js';
 import type { RecordDecoder } from './record-decoder.js';
 import { allocateSharedRing, RingLayout } from './shared-ring.js';
-import { SourceId } from './sources.js';
+import { SourceId, type SourceName } from './sources.js';
 import { emptyStats, type SourceStats } from './stats.js';
 import { Status, STATUS_COUNT, statusNames } from './status.js';
 import { TransportMap, type Transport } from './transport.js';
@@ -65,7 +65,7 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
     const what = `tracing ${spec.decoder.source} events`;
     requireTracingCapabilities(what);
     const addon = loadAddon();
-    const d = instantiateDecoders();
+    const d = instantiateDecoders(spec.decoder.module?.());
     spec.decoder.init(d, spec.batchSize);
     const ring = allocateSharedRing(d, spec.ringCapacity);
     let object: BpfObject | undefined;
@@ -127,7 +127,7 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
     };
 
     const open = (o: BpfObject): void => {
-      const source = SourceId[spec.decoder.source];
+      const source = spec.decoder.sourceId ?? SourceId[spec.decoder.source as SourceName];
       reader = nativeCall(what, () =>
         perf ? o.openPerf(spec.perfMap ?? TransportMap.perf, ring.view(), source, drain, spec.perfOptions) : o.openRing(spec.map, ring.view(), source, drain),
       );

@@ -1,10 +1,14 @@
 // A record kind's decoder as the pipeline sees it: set up its output in a decoder instance, decode a
 // batch from the cursor, copy the batch out. One object per record kind (exec-decoder.ts, …).
 import type { DecoderInstance } from './decoders.js';
-import type { SourceName } from './sources.js';
 
 export interface RecordDecoder<B> {
-  readonly source: SourceName;
+  /** Record kind: a SourceName for built-ins, a layout's name for user decoders. */
+  readonly source: string;
+  /** Frame source id; default: SourceId[source]. */
+  readonly sourceId?: number;
+  /** The WebAssembly module holding this decoder; default: the built-in decoders (assembly/). */
+  readonly module?: () => WebAssembly.Module;
   /** Allocates the decoder's output for batches of up to `batchSize` records. */
   init(d: DecoderInstance, batchSize: number): void;
   /** Decodes frames from the started cursor; returns the number of records decoded. */

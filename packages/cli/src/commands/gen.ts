@@ -1,0 +1,81 @@
+// kwire gen: a user's own BPF struct → WASM decoder and types, from the BTF of their compiled object.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compileDecoders, generateAssembly, generateC, generateTypes, layoutFromBtf, USER_SOURCE_ID, type FieldType } from 'kwire';
+import { writeOut } from '../output.js';
+import { UsageError } from '../usage-error.js';
+
+export const genHelp = `kwire gen — generate a decoder for a struct of your own BPF object
+
+Usage: kwire gen --btf OBJECT.bpf.o --type STRUCT [options]
+
+Reads the struct's layout from the object's BTF (clang -g) and writes, into --out:
+  NAME.decoder.ts   the AssemblyScript decoder (columns + string heap, status codes); it imports
+                    ring.ts, status.ts and heap.ts from kwire's assembly/ sources, beside it
+  NAME.wasm         that decoder compiled, ready for kwire
+  NAME.types.ts     TypeScript row/columns types and the layout, for defineDecoder(NAMELayout)
+  NAME.h            C _Static_asserts on sizeof/offsetof, to include after the struct
+
+Options:
+  --btf FILE         compiled BPF object (ELF with a .BTF section)
+  --type NAME        struct name (without 'struct')
+  --name NAME        layout name (default: the struct name, camelCase, without _event)
+  --out DIR          output directory (default: .)
+  --as MEMBER=TYPE   override a member's type (ip4, ip6, ip, u16be, …); repeatable
+  --tail-size MEMBER member holding the byte length of a trailing flexible array of strings
+  --source-id N      frame source id (default: ${USER_SOURCE_ID})
+  --no-wasm          skip compiling the decoder
+  -h, --help
+
+Example:
+  kwire gen --btf build/my.bpf.o --type event --out src/generated --as saddr=ip4`;
+
+export async function genCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      btf: { type: 'string' },
+      type: { type: 'string' },
+      name: { type: 'string' },
+      out: { type: 'string', default: '.' },
+      as: { type: 'string', multiple: true },
+      'tail-size': { type: 'string' },
+      'source-id': { type: 'string' },
+      'no-wasm': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    writeOut(genHelp + '\n');
+    return;
+  }
+  if (!values.btf || !values.type) throw new UsageError('--btf and --type are required');
+  const as: Record<string, FieldType> = {};
+  for (const a of values.as ?? []) {
+    const [member, type] = a.split('=');
+    if (!member || !type) throw new UsageError(`--as wants MEMBER=TYPE, got ${a}`);
+    as[member] = type as FieldType;
+  }
+  const sourceId = values['source-id'] === undefined ? USER_SOURCE_ID : Number(values['source-id']);
+  if (!Number.isInteger(sourceId) || sourceId < 1 || sourceId > 0xffff) throw new UsageError(`--source-id must be in 1..65535`);
+  const layout = layoutFromBtf(values.btf, values.type, {
+    as,
+    ...(values.name ? { name: values.name } : {}),
+    ...(values['tail-size'] ? { tailSize: values['tail-size'] } : {}),
+  });
+  const origin = `the BTF of ${values.btf} (struct ${values.type})`;
+  const out = values.out!;
+  mkdirSync(out, { recursive: true });
+  const written: string[] = [];
+  const write = (file: string, content: string | Uint8Array) => {
+    writeFileSync(join(out, file), content);
+    written.push(join(out, file));
+  };
+  write(`${layout.name}.decoder.ts`, generateAssembly(layout, { sourceId, origin, assemblyDir: '.' }));
+  write(`${layout.name}.types.ts`, generateTypes(layout, { origin, mode: 'user' }));
+  write(`${layout.name}.h`, generateC(layout, { origin }));
+  if (!values['no-wasm']) write(`${layout.name}.wasm`, (await compileDecoders([{ layout, sourceId }])).wasm);
+  writeOut(`${layout.name}: ${layout.fields.length} fields, ${layout.size} bytes${layout.tail ? ` + tail ${layout.tail.c}` : ''}\n${written.map((w) => `  ${w}\n`).join('')}`);
+}

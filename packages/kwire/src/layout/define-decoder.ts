@@ -1,0 +1,54 @@
+// defineDecoder(layout): a RecordDecoder for a user's own fixed-layout struct, compiled at run time
+// (layout/compile.ts) and usable wherever a built-in one is: source({ object, map, decoder }),
+// FrameDecoder for captures and tests.
+import type { RecordDecoder } from '../record-decoder.js';
+import { compileDecoders } from './compile.js';
+import { defineLayout, type Layout, type LayoutSpec } from './layout.js';
+import { LayoutBatch } from './layout-batch.js';
+
+/** Frame source id of user decoders unless told otherwise (built-ins use 1..255). */
+export const USER_SOURCE_ID = 0x100;
+
+export interface DefineDecoderOptions {
+  /** Frame source id (u16) the decoder accepts; source() tags frames with it. Default: 0x100. */
+  sourceId: number;
+  /** Where compiled decoders are cached. Default: $KWIRE_CACHE_DIR, else ~/.cache/kwire. */
+  cacheDir: string;
+  /** String-heap bytes budgeted per record in a batch (layouts with a tail). Default: 512. */
+  tailBytesPerRecord: number;
+  /** The longest tail one record can have (layouts with a tail). Default: 65536. */
+  tailMax: number;
+}
+
+export interface LayoutDecoder<Row> extends RecordDecoder<LayoutBatch<Row>> {
+  readonly layout: Layout;
+  readonly sourceId: number;
+  readonly module: () => WebAssembly.Module;
+  /** Where the compiled decoder is cached, and whether this call found it there. */
+  readonly wasmPath: string;
+  readonly cached: boolean;
+}
+
+export async function defineDecoder<Row = Record<string, unknown>>(
+  layout: Layout | LayoutSpec,
+  options: Readonly<Partial<DefineDecoderOptions>> = {},
+): Promise<LayoutDecoder<Row>> {
+  const l = 'align' in layout ? layout : defineLayout(layout);
+  const { sourceId = USER_SOURCE_ID, tailBytesPerRecord = 512, tailMax = 65536 } = options;
+  const compiled = await compileDecoders([{ layout: l, sourceId }], options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir });
+  const module = new WebAssembly.Module(compiled.wasm);
+  const fn = (d: { exports: unknown }, name: string) => (d.exports as Record<string, (...a: number[]) => number>)[`${l.name}${name}`]!;
+  return {
+    source: l.name,
+    sourceId,
+    layout: l,
+    module: () => module,
+    wasmPath: compiled.path,
+    cached: compiled.cached,
+    init: (d, batchSize) => fn(d, 'Init')(batchSize, Math.max(tailMax, batchSize * tailBytesPerRecord)),
+    decode: (d) => fn(d, 'Decode')(),
+    status: (d) => fn(d, 'Status')(),
+    errors: (d, code) => fn(d, 'Errors')(code),
+    batch: (d, n) => LayoutBatch.fromDecoder<Row>(l, d, n),
+  };
+}

@@ -1,0 +1,60 @@
+// The batch of a runtime-defined decoder (defineDecoder): columns by name, rows built on demand.
+// Built-in records use generated, typed column code instead (packages/kwire/src/generated/).
+import type { Batch } from '../batch.js';
+import type { DecoderInstance } from '../decoders.js';
+import { layoutColumns, typedArrayName, type Column } from './columns.js';
+import type { Layout } from './layout.js';
+import { fieldValue, nulSeparated } from './values.js';
+
+type Ctor = new (buffer: ArrayBufferLike, offset: number, length: number) => ArrayLike<number | bigint> & { slice(): never };
+const ctors = { Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array, BigUint64Array, BigInt64Array } as unknown as Record<string, Ctor>;
+
+type Exports = Record<string, (...args: number[]) => number>;
+
+export class LayoutBatch<Row = Record<string, unknown>> implements Batch<Row> {
+  private readonly fieldColumns: Column[];
+
+  constructor(
+    readonly layout: Layout,
+    readonly length: number,
+    /** Typed arrays by column name: one element per record for integers, `width` bytes (or
+     *  elements, for arrays) per record otherwise; `<tail>Offset`, `<tail>Length` and `strings` for a tail. */
+    readonly columns: Readonly<Record<string, ArrayLike<number | bigint>>>,
+  ) {
+    this.fieldColumns = layoutColumns(layout).filter((c) => c.role === 'field');
+  }
+
+  /** The tail's strings of record i (empty for a layout without a tail). */
+  tail(i: number): string[] {
+    const t = this.layout.tail;
+    if (!t) return [];
+    const start = Number(this.columns[`${t.name}Offset`]![i]);
+    return nulSeparated(this.columns.strings as Uint8Array, start, start + Number(this.columns[`${t.name}Length`]![i]));
+  }
+
+  get(i: number): Row {
+    if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
+    const row: Record<string, unknown> = {};
+    for (const c of this.fieldColumns) row[c.name] = fieldValue(c.field!, this.columns[c.name]!, i);
+    if (this.layout.tail) row[this.layout.tail.name] = this.tail(i);
+    return row as Row;
+  }
+
+  *[Symbol.iterator](): Iterator<Row> {
+    for (let i = 0; i < this.length; i++) yield this.get(i);
+  }
+
+  /** Copies `n` decoded records out of the decoder instance's memory. */
+  static fromDecoder<Row>(layout: Layout, d: DecoderInstance, n: number): LayoutBatch<Row> {
+    const buf = d.memory.buffer;
+    const x = d.exports as unknown as Exports;
+    const column = x[`${layout.name}Column`]!;
+    const columns: Record<string, ArrayLike<number | bigint>> = {};
+    layoutColumns(layout).forEach((c, id) => {
+      const Array = ctors[typedArrayName[c.element]]!;
+      const bytes = c.role === 'heap' ? x[`${layout.name}HeapUsed`]!() : c.width * n;
+      columns[c.name] = new Array(buf, column(id), bytes / (Array as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT).slice();
+    });
+    return new LayoutBatch<Row>(layout, n, columns);
+  }
+}
