@@ -5,7 +5,8 @@
 #   traffic.py udp-client HOST PORT SIZE...      one datagram per SIZE, waits for each echo
 #   traffic.py udp-many HOST PORT FLOWS BASE     FLOWS datagrams of 32 bytes, from source ports BASE..
 #   traffic.py udp-sink PORT SECONDS             binds PORT (v4 and v6) and holds it, never reading
-#   traffic.py udp-steady HOST PORT SECONDS MS   one datagram every MS ms for SECONDS from one socket
+#   traffic.py udp-steady HOST PORT SECONDS MS   one datagram every MS ms for SECONDS from one socket;
+#                                               prints the largest gap between two sends, in ms
 import socket, sys, time
 
 def family(host):
@@ -62,9 +63,14 @@ def main(mode, *a):
         s = socket.socket(family(host), socket.SOCK_DGRAM)
         end = time.monotonic() + secs
         nxt = time.monotonic()
+        last, maxgap = None, 0.0
         while time.monotonic() < end:
             s.sendto(b'd' * 64, (host, port))
+            now = time.monotonic()
+            if last is not None: maxgap = max(maxgap, now - last)
+            last = now
             nxt += ms / 1000
             time.sleep(max(0, nxt - time.monotonic()))
+        print('maxgap', maxgap * 1000, flush=True)
 
 main(*sys.argv[1:])
