@@ -1,12 +1,15 @@
 // Live: record a real workload, replay it, compare with what a live subscriber saw; the CLI pair;
 // and the main job's fallback to the bundled capture when tracing is not allowed.
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { execEvents, liveRawSources, memorySink, record, replay, type ExecEvent } from 'kwire';
+import { once } from 'node:events';
+import { EventDecoder, execEvents, exitEvents, flowEvents, liveRawSources, memorySink, record, replay, type ExecEvent, type ExitEvent, type FlowEvent } from 'kwire';
+import { createNetnsPair } from './helpers/netns.js';
 import { canRunLive, liveSkipReason, openFdCount } from './helpers/live.js';
 import { repoPath } from './helpers/repo.js';
 import { run, waitFor } from './helpers/run.js';
@@ -39,24 +42,94 @@ describe.skipIf(!canRunLive)(`record and replay, live${canRunLive ? '' : ` (skip
     for (let i = 1; i < replayed.length; i++) expect(replayed[i]!.ts).toBeGreaterThan(replayed[i - 1]!.ts);
   });
 
-  it('kwire record then kwire replay --json print the same execs as kwire exec --json', async () => {
+  it('replays exit and flow events as live subscribers saw them: same values, same order per source', async () => {
+    const pair = createNetnsPair();
+    const fdsBefore = openFdCount();
+    try {
+      const nsA = pair.inode(pair.a);
+      const nsB = pair.inode(pair.b);
+      const exits: ExitEvent[] = [];
+      const flowsSeen: FlowEvent[] = [];
+      const exitSub = exitEvents().subscribe((e) => exits.push(e));
+      const flowSub = flowEvents().subscribe((e) => (e.netns === nsA || e.netns === nsB) && flowsSeen.push(e));
+      const sink = memorySink();
+      const recording = record(liveRawSources(['exec', 'exit', 'flows']), sink).subscribe();
+      // Exits with codes and a signal, children of one shell whose pid it prints last.
+      const workload = await run('sh', ['-c', `for i in $(seq 1 8); do sh -c "exit $i"; done; sh -c 'kill -TERM $$'; echo $$`]);
+      const parent = Number(workload.stdout.trim());
+      // One TCP connection between the two namespaces: an update on its first packet, a destroy on close.
+      const server = pair.start(pair.b, 'python3', [repoPath('test/helpers/traffic.py'), 'tcp-server', '5701', '30000']);
+      await once(server.stdout!, 'data');
+      pair.run(pair.a, 'python3', [repoPath('test/helpers/traffic.py'), 'tcp-client', pair.v4.b, '5701', '20000']);
+      await once(server, 'exit');
+      const mine = (e: ExitEvent) => e.ppid === parent && e.comm === 'sh';
+      await waitFor('the 9 exits live', () => exits.filter(mine).length >= 9);
+      await waitFor('both ends destroyed live', () => flowsSeen.filter((e) => e.kind === 'destroy' && e.dstPort === 5701).length >= 2);
+      await new Promise((r) => setTimeout(r, 500)); // the recorder's last chunks are written by now
+      recording.unsubscribe();
+      exitSub.unsubscribe();
+      flowSub.unsubscribe();
+      expect(openFdCount()).toBe(fdsBefore);
+
+      const r = replay(sink.bytes());
+      const all = await lastValueFrom(r.pipe(toArray()));
+      expect(r.stats().issues).toEqual([]);
+      const events = <E>(source: string) => all.filter((b) => b.source === source).flatMap((b) => [...(b.batch as Iterable<E>)]);
+      // Two attachments of one program stamp their own exit times; every other field is the kernel's.
+      const exitFields = ({ exitTime: _t, ...rest }: ExitEvent) => rest;
+      expect(events<ExitEvent>('exit').filter(mine).map(exitFields)).toEqual(exits.filter(mine).map(exitFields));
+      expect(exits.filter(mine).map((e) => [e.exitCode, e.signal])).toEqual([...Array.from({ length: 8 }, (_, i) => [i + 1, 0]), [0, 15]]);
+      // Two probes: their own flow cookies (so flowIds), start and event times; the same packets.
+      const flowFields = (e: FlowEvent) => [e.kind, e.netns, e.proto, e.srcAddr, e.srcPort, e.dstAddr, e.dstPort, e.packetsOrig, e.bytesOrig, e.packetsRet, e.bytesRet];
+      const tcp = (e: FlowEvent) => e.proto === 6 && e.dstPort === 5701;
+      const replayedFlows = events<FlowEvent>('flows').filter((e) => (e.netns === nsA || e.netns === nsB) && tcp(e));
+      expect(replayedFlows.map(flowFields)).toEqual(flowsSeen.filter(tcp).map(flowFields));
+      expect(replayedFlows.filter((e) => e.kind === 'destroy').map((e) => e.netns).sort()).toEqual([nsA, nsB].sort());
+    } finally {
+      pair.cleanup();
+    }
+  });
+
+  it('kwire record --sources exec,exit,flows then kwire replay print what kwire exec and kwire exit print, in every format', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kwcap-'));
     try {
       const file = join(dir, 'w.kwcap');
       const tag = `kwcli-${randomUUID()}`;
-      // Both commands attach within 2.5 s even on a busy machine; the workload starts after that.
-      const workload = `sleep 2.5; for i in 1 2 3; do /bin/true ${tag} $i; done`;
-      const [rec, live] = await Promise.all([kwire('record', '-o', file, '--duration', '4.5', '--stats'), kwire('exec', '--json', '--duration', '4.5'), run('sh', ['-c', workload])]);
+      const port = 40000 + Math.floor(Math.random() * 10000);
+      // The commands attach within 2.5 s even on a busy machine; the workload starts after that. The
+      // TCP connection to a closed loopback port is refused: one flow, its first packet reported.
+      const workload = `sleep 2.5; for i in 1 2 3; do /bin/true ${tag} $i; sh -c "exit $i"; done; curl -s -m 1 http://127.0.0.1:${port}/; echo $$`;
+      const [rec, liveExec, liveExit, work] = await Promise.all([
+        kwire('record', '-o', file, '--sources', 'exec,exit,flows', '--duration', '4.5', '--stats'),
+        kwire('exec', '--json', '--duration', '4.5'),
+        kwire('exit', '--json', '--duration', '4.5'),
+        run('sh', ['-c', workload]),
+      ]);
       expect(rec.code, rec.stderr).toBe(0);
-      expect(rec.stderr).toMatch(/^record: exec → .*: chunks=\d+ records=\d+ bytes=\d+ lost\.kernel=0 lost\.ring=0$/m);
+      expect(rec.stderr).toMatch(/^record: exec,exit,flows → .*: chunks=\d+ records=\d+ bytes=\d+ lost\.kernel=0 lost\.ring=0$/m);
+      const parent = Number(work.stdout.trim().split('\n').at(-1));
       const replayed = await kwire('replay', file, '--json', '--stats');
       expect(replayed.code, replayed.stderr).toBe(0);
-      const pick = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.argv?.[1] === tag).map(({ ts: _ts, ...e }) => e);
-      expect(pick(replayed.stdout)).toEqual(pick(live.stdout));
-      expect(pick(replayed.stdout)).toHaveLength(3);
       expect(replayed.stderr).toMatch(/^replay: .*recorded on .*: chunks=\d+ records=\d+ .* issues=0$/m);
+      const lines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const execs = (out: string) => lines(out).filter((e) => (e.argv as string[] | undefined)?.[1] === tag).map(({ ts: _ts, ...e }) => e);
+      const exits = (out: string) => lines(out).filter((e) => e.type === 'exit' && e.ppid === parent).map(({ exitTime: _t, ...e }) => e);
+      expect(execs(replayed.stdout)).toEqual(execs(liveExec.stdout));
+      expect(execs(replayed.stdout)).toHaveLength(3);
+      expect(exits(replayed.stdout)).toEqual(exits(liveExit.stdout));
+      expect(exits(replayed.stdout).filter((e) => e.comm === 'sh').map((e) => e.exitCode)).toEqual([1, 2, 3]);
+      const flows = lines(replayed.stdout).filter((e) => e.type === 'flow' && e.dstPort === port);
+      expect(flows.map((e) => e.kind)).toContain('update');
+      expect(Object.keys(flows[0]!)).toEqual(['type', 'start', 'ts', 'flowId', 'connmark', 'srcAddr', 'dstAddr', 'srcPort', 'dstPort', 'proto', 'netns', 'packetsOrig', 'bytesOrig', 'packetsRet', 'bytesRet', 'kind']);
+
+      const msgpack = spawnSync(process.execPath, [repoPath('packages/cli/bin/kwire.js'), 'replay', file, '--msgpack']);
+      expect(msgpack.status).toBe(0);
+      const asJson = (e: object) => JSON.parse(JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+      expect([...new EventDecoder().decodeAll(msgpack.stdout)].map(asJson)).toEqual(lines(replayed.stdout));
       const table = await kwire('replay', file);
       expect(table.stdout).toMatch(new RegExp(`^TIME +PCOMM.*\\n(.*\\n)*\\d\\d:\\d\\d:\\d\\d true .*/bin/true ${tag} 1`, 'm'));
+      expect(table.stdout).toMatch(/^TIME +PCOMM +PID +PPID +TID +AGE\(s\) +EXIT$/m);
+      expect(table.stdout).toMatch(new RegExp(`^KIND +PROTO +SRC +DST .*\\n(.*\\n)*update +tcp +127\\.0\\.0\\.1:\\d+ +127\\.0\\.0\\.1:${port} `, 'm'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
