@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Observable, share } from 'rxjs';
 import { bootTimeNs } from './boot-time.js';
+import { requireNetworkCapabilities } from './capabilities.js';
 import { KwireError } from './errors.js';
 import { flowDecoder } from './flow-decoder.js';
 import type { FlowBatch, FlowEvent } from './flow-batch.js';
@@ -171,6 +172,7 @@ function countedProbe<B>(config: ProbeConfig, decoder: RecordDecoder<B>): Kernel
   });
   // Counters are read before the object closes (this teardown runs before the inner one).
   const probe = new Observable<B>((subscriber) => {
+    requireNetworkCapabilities('counting flows');
     // Not subscribe(subscriber): that would chain the inner teardown before this one.
     const inner = source.subscribe({ next: (b) => subscriber.next(b), error: (e: unknown) => subscriber.error(e), complete: () => subscriber.complete() });
     return () => {

@@ -16,7 +16,7 @@ export { Status } from './status.js';
 export { SourceId } from './sources.js';
 export { KwireError, PermissionError, NotSupportedError, DecodeError, isKwireError, isPermissionError } from './errors.js';
 export type { KwireErrorCode } from './errors.js';
-export { missingTracingCapabilities } from './capabilities.js';
+export { missingTracingCapabilities, missingNetworkCapabilities } from './capabilities.js';
 export { exits, exitEvents, exitRaw } from './exit.js';
 export type { ExitOptions } from './exit.js';
 export { ExitBatch, ExitFlags } from './exit-batch.js';

@@ -26,7 +26,7 @@ Flow options:
 
 ${commonHelp.replace(/\n  --pidns [^\n]*/, '')}
 
-Transport: a BPF ring buffer only (no --transport): destroy records of idle flows are written by a
+Transport: a BPF ring buffer only, not selectable: destroy records of idle flows are written by a
 BPF timer callback, which has no context for a perf event output.
 Needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (or root).
 Examples:

@@ -1,6 +1,6 @@
 // kwire record: raw frames of live sources into a capture file, with a live progress line.
 import { parseArgs } from 'node:util';
-import { captureSourceNames, liveRawSources, missingTracingCapabilities, PermissionError, record, type RecordProgress } from 'kwire';
+import { captureSourceNames, liveRawSources, missingNetworkCapabilities, missingTracingCapabilities, PermissionError, record, type RecordProgress } from 'kwire';
 import { commonOptions, parseCommon, parseTransport, transportHelp, transportOption } from '../common-options.js';
 import { writeOut } from '../output.js';
 import { formatBytes, ProgressLine } from '../progress.js';
@@ -63,7 +63,7 @@ export async function recordCommand(args: string[]): Promise<void> {
   const unknown = names.filter((n) => !known.includes(n));
   if (names.length === 0 || unknown.length > 0) throw new UsageError(`--sources: unknown source '${unknown.join(',')}' (known: ${known.join(',')})`);
   // Before the file is created: a missing privilege should not leave an empty capture behind.
-  const missing = missingTracingCapabilities();
+  const missing = names.includes('flows') ? missingNetworkCapabilities() : missingTracingCapabilities();
   if (missing.length > 0) throw new PermissionError(`recording needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): run as root`, missing);
 
   const line = new ProgressLine();
