@@ -139,14 +139,22 @@ describe.skipIf(!canRunLive)(`record and replay, live${canRunLive ? '' : ` (skip
 describe('the bundled capture and the main job', () => {
   const fixture = repoPath('fixtures/capture/host.kwcap');
 
-  it('the fixture is a small capture of real exec events that replays without issues', async () => {
+  it('the fixture is a small capture of real exec, exit and flow events that replays without issues', async () => {
     expect(existsSync(fixture)).toBe(true);
     expect(statSync(fixture).size).toBeLessThan(1 << 20);
     const r = replay(fixture);
-    const events = await lastValueFrom(r.events<ExecEvent>().pipe(toArray()));
+    const events = await lastValueFrom(r.events<ExecEvent | ExitEvent | FlowEvent>().pipe(toArray()));
     expect(r.stats().issues).toEqual([]);
-    expect(events.length).toBeGreaterThan(10);
-    expect(events.some((e) => e.filename === '/bin/true' && e.argv.includes('kwire-fixture'))).toBe(true);
+    expect(r.stats().headers[0]!.sources.map((s) => s.name)).toEqual(['exec', 'exit', 'flows']);
+    const execs = events.filter((e): e is ExecEvent => e.type === 'exec');
+    const exits = events.filter((e): e is ExitEvent => e.type === 'exit');
+    const flows = events.filter((e): e is FlowEvent => e.type === 'flow');
+    expect(execs.length).toBeGreaterThan(10);
+    expect(execs.some((e) => e.filename === '/bin/true' && e.argv.includes('kwire-fixture'))).toBe(true);
+    expect(exits.some((e) => e.comm === 'sh' && e.exitCode === 3)).toBe(true);
+    expect(exits.some((e) => e.signal === 15)).toBe(true);
+    expect(flows.some((e) => e.kind === 'destroy' && e.proto === 6 && e.dstPort === 7001 && e.bytesRet > 20_000)).toBe(true);
+    expect(new Set(flows.map((e) => e.proto))).toEqual(new Set([1, 6, 17]));
   });
 
   it.skipIf(!existsSync('/usr/bin/setpriv'))('without capabilities, the main job replays the bundled capture and says why', async () => {
@@ -155,5 +163,14 @@ describe('the bundled capture and the main job', () => {
     expect(result.stdout + result.stderr).toMatch(/live tracing is not allowed here: .*CAP_BPF/);
     expect(result.stdout + result.stderr).toMatch(/replaying the bundled capture fixtures\/capture\/host\.kwcap/);
     expect(result.stdout).toMatch(/kwire-fixture/);
+    expect(result.stdout).toMatch(/^TIME +PCOMM +PID +PPID +TID +AGE\(s\) +EXIT$/m); // exits replayed too
+    expect(result.stdout).toMatch(/^main job: did a REPLAY of fixtures\/capture\/host\.kwcap .*because live tracing was refused: .*CAP_BPF/m);
+  });
+
+  it.skipIf(!canRunLive)(`with privileges, the main job traces live and says so${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, async () => {
+    const result = await run(repoPath('scripts/main-job.sh'), []);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^main job: did LIVE tracing \(exit status 0\)/m);
+    expect(result.stdout).not.toMatch(/REPLAY/);
   });
 });
