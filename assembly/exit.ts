@@ -92,7 +92,7 @@ export function exitStatus(): i32 {
 @inline function record(p: usize, len: u32, source: u16, n: u32): i32 {
   if (source != SOURCE_EXIT) return STATUS_UNKNOWN_SOURCE;
   if (len < EVENT_SIZE) return STATUS_TRUNCATED;
-  if (len != EVENT_SIZE) return STATUS_BAD_LENGTH;
+  if (len != EVENT_SIZE && len != EVENT_SIZE + 4) return STATUS_BAD_LENGTH; // + 4: as a perf sample pads it
   const q = <usize>n << 3;
   const h = <usize>n << 2;
   store<u64>(cStart + q, load<u64>(p + OFF_START_TIME));

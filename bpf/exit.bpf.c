@@ -6,11 +6,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "exit.bpf.h"
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20); /* user space may resize before load */
-} events SEC(".maps");
+#include "transport.bpf.h"
 
 const volatile __u32 target_pidns = 0;  /* 0: every pid namespace */
 const volatile __u32 trace_threads = 0; /* 1: a record per thread exit */
@@ -18,13 +14,13 @@ const volatile __u32 trace_threads = 0; /* 1: a record per thread exit */
 /* Keeps struct exit_event in the object's BTF, where tests and generators read the layout. */
 const struct exit_event *unused_exit_event __attribute__((unused));
 
-__u64 dropped = 0; /* ring buffer full: record lost */
+__u64 dropped = 0; /* transport full: record lost (perf also reports it as PERF_RECORD_LOST) */
 __u64 emitted = 0;
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(kw_exit, struct task_struct *task, bool group_dead)
 {
-	struct exit_event *e;
+	struct exit_event e = {}; /* 72 bytes on the stack: kw_output copies it into either transport */
 	struct upid upid = {};
 
 	if (!group_dead && !trace_threads)
@@ -34,14 +30,11 @@ int BPF_PROG(kw_exit, struct task_struct *task, bool group_dead)
 		if (BPF_CORE_READ(upid.ns, ns.inum) != target_pidns)
 			return 0;
 	}
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
+	fill_exit(&e, task, group_dead);
+	if (kw_output(ctx, &e, sizeof(e)))
 		__sync_fetch_and_add(&dropped, 1);
-		return 0;
-	}
-	fill_exit(e, task, group_dead);
-	bpf_ringbuf_submit(e, 0);
-	__sync_fetch_and_add(&emitted, 1);
+	else
+		__sync_fetch_and_add(&emitted, 1);
 	return 0;
 }
 

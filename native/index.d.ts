@@ -151,3 +151,6 @@ export interface TestRunResult {
 
 /** Whether the kernel can create BPF ring buffers (Linux >= 5.8). */
 export function ringbufSupported(): boolean;
+
+/** CLOCK_BOOTTIME nanoseconds: the clock of kernel record times (bpf_ktime_get_boot_ns). */
+export function bootTimeNs(): bigint;

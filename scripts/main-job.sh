@@ -18,9 +18,14 @@ cat "$err" >&2
 if [ $status -eq 77 ] || { [ $status -ne 0 ] && grep -qE '\[(ENOTSUP_KERNEL|ENATIVE)\]' "$err"; }; then
   reason=$(grep -m1 '^kwire exec: ' "$err" | sed -e 's/^kwire exec: //')
   echo "main job: live tracing is not allowed here: ${reason:-exit status $status}"
-  echo "main job: replaying the bundled capture $fixture instead (real kernel events recorded by scripts/make-fixture-capture.sh): kwire replay $fixture --stats"
+  echo "main job: replaying the bundled capture $fixture instead (real exec, exit and flow events recorded by scripts/make-fixture-capture.sh): kwire replay $fixture --stats"
   "${kwire[@]}" replay "$fixture" --stats
   status=$?
+  echo "main job: did a REPLAY of $fixture (exit status $status), because live tracing was refused: ${reason:-exit status 77}"
+elif [ $status -eq 0 ]; then
+  echo "main job: did LIVE tracing (exit status 0): this process could load and attach BPF programs, so the events above are this machine's, now"
+else
+  echo "main job: live tracing failed (exit status $status) for a reason other than privileges or kernel support; see the message above"
 fi
 rm -f "$err"
 exit $status

@@ -1,12 +1,15 @@
 // Live: record a real workload, replay it, compare with what a live subscriber saw; the CLI pair;
 // and the main job's fallback to the bundled capture when tracing is not allowed.
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { execEvents, liveRawSources, memorySink, record, replay, type ExecEvent } from 'kwire';
+import { once } from 'node:events';
+import { EventDecoder, execEvents, exitEvents, flowEvents, liveRawSources, memorySink, record, replay, type ExecEvent, type ExitEvent, type FlowEvent } from 'kwire';
+import { createNetnsPair } from './helpers/netns.js';
 import { canRunLive, liveSkipReason, openFdCount } from './helpers/live.js';
 import { repoPath } from './helpers/repo.js';
 import { run, waitFor } from './helpers/run.js';
@@ -39,32 +42,108 @@ describe.skipIf(!canRunLive)(`record and replay, live${canRunLive ? '' : ` (skip
     for (let i = 1; i < replayed.length; i++) expect(replayed[i]!.ts).toBeGreaterThan(replayed[i - 1]!.ts);
   });
 
-  it('kwire record then kwire replay --json print the same execs as kwire exec --json', async () => {
+  it('replays exit and flow events as live subscribers saw them: same values, same order per source', async () => {
+    const pair = createNetnsPair();
+    const fdsBefore = openFdCount();
+    try {
+      const nsA = pair.inode(pair.a);
+      const nsB = pair.inode(pair.b);
+      const exits: ExitEvent[] = [];
+      const flowsSeen: FlowEvent[] = [];
+      const exitSub = exitEvents().subscribe((e) => exits.push(e));
+      const flowSub = flowEvents().subscribe((e) => (e.netns === nsA || e.netns === nsB) && flowsSeen.push(e));
+      const sink = memorySink();
+      const recording = record(liveRawSources(['exec', 'exit', 'flows']), sink).subscribe();
+      // Exits with codes and a signal, children of one shell whose pid it prints last.
+      const workload = await run('sh', ['-c', `for i in $(seq 1 8); do sh -c "exit $i"; done; sh -c 'kill -TERM $$'; echo $$`]);
+      const parent = Number(workload.stdout.trim());
+      // One TCP connection between the two namespaces: an update on its first packet, a destroy on close.
+      const server = pair.start(pair.b, 'python3', [repoPath('test/helpers/traffic.py'), 'tcp-server', '5701', '30000']);
+      await once(server.stdout!, 'data');
+      pair.run(pair.a, 'python3', [repoPath('test/helpers/traffic.py'), 'tcp-client', pair.v4.b, '5701', '20000']);
+      await once(server, 'exit');
+      const mine = (e: ExitEvent) => e.ppid === parent && e.comm === 'sh';
+      await waitFor('the 9 exits live', () => exits.filter(mine).length >= 9);
+      await waitFor('both ends destroyed live', () => flowsSeen.filter((e) => e.kind === 'destroy' && e.dstPort === 5701).length >= 2);
+      await new Promise((r) => setTimeout(r, 500)); // the recorder's last chunks are written by now
+      recording.unsubscribe();
+      exitSub.unsubscribe();
+      flowSub.unsubscribe();
+      expect(openFdCount()).toBe(fdsBefore);
+
+      const r = replay(sink.bytes());
+      const all = await lastValueFrom(r.pipe(toArray()));
+      expect(r.stats().issues).toEqual([]);
+      const events = <E>(source: string) => all.filter((b) => b.source === source).flatMap((b) => [...(b.batch as Iterable<E>)]);
+      // Two attachments of one program stamp their own exit times; every other field is the kernel's.
+      const exitFields = ({ exitTime: _t, ...rest }: ExitEvent) => rest;
+      expect(events<ExitEvent>('exit').filter(mine).map(exitFields)).toEqual(exits.filter(mine).map(exitFields));
+      expect(exits.filter(mine).map((e) => [e.exitCode, e.signal])).toEqual([...Array.from({ length: 8 }, (_, i) => [i + 1, 0]), [0, 15]]);
+      // Two probes: their own flow cookies (so flowIds), start and event times; the same packets.
+      const flowFields = (e: FlowEvent) => [e.kind, e.netns, e.proto, e.srcAddr, e.srcPort, e.dstAddr, e.dstPort, e.packetsOrig, e.bytesOrig, e.packetsRet, e.bytesRet];
+      const tcp = (e: FlowEvent) => e.proto === 6 && e.dstPort === 5701;
+      const replayedFlows = events<FlowEvent>('flows').filter((e) => (e.netns === nsA || e.netns === nsB) && tcp(e));
+      expect(replayedFlows.map(flowFields)).toEqual(flowsSeen.filter(tcp).map(flowFields));
+      expect(replayedFlows.filter((e) => e.kind === 'destroy').map((e) => e.netns).sort()).toEqual([nsA, nsB].sort());
+    } finally {
+      pair.cleanup();
+    }
+  });
+
+  it('kwire record --sources exec,exit,flows then kwire replay print what kwire exec and kwire exit print, in every format', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kwcap-'));
     try {
       const file = join(dir, 'w.kwcap');
       const tag = `kwcli-${randomUUID()}`;
-      // Execs every 10 ms for longer than both commands run: each attaches when it can (a busy machine
-      // delays them differently), so they are compared on the execs both saw.
-      const workload = `for i in $(seq 1 500); do /bin/true ${tag} $i; sleep 0.01; done`;
-      const [rec, live] = await Promise.all([kwire('record', '-o', file, '--duration', '3', '--stats'), kwire('exec', '--json', '--duration', '3'), run('sh', ['-c', workload])]);
+      const port = 40000 + Math.floor(Math.random() * 10000);
+      // A workload that outlasts the three commands: each attaches when it can (a busy machine delays
+      // them differently), so they are compared on what both saw. Each round execs, exits with its own
+      // code, and every 20th makes a TCP connection to a closed loopback port (refused: one flow).
+      const workload = `for i in $(seq 1 300); do /bin/true ${tag} $i; sh -c "exit $((i % 200 + 1))"; [ $((i % 20)) -eq 0 ] && curl -s -m 1 http://127.0.0.1:${port}/; sleep 0.01; done; echo $$`;
+      const [rec, liveExec, liveExit, work] = await Promise.all([
+        kwire('record', '-o', file, '--sources', 'exec,exit,flows', '--duration', '3', '--stats'),
+        kwire('exec', '--json', '--duration', '3'),
+        kwire('exit', '--json', '--duration', '3'),
+        run('sh', ['-c', workload]),
+      ]);
       expect(rec.code, rec.stderr).toBe(0);
-      expect(rec.stderr).toMatch(/^record: exec → .*: chunks=\d+ records=\d+ bytes=\d+ lost\.kernel=0 lost\.ring=0$/m);
+      expect(rec.stderr).toMatch(/^record: exec,exit,flows → .*: chunks=\d+ records=\d+ bytes=\d+ lost\.kernel=0 lost\.ring=0$/m);
+      const parent = Number(work.stdout.trim().split('\n').at(-1));
       const replayed = await kwire('replay', file, '--json', '--stats');
       expect(replayed.code, replayed.stderr).toBe(0);
-      const pick = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.argv?.[1] === tag).map(({ ts: _ts, ...e }) => e);
-      const fromReplay = pick(replayed.stdout);
-      const fromLive = pick(live.stdout);
-      const seq = (events: { argv: string[] }[]) => events.map((e) => Number(e.argv[2]));
-      const consecutive = (ns: number[]) => ns.every((n, k) => n === ns[0]! + k);
-      expect(consecutive(seq(fromReplay)) && consecutive(seq(fromLive))).toBe(true);
-      const both = new Set(seq(fromLive));
-      const common = fromReplay.filter((e) => both.has(Number(e.argv[2])));
-      expect(common.length).toBeGreaterThan(0);
-      expect(common).toEqual(fromLive.filter((e) => common.some((c) => c.argv[2] === e.argv[2])));
       expect(replayed.stderr).toMatch(/^replay: .*recorded on .*: chunks=\d+ records=\d+ .* issues=0$/m);
+      const lines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const execs = (out: string) => lines(out).filter((e) => (e.argv as string[] | undefined)?.[1] === tag).map(({ ts: _ts, ...e }) => e as { argv: string[] });
+      const exits = (out: string) => lines(out).filter((e) => e.type === 'exit' && e.ppid === parent).map(({ exitTime: _t, ...e }) => e as { pid: number; comm: string; exitCode: number });
+      // On what both saw: the same events, each once, in the same order.
+      const common = <E,>(a: E[], b: E[], key: (e: E) => unknown) => {
+        const inB = new Set(b.map(key));
+        const inA = new Set(a.map(key));
+        return [a.filter((e) => inB.has(key(e))), b.filter((e) => inA.has(key(e)))] as const;
+      };
+      const recordedExecs = execs(replayed.stdout);
+      const [execA, execB] = common(recordedExecs, execs(liveExec.stdout), (e) => e.argv[2]);
+      expect(execA.length).toBeGreaterThan(10);
+      expect(execA).toEqual(execB);
+      expect(recordedExecs.map((e) => Number(e.argv[2]))).toEqual(recordedExecs.map((_, k) => Number(recordedExecs[0]!.argv[2]) + k));
+      const [exitA, exitB] = common(exits(replayed.stdout), exits(liveExit.stdout), (e) => e.pid);
+      expect(exitA.length).toBeGreaterThan(10);
+      expect(exitA).toEqual(exitB);
+      const codes = exitA.filter((e) => e.comm === 'sh').map((e) => e.exitCode);
+      expect(codes.length).toBeGreaterThan(5);
+      expect(codes.every((c, k) => k === 0 || c === (codes[k - 1]! % 200) + 1)).toBe(true);
+      const flows = lines(replayed.stdout).filter((e) => e.type === 'flow' && e.dstPort === port);
+      expect(flows.map((e) => e.kind)).toContain('update');
+      expect(Object.keys(flows[0]!)).toEqual(['type', 'start', 'ts', 'flowId', 'connmark', 'srcAddr', 'dstAddr', 'srcPort', 'dstPort', 'proto', 'netns', 'packetsOrig', 'bytesOrig', 'packetsRet', 'bytesRet', 'kind']);
+
+      const msgpack = spawnSync(process.execPath, [repoPath('packages/cli/bin/kwire.js'), 'replay', file, '--msgpack']);
+      expect(msgpack.status).toBe(0);
+      const asJson = (e: object) => JSON.parse(JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+      expect([...new EventDecoder().decodeAll(msgpack.stdout)].map(asJson)).toEqual(lines(replayed.stdout));
       const table = await kwire('replay', file);
-      expect(table.stdout).toMatch(new RegExp(`^TIME +PCOMM.*\\n(.*\\n)*\\d\\d:\\d\\d:\\d\\d true .*/bin/true ${tag} ${fromReplay[0]!.argv[2]}`, 'm'));
+      expect(table.stdout).toMatch(new RegExp(`^TIME +PCOMM.*\\n(.*\\n)*\\d\\d:\\d\\d:\\d\\d true .*/bin/true ${tag} ${recordedExecs[0]!.argv[2]}`, 'm'));
+      expect(table.stdout).toMatch(/^TIME +PCOMM +PID +PPID +TID +AGE\(s\) +EXIT$/m);
+      expect(table.stdout).toMatch(new RegExp(`^KIND +PROTO +SRC +DST .*\\n(.*\\n)*update +tcp +127\\.0\\.0\\.1:\\d+ +127\\.0\\.0\\.1:${port} `, 'm'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -74,14 +153,22 @@ describe.skipIf(!canRunLive)(`record and replay, live${canRunLive ? '' : ` (skip
 describe('the bundled capture and the main job', () => {
   const fixture = repoPath('fixtures/capture/host.kwcap');
 
-  it('the fixture is a small capture of real exec events that replays without issues', async () => {
+  it('the fixture is a small capture of real exec, exit and flow events that replays without issues', async () => {
     expect(existsSync(fixture)).toBe(true);
     expect(statSync(fixture).size).toBeLessThan(1 << 20);
     const r = replay(fixture);
-    const events = await lastValueFrom(r.events<ExecEvent>().pipe(toArray()));
+    const events = await lastValueFrom(r.events<ExecEvent | ExitEvent | FlowEvent>().pipe(toArray()));
     expect(r.stats().issues).toEqual([]);
-    expect(events.length).toBeGreaterThan(10);
-    expect(events.some((e) => e.filename === '/bin/true' && e.argv.includes('kwire-fixture'))).toBe(true);
+    expect(r.stats().headers[0]!.sources.map((s) => s.name)).toEqual(['exec', 'exit', 'flows']);
+    const execs = events.filter((e): e is ExecEvent => e.type === 'exec');
+    const exits = events.filter((e): e is ExitEvent => e.type === 'exit');
+    const flows = events.filter((e): e is FlowEvent => e.type === 'flow');
+    expect(execs.length).toBeGreaterThan(10);
+    expect(execs.some((e) => e.filename === '/bin/true' && e.argv.includes('kwire-fixture'))).toBe(true);
+    expect(exits.some((e) => e.comm === 'sh' && e.exitCode === 3)).toBe(true);
+    expect(exits.some((e) => e.signal === 15)).toBe(true);
+    expect(flows.some((e) => e.kind === 'destroy' && e.proto === 6 && e.dstPort === 7001 && e.bytesRet > 20_000)).toBe(true);
+    expect(new Set(flows.map((e) => e.proto))).toEqual(new Set([1, 6, 17]));
   });
 
   it.skipIf(!existsSync('/usr/bin/setpriv'))('without capabilities, the main job replays the bundled capture and says why', async () => {
@@ -90,5 +177,14 @@ describe('the bundled capture and the main job', () => {
     expect(result.stdout + result.stderr).toMatch(/live tracing is not allowed here: .*CAP_BPF/);
     expect(result.stdout + result.stderr).toMatch(/replaying the bundled capture fixtures\/capture\/host\.kwcap/);
     expect(result.stdout).toMatch(/kwire-fixture/);
+    expect(result.stdout).toMatch(/^TIME +PCOMM +PID +PPID +TID +AGE\(s\) +EXIT$/m); // exits replayed too
+    expect(result.stdout).toMatch(/^main job: did a REPLAY of fixtures\/capture\/host\.kwcap .*because live tracing was refused: .*CAP_BPF/m);
+  });
+
+  it.skipIf(!canRunLive)(`with privileges, the main job traces live and says so${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, async () => {
+    const result = await run(repoPath('scripts/main-job.sh'), []);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^main job: did LIVE tracing \(exit status 0\)/m);
+    expect(result.stdout).not.toMatch(/REPLAY/);
   });
 });

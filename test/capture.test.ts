@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEntry } from '../packages/kwire/src/capture-format.js';
 import { CaptureReader, execDecoder, FrameDecoder, type CaptureChunk, type CaptureHeader, type ExecEvent } from 'kwire';
-import { captureOf, execChunks, replayAll } from './helpers/capture.js';
+import { captureOf, decodeChunks, execChunks, mixedChunks, replayAll } from './helpers/capture.js';
 
 const decodeDirect = (chunks: ReturnType<typeof execChunks>): ExecEvent[] => {
   const d = new FrameDecoder(execDecoder);
@@ -35,6 +35,16 @@ describe('capture round trip', () => {
     expect(chunkEntries[1]).toMatchObject({ source: 'exec', frames: 7, first: 1_000_007_000n, last: 1_000_013_000n });
   });
 
+  it('replays exec, exit and flow chunks as they were recorded: same values, same order per source', async () => {
+    const chunks = mixedChunks(6, 4);
+    const { events, issues, stats } = await replayAll(await captureOf(chunks));
+    expect(issues).toEqual([]);
+    expect(events).toEqual(decodeChunks(chunks));
+    const types = (events as { type: string }[]).map((e) => e.type);
+    expect(types).toEqual(['exec', 'exit', 'flow', 'exec', 'exit', 'flow'].flatMap((t) => [t, t, t, t]));
+    expect(stats.records).toBe(24);
+  });
+
   it('reads a file with appended sessions (a header each) as one stream, in order', async () => {
     const a = execChunks(2, 3);
     const b = execChunks(3, 2);
@@ -58,11 +68,15 @@ describe('capture round trip', () => {
   });
 });
 
-describe('damaged captures', () => {
+// Every damage test on a capture of exec chunks only, and on one of exec, exit and flow chunks in turn.
+describe.each([
+  ['exec', execChunks],
+  ['exec, exit and flows', mixedChunks],
+])('damaged captures (%s)', (_sources, makeChunks) => {
   it('truncated at every byte offset: replays the whole chunks before the cut and says where it stopped', async () => {
-    const chunks = execChunks(3, 2);
+    const chunks = makeChunks(3, 2);
     const bytes = await captureOf(chunks);
-    const all = decodeDirect(chunks);
+    const all = decodeChunks(chunks);
     const layout = entries(bytes);
     for (let cut = 0; cut < bytes.length; cut++) {
       const { events, issues, error } = await replayAll(bytes.subarray(0, cut));
@@ -81,9 +95,9 @@ describe('damaged captures', () => {
   });
 
   it('random bit flips: at most the damaged entry is lost, reported at its offset, the rest replays', async () => {
-    const chunks = execChunks(4, 3);
+    const chunks = makeChunks(4, 3);
     const bytes = await captureOf(chunks);
-    const all = decodeDirect(chunks);
+    const all = decodeChunks(chunks);
     const layout = entries(bytes);
     await fc.assert(
       fc.asyncProperty(fc.nat(bytes.length * 8 - 1), async (bit) => {
@@ -113,7 +127,7 @@ describe('damaged captures', () => {
     ['too short', -40],
     ['impossible', 0x7fffffff],
   ])('a chunk whose length is wrong (%s) is reported at its offset and skipped', async (_name, delta) => {
-    const chunks = execChunks(3, 2);
+    const chunks = makeChunks(3, 2);
     const bytes = await captureOf(chunks);
     const second = entries(bytes).filter((e) => e.entry.t === 'chunk')[1]!;
     const damaged = bytes.slice();
@@ -122,10 +136,13 @@ describe('damaged captures', () => {
     const { events, issues, error } = await replayAll(damaged);
     expect(error).toBeUndefined();
     expect(issues).toEqual([expect.objectContaining({ kind: 'corrupt', offset: second.offset, length: second.size })]);
-    const all = decodeDirect(chunks);
+    const all = decodeChunks(chunks);
     expect(events).toEqual([...all.slice(0, 2), ...all.slice(4)]);
   });
 
+});
+
+describe('damaged captures', () => {
   it('an empty file and a file that is not a capture are refused with ECAPTURE_FORMAT', async () => {
     expect((await replayAll(new Uint8Array(0))).error).toMatchObject({ code: 'ECAPTURE_FORMAT', message: expect.stringMatching(/is empty/) });
     const text = new TextEncoder().encode('root:x:0:0:root:/root:/bin/bash\n');

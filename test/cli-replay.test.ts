@@ -29,7 +29,11 @@ describe('kwire replay', () => {
     const events = all.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const pidns = events[0].pidns as number;
     const filtered = await kwire('replay', fixture, '--json', '--sources', 'exec', '--pidns', String(pidns));
-    expect(filtered.stdout.trim().split('\n')).toHaveLength(events.filter((e) => e.pidns === pidns).length);
+    expect(filtered.stdout.trim().split('\n')).toHaveLength(events.filter((e) => e.type === 'exec' && e.pidns === pidns).length);
+    const others = await kwire('replay', fixture, '--json', '--sources', 'exit,flows');
+    const types = others.stdout.trim().split('\n').map((l) => JSON.parse(l).type as string);
+    expect(types.length).toBe(events.filter((e) => e.type !== 'exec').length);
+    expect(new Set(types)).toEqual(new Set(['exit', 'flow']));
     expect(all.stderr).toMatch(/^replay: .*host\.kwcap \(recorded on .*, kernel .*\): chunks=\d+ records=\d+ lost\.kernel=0 lost\.ring=0 decodeErrors=0 issues=0$/m);
   });
 

@@ -1,5 +1,6 @@
 // The kwire command line: help, usage errors, and (live) JSON output of real execs.
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
 import { repoPath } from './helpers/repo.js';
@@ -7,28 +8,82 @@ import { run } from './helpers/run.js';
 
 const kwire = (...args: string[]) => run(process.execPath, [repoPath('packages/cli/bin/kwire.js'), ...args]);
 
+const commands = ['exec', 'exit', 'flows', 'record', 'replay', 'gen', 'bench'];
+const common = ['--json', '--msgpack', '--duration', '--stats'];
+
 describe('kwire CLI', () => {
-  it('lists its commands', async () => {
+  it('lists every command with a one-line summary', async () => {
     const result = await kwire('--help');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^\s+exec\s+live exec events/m);
+    for (const c of commands) expect(result.stdout).toMatch(new RegExp(`^  ${c} +\\S.*$`, 'm'));
   });
 
-  it('teaches each option of exec', async () => {
-    const result = await kwire('exec', '--help');
+  it('without a command prints the list and exits 2', async () => {
+    const result = await kwire();
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/Commands:/);
+  });
+
+  it.each([
+    ['exec', ['--transport', '--pidns', ...common], []],
+    ['exit', ['--threads', '--transport', '--pidns', ...common], []],
+    ['flows', ['--mode', '--curve', '--cgroup', '--tc', '--idle-timeout', '--netns', ...common], ['--transport', '--pidns']],
+    ['record', ['--output', '--sources', '--append', '--duration', '--pidns', '--transport', '--cgroup', '--stats'], []],
+    ['replay', ['--speed', '--sources', '--progress', '--addresses', '--pidns', ...common], []],
+    ['gen', ['--btf', '--type', '--name', '--out', '--as', '--tail-size', '--source-id', '--no-wasm'], []],
+    ['bench', ['--quick', '--reps', '--only'], []],
+  ])('kwire %s --help teaches its options', async (command, options, absent) => {
+    const result = await kwire(command, '--help');
     expect(result.code).toBe(0);
-    for (const option of ['--json', '--duration', '--pidns', '--stats']) expect(result.stdout).toContain(option);
+    expect(result.stdout).toMatch(new RegExp(`^(kwire ${command} — |Usage: kwire ${command})`));
+    for (const option of options) expect(result.stdout).toContain(option);
+    for (const option of absent) expect(result.stdout).not.toContain(option);
+  });
+
+  it.each(commands)('kwire %s refuses an unknown option with exit status 2', async (command) => {
+    const result = await kwire(command, '--frobnicate');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^kwire ${command}: Unknown option '--frobnicate'[^\\n]*\\nTry: kwire ${command} --help`));
   });
 
   it.each([
     [['exec', '--duration', 'soon'], /--duration wants a positive number/],
     [['exec', '--pidns', 'abc'], /--pidns wants a pid namespace inode/],
-    [['exec', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['exec', '--transport', 'pigeon'], /--transport wants 'auto', 'ringbuf' or 'perf'/],
+    [['exit', '--transport', 'pigeon'], /--transport wants 'auto', 'ringbuf' or 'perf'/],
+    [['exec', '--json', '--msgpack'], /choose one/],
+    [['flows', '--transport', 'perf'], /Unknown option '--transport'/],
+    [['flows', '--pidns', '4026531836'], /flows are not per process/],
+    [['record', '-o', '/dev/null', '--transport', 'pigeon'], /--transport wants/],
+    [['bench', '--reps', '0'], /--reps wants a positive integer/],
     [['nope'], /unknown command 'nope'/],
   ])('refuses %j with exit status 2', async (args, message) => {
     const result = await kwire(...args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
+  });
+});
+
+describe.skipIf(!canRunLive || !existsSync('/usr/bin/setpriv'))(`kwire without privileges${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, () => {
+  const unprivileged = (bounding: string, ...args: string[]) =>
+    run('setpriv', ['--inh-caps=-all', `--bounding-set=${bounding}`, process.execPath, repoPath('packages/cli/bin/kwire.js'), ...args]);
+
+  it.each([
+    [['exec'], ['CAP_BPF', 'CAP_PERFMON']],
+    [['exit'], ['CAP_BPF', 'CAP_PERFMON']],
+    [['flows'], ['CAP_BPF', 'CAP_PERFMON', 'CAP_NET_ADMIN']],
+    [['record', '-o', '/dev/null'], ['CAP_BPF', 'CAP_PERFMON', 'CAP_NET_ADMIN']],
+  ])('kwire %j exits 77 naming %j', async (args, missing) => {
+    const result = await unprivileged('-all', ...args, '--duration', '1');
+    expect(result.code, result.stderr).toBe(77);
+    expect(result.stderr).toMatch(new RegExp(`needs ${missing.join(' and ')} \\(or CAP_SYS_ADMIN\\).*\\[EPERM_CAPABILITY\\]`));
+  });
+
+  it('kwire flows with the tracing capabilities but not CAP_NET_ADMIN names just that', async () => {
+    const result = await unprivileged('-net_admin,-sys_admin', 'flows', '--duration', '1');
+    expect(result.code, result.stderr).toBe(77);
+    expect(result.stderr).toMatch(/counting flows needs CAP_NET_ADMIN \(or CAP_SYS_ADMIN\)/);
   });
 });
 

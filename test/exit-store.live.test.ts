@@ -138,6 +138,31 @@ describe.skipIf(!canRunLive)(`live exit-status store${canRunLive ? '' : ` (skipp
     store.close();
   });
 
+  it('times an exit learned from waitpid on the kernel records\' clock (CLOCK_BOOTTIME)', async () => {
+    const store = ExitStore.ensureRunning(root);
+    const kernelExit = async (traceId: bigint) => {
+      const k = held('sh', ['-c', 'read x; exit 0']);
+      store.trace(k.pid, { traceId });
+      k.release();
+      await k.done;
+      await waitFor('the kernel record', () => store.getExited(traceId) !== undefined);
+      return store.getExited(traceId)!;
+    };
+    const before = await kernelExit(30n);
+    const h = held('sh', ['-c', 'read x; exit 0']);
+    store.trace(h.pid, { traceId: 31n, pidns: 12345 }); // a namespace the kernel will not match
+    h.release();
+    await h.done;
+    expect(store.exitedFromWaitStatus(31n, h.pid, 0, 'sh')).toBe(true);
+    const after = await kernelExit(32n);
+    const fromWait = store.getExited(31n)!;
+    expect(fromWait.fromWait && !before.fromWait && !after.fromWait).toBe(true);
+    // Between the kernel's own stamps of an exit just before and one just after.
+    expect(fromWait.exitTime).toBeGreaterThanOrEqual(before.exitTime);
+    expect(fromWait.exitTime).toBeLessThanOrEqual(after.exitTime);
+    store.close();
+  });
+
   it('refuses bad input with typed errors and pins nothing half-way', async () => {
     const store = ExitStore.ensureRunning(root, { maxTraced: 2 });
     // no such process

@@ -40,10 +40,10 @@ describe.skipIf(!canRunLive)(`live exit events${canRunLive ? '' : ` (skipped: ${
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reports every exit exactly as waitpid does, once per process', async () => {
+  it.each(['ringbuf', 'perf'] as const)('reports every exit exactly as waitpid does, once per process, over %s', async (transport) => {
     const fdsBefore = openFdCount();
     const seen: ExitEvent[] = [];
-    const subscription = exitEvents().subscribe((e) => seen.push(e));
+    const subscription = exitEvents({ transport }).subscribe((e) => seen.push(e));
     const all: [string, string, string[]][] = [
       ...cases,
       ['thread exit(3)', threads, ['thread-exit', '3']],

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FrameDecoder, rawDecoder, SourceId, captureSource } from 'kwire';
+import { FrameDecoder, rawDecoder, SourceId, captureSource, captureSourceNames } from 'kwire';
 import { concat, frame } from './reference/frames.js';
 import { repoPath } from './helpers/repo.js';
 
@@ -42,8 +42,17 @@ describe('raw frames copier', () => {
 });
 
 describe('capture registry', () => {
-  it('registers exec with the layout version of bpf/include/exec.h', () => {
-    const version = Number(/#define EXEC_LAYOUT_VERSION (\d+)/.exec(readFileSync(repoPath('bpf/include/exec.h'), 'utf8'))![1]);
-    expect(captureSource('exec')).toMatchObject({ name: 'exec', id: SourceId.exec, layout: version, tsOffset: 0 });
+  it.each([
+    ['exec', 'exec.h', 'EXEC_LAYOUT_VERSION', SourceId.exec, 0],
+    ['exit', 'exit.h', 'EXIT_LAYOUT_VERSION', SourceId.exit, 8],
+    ['flows', 'flow.h', 'FLOW_LAYOUT_VERSION', SourceId.flow, 8],
+  ])('registers %s with the layout version of bpf/include/%s', (name, header, define, id, tsOffset) => {
+    const version = Number(new RegExp(`#define ${define} (\\d+)`).exec(readFileSync(repoPath(`bpf/include/${header}`), 'utf8'))![1]);
+    expect(version).toBeGreaterThan(0);
+    expect(captureSource(name)).toMatchObject({ name, id, layout: version, tsOffset });
+  });
+
+  it('lists every built-in capture source', () => {
+    expect(captureSourceNames()).toEqual(['exec', 'exit', 'flows']);
   });
 });

@@ -6,6 +6,7 @@
 
 #define EXIT_COMM_LEN 16
 #define EXIT_EVENT_SIZE 72
+#define EXIT_LAYOUT_VERSION 1 /* bump on any change to struct exit_event: captures record it */
 
 /* flags */
 #define EXIT_F_GROUP_DEAD 0x1 /* the last thread of the group: status is the process's wait status */

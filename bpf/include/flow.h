@@ -5,6 +5,7 @@
 #define KWIRE_FLOW_H
 
 #define FLOW_EVENT_SIZE 104
+#define FLOW_LAYOUT_VERSION 1 /* bump on any change to struct flow_event: captures record it */
 
 /* kind */
 #define FLOW_KIND_UPDATE 1

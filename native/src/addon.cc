@@ -31,6 +31,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->perf_reader = Napi::Persistent(perf_reader);
   exports.Set("PerfReader", perf_reader);
   exports.Set("ringbufSupported", Napi::Function::New(env, RingbufSupported, "ringbufSupported"));
+  exports.Set("bootTimeNs", Napi::Function::New(env, BootTimeNs, "bootTimeNs"));
   return exports;
 }
 

@@ -49,3 +49,15 @@ export function parseCommon(values: { json?: boolean; msgpack?: boolean; address
   }
   return out;
 }
+
+/** --transport, for the sources whose BPF objects can write to either transport (exec, exit). */
+export const transportOption = { transport: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
+export const transportHelp = `  --transport KIND    kernel→user transport: 'auto' (default: ringbuf when the kernel has BPF ring
+                      buffers, Linux >= 5.8, else perf), 'ringbuf', or 'perf' (a perf event array)`;
+
+export function parseTransport(value: string | undefined): 'auto' | 'ringbuf' | 'perf' {
+  if (value === undefined) return 'auto';
+  if (value === 'auto' || value === 'ringbuf' || value === 'perf') return value;
+  throw new UsageError(`--transport wants 'auto', 'ringbuf' or 'perf', got '${value}'`);
+}

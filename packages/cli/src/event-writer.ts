@@ -10,17 +10,26 @@ export interface EventWriter {
   batch(source: string, events: Iterable<unknown>): void;
 }
 
-export function eventWriter(options: Pick<CommonOptions, 'json' | 'msgpack' | 'addresses'>, tables: Readonly<Record<string, readonly Column<never>[]>>): EventWriter {
+/** `shapes`: per source, the object written as JSON or MessagePack instead of the event itself. */
+export function eventWriter(
+  options: Pick<CommonOptions, 'json' | 'msgpack' | 'addresses'>,
+  tables: Readonly<Record<string, readonly Column<never>[]>>,
+  shapes: Readonly<Record<string, (event: never) => object>> = {},
+): EventWriter {
+  const shaped = (source: string, batch: Iterable<unknown>): Iterable<object> => {
+    const shape = shapes[source] as ((event: unknown) => object) | undefined;
+    return shape ? [...batch].map(shape) : (batch as Iterable<object>);
+  };
   if (options.msgpack) {
     const encoder = new EventEncoder({ addresses: options.addresses });
-    return { start: () => {}, batch: (_source, batch) => writeOut(encoder.encodeAll(batch as Iterable<object>)) };
+    return { start: () => {}, batch: (source, batch) => writeOut(encoder.encodeAll(shaped(source, batch))) };
   }
   if (options.json) {
     return {
       start: () => {},
-      batch: (_source, batch) => {
+      batch: (source, batch) => {
         let out = '';
-        for (const event of batch) out += jsonLine(event as object) + '\n';
+        for (const event of shaped(source, batch)) out += jsonLine(event) + '\n';
         writeOut(out);
       },
     };

@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     await command.run(rest);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0; // e.g. bench's failed runs
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`kwire ${name}: ${(error as Error).message}\nTry: kwire ${name} --help\n`);

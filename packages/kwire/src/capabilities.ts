@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { PermissionError } from './errors.js';
 
+const CAP_NET_ADMIN = 12n;
 const CAP_SYS_ADMIN = 21n;
 const CAP_PERFMON = 38n;
 const CAP_BPF = 39n;
@@ -36,4 +37,17 @@ export function requireTracingCapabilities(what: string): void {
       missing,
     );
   }
+}
+
+/** Capabilities missing to count packets with cgroup_skb/tc programs: the tracing ones and CAP_NET_ADMIN. */
+export function missingNetworkCapabilities(caps = effectiveCapabilities()): string[] {
+  const missing = missingTracingCapabilities(caps);
+  if (!has(caps, CAP_SYS_ADMIN) && !has(caps, CAP_NET_ADMIN)) missing.push('CAP_NET_ADMIN');
+  return missing;
+}
+
+/** Throws a PermissionError naming what is missing to count packets. */
+export function requireNetworkCapabilities(what: string): void {
+  const missing = missingNetworkCapabilities();
+  if (missing.length > 0) throw new PermissionError(`${what} needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): run as root or grant them`, missing);
 }

@@ -5,10 +5,15 @@ import { KwireError } from './errors.js';
 import type { KernelSource } from './kernel-source.js';
 import type { RawFrames } from './raw-frames.js';
 import type { RecordDecoder } from './record-decoder.js';
+import type { Transport } from './transport.js';
 
 export interface RawOpenOptions {
   /** Only processes in this pid namespace, for sources that filter by it. */
   pidns?: number;
+  /** Kernel→user transport, for sources that offer a choice (exec, exit). Default: 'auto'. */
+  transport?: Transport | 'auto';
+  /** cgroup v2 directory whose traffic flow sources count. Default: the cgroup v2 root. */
+  cgroup?: string;
 }
 
 export interface CaptureSource<B extends Batch<unknown> = Batch<unknown>> {

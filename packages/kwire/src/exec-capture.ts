@@ -4,7 +4,7 @@ import { execRaw } from './exec.js';
 import { execDecoder } from './exec-decoder.js';
 import { SourceId } from './sources.js';
 
-/** bpf/include/exec.h EXEC_LAYOUT_VERSION (test/capture-registry.test.ts checks they agree). */
+/** bpf/include/exec.h EXEC_LAYOUT_VERSION (test/raw-frames.test.ts checks they agree). */
 export const EXEC_LAYOUT_VERSION = 1;
 
 registerCaptureSource({
@@ -13,5 +13,5 @@ registerCaptureSource({
   layout: EXEC_LAYOUT_VERSION,
   tsOffset: 0,
   decoder: execDecoder,
-  openRaw: (options) => execRaw(options.pidns === undefined ? {} : { pidns: options.pidns }),
+  openRaw: ({ pidns, transport }) => execRaw({ ...(pidns === undefined ? {} : { pidns }), ...(transport === undefined ? {} : { transport }) }),
 });

@@ -11,6 +11,7 @@ import type { ExitEvent } from './exit-batch.js';
 import { decodeExitRecord, encodeExitRecord } from './exit-record.js';
 import { loadAddon, nativeCall, type BpfMap } from './native.js';
 import { ownPidNamespace, u64Bytes } from './pidns.js';
+import { bootTimeNs } from './boot-time.js';
 
 /** The store's pins, in a directory of their own under the bpffs root. */
 export const EXIT_STORE_DIR = 'kwire-exit-store';
@@ -164,7 +165,7 @@ export class ExitStore {
     const ns = ownPidNamespace();
     const record = encodeExitRecord({
       startTime: 0n,
-      exitTime: process.hrtime.bigint(), // CLOCK_MONOTONIC: boot time unless the machine was suspended
+      exitTime: bootTimeNs(), // CLOCK_BOOTTIME, the kernel records' clock
       cgroupId: 0n,
       pidnsDev: ns.dev,
       pid,

@@ -3,11 +3,13 @@ import type { Observable } from 'rxjs';
 import { KwireError } from './errors.js';
 import { exitDecoder } from './exit-decoder.js';
 import type { ExitBatch, ExitEvent } from './exit-batch.js';
-import { kernelSource, u32Bytes, type KernelSource } from './kernel-source.js';
+import { kernelSource, u32Bytes, type KernelSource, type KernelSourceSpec } from './kernel-source.js';
 import { toEvents } from './operators.js';
 import { ownPidNamespace, u64Bytes } from './pidns.js';
+import { rawDecoder, type RawFrames } from './raw-frames.js';
+import { resolveTransport, type TransportOptions } from './transport.js';
 
-export interface ExitOptions {
+export interface ExitOptions extends TransportOptions {
   /** Only processes whose pid namespace has this inode (filtered in the kernel). Default: all. */
   pidns: number;
   /** A record for every thread's exit, not only when a whole process exits. Default: false. */
@@ -19,7 +21,16 @@ export interface ExitOptions {
 }
 
 export function exits(options: Readonly<Partial<ExitOptions>> = {}): KernelSource<ExitBatch> {
-  const { pidns = 0, threads = false, ringCapacity = 1 << 20, batchSize = 1024 } = options;
+  return kernelSource({ ...exitSpec(options), decoder: exitDecoder });
+}
+
+/** exits() as raw frames, undecoded (for captures). */
+export function exitRaw(options: Readonly<Partial<ExitOptions>> = {}): KernelSource<RawFrames> {
+  return kernelSource({ ...exitSpec(options), decoder: rawDecoder('exit') });
+}
+
+function exitSpec(options: Readonly<Partial<ExitOptions>>): Omit<KernelSourceSpec<unknown>, 'decoder'> {
+  const { pidns = 0, threads = false, ringCapacity = 1 << 20, batchSize = 1024, perf } = options;
   if (!Number.isInteger(pidns) || pidns < 0 || pidns > 0xffffffff) {
     throw new KwireError('EINVAL_ARGUMENT', `pidns must be a pid namespace inode (a u32), got ${pidns}`);
   }
@@ -29,7 +40,16 @@ export function exits(options: Readonly<Partial<ExitOptions>> = {}): KernelSourc
   const globals: Record<string, Uint8Array> = { nsfs_dev: u64Bytes(ownPidNamespace().dev) };
   if (pidns) globals.target_pidns = u32Bytes(pidns);
   if (threads) globals.trace_threads = u32Bytes(1);
-  return kernelSource({ object: 'exit', map: 'events', globals, droppedGlobal: 'dropped', decoder: exitDecoder, ringCapacity, batchSize });
+  return {
+    object: 'exit',
+    map: 'events',
+    globals,
+    droppedGlobal: 'dropped',
+    ringCapacity,
+    batchSize,
+    transport: resolveTransport(options.transport),
+    ...(perf ? { perfOptions: perf } : {}),
+  };
 }
 
 /** exits() as one event object per record. */

@@ -4,12 +4,16 @@
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Observable, share } from 'rxjs';
+import { bootTimeNs } from './boot-time.js';
+import { requireNetworkCapabilities } from './capabilities.js';
 import { KwireError } from './errors.js';
 import { flowDecoder } from './flow-decoder.js';
 import type { FlowBatch, FlowEvent } from './flow-batch.js';
 import { kernelSource, type KernelSource } from './kernel-source.js';
 import type { BpfObject } from './native.js';
 import { toEvents } from './operators.js';
+import { rawDecoder, type RawFrames } from './raw-frames.js';
+import type { RecordDecoder } from './record-decoder.js';
 import type { SourceStats } from './stats.js';
 import { flowConsumer, type FlowConsumer, type FlowMode } from './flow-consumer.js';
 
@@ -110,6 +114,18 @@ export function flowProbe(config: ProbeConfig): FlowProbe {
   const key = JSON.stringify(config);
   const existing = probes.get(key);
   if (existing) return existing;
+  const probe = countedProbe(config, flowDecoder) as FlowProbe;
+  probes.set(key, probe);
+  return probe;
+}
+
+/** flows() as raw frames of every kind, undecoded (for captures): a probe of its own, not shared. */
+export function flowRaw(options: Readonly<Partial<Omit<FlowOptions, 'mode' | 'maxQueue'>>> = {}): KernelSource<RawFrames> & { stats(): FlowProbeStats } {
+  return countedProbe(probeConfig(options), rawDecoder('flow'));
+}
+
+/** A flow probe with `decoder`, whose stats add the BPF side's counters. */
+function countedProbe<B>(config: ProbeConfig, decoder: RecordDecoder<B>): KernelSource<B> & { stats(): FlowProbeStats } {
   let object: BpfObject | undefined;
   let last = { packets_seen: 0, dropped_update: 0, dropped_destroy: 0, table_full: 0 };
   const snapshot = () => {
@@ -134,10 +150,10 @@ export function flowProbe(config: ProbeConfig): FlowProbe {
       idle_timeout: msToNs(config.idleTimeout),
       tcp_idle_timeout: msToNs(config.tcpIdleTimeout),
       sweep_interval: msToNs(Math.max(10, Math.min(1000, config.idleTimeout / 4))),
-      // wall clock minus boot-time clock (CLOCK_MONOTONIC stands for it: equal unless suspended)
-      epoch_offset: u64Bytes(BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) - process.hrtime.bigint()),
+      // wall clock minus boot-time clock
+      epoch_offset: u64Bytes(BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6)) - bootTimeNs()),
     },
-    decoder: flowDecoder,
+    decoder,
     ringCapacity: config.ringCapacity,
     batchSize: config.batchSize,
     configure: (o) => o.setMaxEntries('flows', config.tableSize),
@@ -155,7 +171,8 @@ export function flowProbe(config: ProbeConfig): FlowProbe {
     },
   });
   // Counters are read before the object closes (this teardown runs before the inner one).
-  const probe = new Observable<FlowBatch>((subscriber) => {
+  const probe = new Observable<B>((subscriber) => {
+    requireNetworkCapabilities('counting flows');
     // Not subscribe(subscriber): that would chain the inner teardown before this one.
     const inner = source.subscribe({ next: (b) => subscriber.next(b), error: (e: unknown) => subscriber.error(e), complete: () => subscriber.complete() });
     return () => {
@@ -163,7 +180,7 @@ export function flowProbe(config: ProbeConfig): FlowProbe {
       object = undefined;
       inner.unsubscribe();
     };
-  }).pipe(share()) as FlowProbe;
+  }).pipe(share()) as KernelSource<B> & { stats(): FlowProbeStats };
   probe.stats = (): FlowProbeStats => {
     const s = source.stats();
     const c = snapshot();
@@ -177,7 +194,6 @@ export function flowProbe(config: ProbeConfig): FlowProbe {
       tableFull: c.table_full,
     };
   };
-  probes.set(key, probe);
   return probe;
 }
 
@@ -187,20 +203,24 @@ const positive = (name: string, v: number) => {
 
 /** Flow records for one consumer; consumers with the same probe options share one probe. */
 export function flows(options: Readonly<Partial<FlowOptions>> = {}): FlowConsumer {
+  const { mode = 'all', maxQueue = 65_536 } = options;
+  if (mode !== 'update' && mode !== 'destroy' && mode !== 'all') {
+    throw new KwireError('EINVAL_ARGUMENT', `mode must be 'update', 'destroy' or 'all', got ${String(mode)}`);
+  }
+  return flowConsumer(flowProbe(probeConfig(options)), mode, maxQueue);
+}
+
+/** The probe's configuration for `options`, checked, with defaults. */
+function probeConfig(options: Readonly<Partial<FlowOptions>>): ProbeConfig {
   const {
-    mode = 'all',
     curve = defaultCurve,
     attach = {},
     idleTimeout = 30_000,
     tcpIdleTimeout = 300_000,
     tableSize = 65_536,
-    maxQueue = 65_536,
     ringCapacity = 4 << 20,
     batchSize = 1024,
   } = options;
-  if (mode !== 'update' && mode !== 'destroy' && mode !== 'all') {
-    throw new KwireError('EINVAL_ARGUMENT', `mode must be 'update', 'destroy' or 'all', got ${String(mode)}`);
-  }
   if (!Array.isArray(curve) || curve.length !== 3) throw new KwireError('EINVAL_ARGUMENT', 'curve must have three points (Curve0..2)');
   curve.forEach((p, i) => {
     positive(`curve[${i}].age`, p.age);
@@ -215,7 +235,7 @@ export function flows(options: Readonly<Partial<FlowOptions>> = {}): FlowConsume
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1 << 20) {
     throw new KwireError('EINVAL_ARGUMENT', `batchSize must be an integer in 1..2^20, got ${batchSize}`);
   }
-  const probe = flowProbe({
+  return {
     curve: curve.map(({ age, rate }) => ({ age, rate })) as unknown as FlowOptions['curve'],
     cgroup: attach.cgroup === undefined ? defaultCgroupRoot() : attach.cgroup,
     tc: [...(attach.tc ?? [])],
@@ -224,8 +244,7 @@ export function flows(options: Readonly<Partial<FlowOptions>> = {}): FlowConsume
     tableSize,
     ringCapacity,
     batchSize,
-  });
-  return flowConsumer(probe, mode, maxQueue);
+  };
 }
 
 /** flows() as one event object per record. */

@@ -4,7 +4,7 @@
 // the sink closed.
 import { isObservable, merge, Observable, map } from 'rxjs';
 import './capture-sources.js';
-import { captureSource, captureSourceById } from './capture-registry.js';
+import { captureSource, captureSourceById, type RawOpenOptions } from './capture-registry.js';
 import type { CaptureChunk, CaptureSourceInfo } from './capture-format.js';
 import { fileSink, hostHeader, writeEntry, type CaptureSink } from './capture-writer.js';
 import { KwireError } from './errors.js';
@@ -133,7 +133,7 @@ export function record(
 }
 
 /** The capture sources `names` opened live as raw frames, for record(). */
-export function liveRawSources(names: readonly string[], options: Readonly<{ pidns?: number }> = {}): Record<string, Frames> {
+export function liveRawSources(names: readonly string[], options: Readonly<RawOpenOptions> = {}): Record<string, Frames> {
   const out: Record<string, Frames> = {};
   for (const name of names) {
     const s = captureSource(name);

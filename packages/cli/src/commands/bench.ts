@@ -3,22 +3,28 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
 
-export const benchHelp = `Usage: kwire bench [--quick] [--reps N] [--only NAME]
+export const benchHelp = `kwire bench — the benchmark suite (decoders, kernel→subscriber, capture formats)
+
+Usage: kwire bench [--quick] [--reps N] [--only NAME]
 
 Runs every bench/*.bench.ts of the kwire checkout in turn, writes bench/results/*.json and *.md,
 bench/README.md and bench/results/chart.svg.
   --quick      short runs: the whole suite in under two minutes
   --reps N     runs per measure (medians); default 5, or 3 with --quick
   --only NAME  only the bench files whose name starts with NAME
+  -h, --help   this help
 `;
 
 export async function benchCommand(args: string[]): Promise<void> {
-  if (args.includes('--help') || args.includes('-h')) {
+  const { values } = parseArgs({ args, options: { quick: { type: 'boolean' }, reps: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (values.help) {
     process.stdout.write(benchHelp);
     return;
   }
+  if (values.reps !== undefined && !(Number.isInteger(Number(values.reps)) && Number(values.reps) > 0)) throw new UsageError(`--reps wants a positive integer, got '${values.reps}'`);
   const bench = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'bench');
   const tsx = join(bench, 'node_modules', '.bin', 'tsx');
   if (!existsSync(join(bench, 'run.ts')) || !existsSync(tsx)) throw new UsageError(`no benchmark suite at ${bench} (kwire bench runs from a kwire checkout)`);

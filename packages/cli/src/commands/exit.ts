@@ -1,11 +1,11 @@
 // kwire exit: exitsnoop-like live exit events.
-import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
-import { exits, type ExitEvent } from 'kwire';
-import { clockTime } from '../boot-time.js';
-import { commonHelp, commonOptions, parseCommon } from '../common-options.js';
-import { jsonLine, tableHeader, tableRow, writeOut, type Column } from '../output.js';
+import { exits } from 'kwire';
+import { commonHelp, commonOptions, parseCommon, parseTransport, transportHelp, transportOption } from '../common-options.js';
+import { eventWriter } from '../event-writer.js';
+import { writeOut } from '../output.js';
 import { runSource } from '../run-source.js';
+import { shapes, tables } from '../tables.js';
 
 export const exitHelp = `kwire exit — trace every process exit, live (like exitsnoop)
 
@@ -16,6 +16,7 @@ the process started), EXIT ('code N', or 'signal N (NAME)', '+core' when it dump
 
 Options:
   --threads           a record for every thread's exit, not only each process's
+${transportHelp}
 
 ${commonHelp}
 
@@ -24,37 +25,18 @@ Examples:
   kwire exit --duration 5
   kwire exit --json | jq 'select(.signal != 0)'`;
 
-const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name]));
-
-export function exitText(e: ExitEvent): string {
-  if (e.signal === 0) return `code ${e.exitCode}`;
-  return `signal ${e.signal} (${signalNames.get(e.signal) ?? '?'})${e.coreDump ? ' +core' : ''}`;
-}
-
-const columns: readonly Column<ExitEvent>[] = [
-  { header: 'TIME', width: 8, value: (e) => clockTime(e.exitTime) },
-  { header: 'PCOMM', width: 16, value: (e) => e.comm },
-  { header: 'PID', width: 7, value: (e) => String(e.pid) },
-  { header: 'PPID', width: 7, value: (e) => String(e.ppid) },
-  { header: 'TID', width: 7, value: (e) => String(e.tid) },
-  { header: 'AGE(s)', width: 8, value: (e) => (Number(e.exitTime - e.startTime) / 1e9).toFixed(2) },
-  { header: 'EXIT', width: 0, value: exitText },
-];
-
 export async function exitCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { ...commonOptions, threads: { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseArgs({ args, options: { ...commonOptions, ...transportOption, threads: { type: 'boolean', default: false } }, strict: true });
   if (values.help) {
     writeOut(exitHelp + '\n');
     return;
   }
   const options = parseCommon(values);
-  const source = exits({ threads: values.threads ?? false, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
+  const transport = parseTransport(values.transport);
+  const source = exits({ transport, threads: values.threads ?? false, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
+  const writer = eventWriter(options, tables, shapes);
   await runSource('exit', source, options, {
-    onAttached: () => options.json || writeOut(tableHeader(columns) + '\n'),
-    onBatch: (batch) => {
-      let out = '';
-      for (const event of batch) out += (options.json ? jsonLine(event) : tableRow(columns, event)) + '\n';
-      writeOut(out);
-    },
+    onAttached: () => writer.start('exit'),
+    onBatch: (batch) => writer.batch('exit', batch),
   });
 }

@@ -1,10 +1,12 @@
 // kwire flows: live flow records (packets and bytes each way), like conntracct's consumers.
 import { parseArgs } from 'node:util';
 import { Observable } from 'rxjs';
-import { flows, type FlowBatch, type FlowEvent, type FlowMode } from 'kwire';
+import { flows, type FlowBatch, type FlowMode } from 'kwire';
 import { commonHelp, commonOptions, parseCommon } from '../common-options.js';
-import { jsonLine, tableHeader, tableRow, writeOut, type Column } from '../output.js';
+import { eventWriter } from '../event-writer.js';
+import { writeOut } from '../output.js';
 import { runSource } from '../run-source.js';
+import { shapes, tables } from '../tables.js';
 import { UsageError } from '../usage-error.js';
 
 export const flowsHelp = `kwire flows — per-flow packet and byte accounting, live (like conntracct)
@@ -22,35 +24,14 @@ Flow options:
   --idle-timeout S       destroy a non-TCP flow idle this long (default: 30)
   --netns INODE          only flows of this network namespace (see: stat -L -c %i /proc/PID/ns/net)
 
-${commonHelp}
+${commonHelp.replace(/\n  --pidns [^\n]*/, '')}
 
+Transport: a BPF ring buffer only, not selectable: destroy records of idle flows are written by a
+BPF timer callback, which has no context for a perf event output.
 Needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (or root).
 Examples:
   kwire flows --mode destroy --duration 10
   kwire flows --json --curve 0:1,10:5,60:30 | jq 'select(.proto == 6)'`;
-
-const protoNames: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmp6', 132: 'sctp' };
-const endpoint = (addr: string, port: number) => (port ? (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`) : addr);
-
-const columns: readonly Column<FlowEvent>[] = [
-  { header: 'KIND', width: 7, value: (e) => e.kind },
-  { header: 'PROTO', width: 5, value: (e) => protoNames[e.proto] ?? String(e.proto) },
-  { header: 'SRC', width: 26, value: (e) => endpoint(e.srcAddr, e.srcPort) },
-  { header: 'DST', width: 26, value: (e) => endpoint(e.dstAddr, e.dstPort) },
-  { header: 'PKTS>', width: 7, value: (e) => String(e.packetsOrig) },
-  { header: 'BYTES>', width: 10, value: (e) => String(e.bytesOrig) },
-  { header: '<PKTS', width: 7, value: (e) => String(e.packetsRet) },
-  { header: '<BYTES', width: 10, value: (e) => String(e.bytesRet) },
-  { header: 'AGE', width: 0, value: (e) => (Math.max(0, Date.now() * 1e6 - Number(e.start)) / 1e9).toFixed(1) },
-];
-
-/** The JSON fields of DESIGN.md's CLI contract, in its order. */
-const json = (e: FlowEvent) => ({
-  type: 'flow',
-  start: e.start, ts: e.ts, flowId: e.flowId, connmark: e.connmark, srcAddr: e.srcAddr, dstAddr: e.dstAddr, srcPort: e.srcPort,
-  dstPort: e.dstPort, proto: e.proto, netns: e.netns, packetsOrig: e.packetsOrig, bytesOrig: e.bytesOrig, packetsRet: e.packetsRet,
-  bytesRet: e.bytesRet, kind: e.kind,
-});
 
 function parseCurve(text: string) {
   const points = text.split(',').map((p) => p.split(':').map(Number));
@@ -71,6 +52,7 @@ export async function flowsCommand(args: string[]): Promise<void> {
     return;
   }
   const options = parseCommon(values);
+  if (options.pidns !== undefined) throw new UsageError('--pidns: flows are not per process; --netns INODE selects a network namespace');
   const mode = values.mode as FlowMode;
   if (!['update', 'destroy', 'all'].includes(mode)) throw new UsageError(`--mode wants update, destroy or all, got '${values.mode}'`);
   const idle = values['idle-timeout'] === undefined ? 30 : Number(values['idle-timeout']);
@@ -84,13 +66,10 @@ export async function flowsCommand(args: string[]): Promise<void> {
     attach: { ...(values.cgroup ? { cgroup: values.cgroup === 'none' ? null : values.cgroup } : {}), tc: values.tc ? values.tc.split(',') : [] },
   });
   const source = Object.assign(new Observable<FlowBatch>((s) => consumer.subscribe(s)), { stats: () => consumer.stats().probe });
+  const writer = eventWriter(options, tables, shapes);
   await runSource('flows', source, options, {
-    onAttached: () => options.json || writeOut(tableHeader(columns) + '\n'),
-    onBatch: (batch) => {
-      let out = '';
-      for (const e of batch) if (netns === undefined || e.netns === netns) out += (options.json ? jsonLine(json(e)) : tableRow(columns, e)) + '\n';
-      writeOut(out);
-    },
+    onAttached: () => writer.start('flows'),
+    onBatch: (batch) => writer.batch('flows', netns === undefined ? batch : [...batch].filter((e) => e.netns === netns)),
   });
   if (options.stats) {
     const { consumer: c, probe: p } = consumer.stats();

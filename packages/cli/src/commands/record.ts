@@ -1,7 +1,7 @@
 // kwire record: raw frames of live sources into a capture file, with a live progress line.
 import { parseArgs } from 'node:util';
-import { captureSourceNames, liveRawSources, missingTracingCapabilities, PermissionError, record, type RecordProgress } from 'kwire';
-import { commonOptions, parseCommon } from '../common-options.js';
+import { captureSourceNames, liveRawSources, missingNetworkCapabilities, missingTracingCapabilities, PermissionError, record, type RecordProgress } from 'kwire';
+import { commonOptions, parseCommon, parseTransport, transportHelp, transportOption } from '../common-options.js';
 import { writeOut } from '../output.js';
 import { formatBytes, ProgressLine } from '../progress.js';
 import { UsageError } from '../usage-error.js';
@@ -19,13 +19,15 @@ Options:
   --sources LIST      comma-separated sources to record (default: all: ${captureSourceNames().join(',')})
   --append            add a new session at the end of FILE instead of replacing it
   --duration SECONDS  stop after this many seconds (default: until Ctrl-C)
-  --pidns INODE       only processes in this pid namespace
+  --pidns INODE       exec, exit: only processes in this pid namespace
+${transportHelp.replace('kernel→user transport', 'exec, exit: transport')}
+  --cgroup PATH       flows: count the traffic of this cgroup v2 directory (default: the cgroup v2 root)
   --stats             print the totals to stderr at the end (a progress line is shown on a terminal)
   -h, --help          this help
 
-Needs CAP_BPF and CAP_PERFMON (or root).
+Needs CAP_BPF and CAP_PERFMON (or root); flows also CAP_NET_ADMIN.
 Examples:
-  kwire record -o host.kwcap --duration 60
+  kwire record -o host.kwcap --sources exec,exit --duration 60
   kwire record -o - --sources exec | kwire replay - --json`;
 
 const progressText = (p: RecordProgress, startedMs: number) => {
@@ -42,6 +44,8 @@ export async function recordCommand(args: string[]): Promise<void> {
       append: { type: 'boolean', default: false },
       duration: commonOptions.duration,
       pidns: commonOptions.pidns,
+      ...transportOption,
+      cgroup: { type: 'string' },
       stats: commonOptions.stats,
       help: commonOptions.help,
     },
@@ -52,13 +56,14 @@ export async function recordCommand(args: string[]): Promise<void> {
     return;
   }
   const options = parseCommon(values);
+  const transport = parseTransport(values.transport);
   if (values.output === undefined) throw new UsageError('-o FILE is required (the capture to write)');
   const known = captureSourceNames();
   const names = values.sources === undefined ? known : values.sources.split(',').filter((s) => s !== '');
   const unknown = names.filter((n) => !known.includes(n));
   if (names.length === 0 || unknown.length > 0) throw new UsageError(`--sources: unknown source '${unknown.join(',')}' (known: ${known.join(',')})`);
   // Before the file is created: a missing privilege should not leave an empty capture behind.
-  const missing = missingTracingCapabilities();
+  const missing = names.includes('flows') ? missingNetworkCapabilities() : missingTracingCapabilities();
   if (missing.length > 0) throw new PermissionError(`recording needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): run as root`, missing);
 
   const line = new ProgressLine();
@@ -72,7 +77,7 @@ export async function recordCommand(args: string[]): Promise<void> {
       subscription.unsubscribe();
       resolve();
     };
-    const subscription = record(liveRawSources(names, options.pidns === undefined ? {} : { pidns: options.pidns }), values.output!, { append: values.append, onClose: (p) => (last = p) }).subscribe({
+    const subscription = record(liveRawSources(names, { transport, ...(options.pidns === undefined ? {} : { pidns: options.pidns }), ...(values.cgroup === undefined ? {} : { cgroup: values.cgroup }) }), values.output!, { append: values.append, onClose: (p) => (last = p) }).subscribe({
       next: (p) => {
         last = p;
         line.update(progressText(p, started));

@@ -7,7 +7,7 @@ import { commonHelp, commonOptions, parseCommon } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
 import { writeOut } from '../output.js';
 import { bar, ProgressLine } from '../progress.js';
-import { tables } from '../tables.js';
+import { shapes, tables } from '../tables.js';
 import { UsageError } from '../usage-error.js';
 
 export const replayHelp = `kwire replay — decode a capture made by kwire record (no privileges needed)
@@ -52,7 +52,7 @@ export async function replayCommand(args: string[]): Promise<void> {
   const file = positionals[0]!;
   const size = file === '-' ? undefined : (await stat(file)).size;
   const line = values.progress || (size ?? 0) >= BIG_FILE ? new ProgressLine(values.progress) : undefined;
-  const writer = eventWriter(options, tables);
+  const writer = eventWriter(options, tables, shapes);
   const warn = (text: string) => {
     line?.done();
     process.stderr.write(`kwire replay: ${text}\n`);

@@ -103,7 +103,8 @@ export function generateAssembly(layout: Layout, options: AssemblyOptions): stri
     w('  if (tail > heapCap) return STATUS_BAD_LENGTH; // could never fit a batch');
     w('  if (heapUsed + tail > heapCap) return -1;');
   } else {
-    w('  if (len != SIZE) return STATUS_BAD_LENGTH;');
+    // A perf event array pads a raw sample so that its u32 size + data is a multiple of 8.
+    w('  if (len != SIZE && len != ((SIZE + 11) & ~7) - 4) return STATUS_BAD_LENGTH; // or as a perf sample pads it');
   }
   w('  const i = <usize>n;');
   cols.forEach((c) => {
