@@ -120,9 +120,13 @@ export function execStatus(): i32 {
   return lastStatus;
 }
 
+const FILTERED: i32 = -2;
+const HEAP_FULL: i32 = -1;
+
 /** Decodes frames from the cursor (already started) into the columns. Returns the record count;
  *  the walk's status is in execStatus(). Stops early, leaving the frame, when the heap is full. */
 export function execDecode(): u32 {
+  const cap_ = cap;
   const cTs_ = cTs;
   const cCgroupId_ = cCgroupId;
   const cPid_ = cPid;
@@ -137,40 +141,69 @@ export function execDecode(): u32 {
   const cArgsLength_ = cArgsLength;
   const cStrings_ = cStrings;
   let n: u32 = 0;
+  let code: i32 = STATUS_OK;
+  let p: usize = 0;
   let used: u32 = 0;
-  let q = cursorHere(); // header of the next frame; [start, q) walked but not yet consumed
-  let start = q;
-  let end = q + <usize>cursorRoom();
-  while (n < cap) {
-    let p: usize, len: u32;
-    let slow = false;
-    const left = end - q;
-    if (left >= 8 && load<u32>(q, 4) == SOURCE && load<u32>(q) <= <u32>left - 8 && ((load<u32>(q) + 15) & ~7) <= <u32>left) {
-      p = q + 8; // a whole frame of this source, flags clear: no cursor call
-      len = load<u32>(q);
-    } else {
-      // Anything else (wrap marker, other source, the end, a corrupt header): through the cursor.
-      cursorSkip(<u32>(q - start));
-      q = start = cursorHere();
-      if (!cursorNext()) break;
-      if (<u32>frameSource != SOURCE) {
-        unchecked(errors[STATUS_UNKNOWN_SOURCE]++);
-        cursorAdvance();
-        q = start = cursorHere();
-        end = q + <usize>cursorRoom();
-        continue;
+  let tail: u32 = 0;
+  let full = false;
+  while (n < cap_) {
+    // A run of whole frames of this source, read straight from memory; the cursor moves once per run.
+    let q = cursorHere();
+    const start = q;
+    const end = q + <usize>cursorRoom();
+    while (n < cap_ && end - q >= 8) {
+      const h = load<u64>(q);
+      const len = <u32>h;
+      const left = <u32>(end - q);
+      if (<u32>(h >> 32) != SOURCE || len > left - 8 || ((len + 15) & ~7) > left) break;
+      p = q + 8;
+      code = STATUS_OK;
+      if (len < SIZE) code = STATUS_TRUNCATED;
+      else if ((tail = load<u32>(p + OFF_ARGS_SIZE)) > len - SIZE) code = STATUS_BAD_LENGTH;
+      else if (tail > heapCap) code = STATUS_BAD_LENGTH; // could never fit a batch
+      else if (used + tail > heapCap) code = HEAP_FULL;
+      if (code == STATUS_OK) {
+        const i = <usize>n;
+        store<u64>(cTs_ + (i << 3), load<u64>(p + OFF_TS));
+        store<u64>(cCgroupId_ + (i << 3), load<u64>(p + OFF_CGROUP_ID));
+        store<u32>(cPid_ + (i << 2), load<u32>(p + OFF_PID));
+        store<u32>(cPpid_ + (i << 2), load<u32>(p + OFF_PPID));
+        store<u32>(cUid_ + (i << 2), load<u32>(p + OFF_UID));
+        store<u32>(cGid_ + (i << 2), load<u32>(p + OFF_GID));
+        store<u32>(cPidns_ + (i << 2), load<u32>(p + OFF_PIDNS));
+        store<u32>(cArgc_ + (i << 2), load<u32>(p + OFF_ARGC));
+        store<u32>(cFlags_ + (i << 2), load<u32>(p + OFF_FLAGS));
+        const cCommAt = cComm_ + (i << 4);
+        store<u64>(cCommAt, load<u64>(p + OFF_COMM));
+        store<u64>(cCommAt, load<u64>(p + OFF_COMM + 8), 8);
+        store<u32>(cArgsOffset_ + (i << 2), used);
+        store<u32>(cArgsLength_ + (i << 2), tail);
+        memory.copy(cStrings_ + used, p + SIZE, tail);
+        used += tail;
       }
-      slow = true;
-      p = framePtr;
-      len = frameLen;
+      if (code == STATUS_OK) n++;
+      else if (code == HEAP_FULL) {
+        full = true;
+        break;
+      }
+      else unchecked(errors[code]++);
+      q += <usize>((len + 15) & ~7);
     }
-    let code: i32 = STATUS_OK;
-    if (len < SIZE) code = STATUS_TRUNCATED;
-    const tail: u32 = code == STATUS_OK ? load<u32>(p + OFF_ARGS_SIZE) : 0;
-    if (code != STATUS_OK) {}
-    else if (tail > len - SIZE) code = STATUS_BAD_LENGTH;
+    cursorSkip(<u32>(q - start));
+    if (full || n >= cap_) break;
+    // Anything else (wrap marker, other source, flags, odd length, the end, a corrupt header): one frame through the cursor.
+    if (!cursorNext()) break;
+    if (<u32>frameSource != SOURCE) {
+      unchecked(errors[STATUS_UNKNOWN_SOURCE]++);
+      cursorAdvance();
+      continue;
+    }
+    p = framePtr;
+    code = STATUS_OK;
+    if (frameLen < SIZE) code = STATUS_TRUNCATED;
+    else if ((tail = load<u32>(p + OFF_ARGS_SIZE)) > frameLen - SIZE) code = STATUS_BAD_LENGTH;
     else if (tail > heapCap) code = STATUS_BAD_LENGTH; // could never fit a batch
-    else if (used + tail > heapCap) break; // heap full: the frame waits for the next batch
+    else if (used + tail > heapCap) code = HEAP_FULL;
     if (code == STATUS_OK) {
       const i = <usize>n;
       store<u64>(cTs_ + (i << 3), load<u64>(p + OFF_TS));
@@ -189,19 +222,12 @@ export function execDecode(): u32 {
       store<u32>(cArgsLength_ + (i << 2), tail);
       memory.copy(cStrings_ + used, p + SIZE, tail);
       used += tail;
-      n++;
-    } else {
-      unchecked(errors[code]++);
     }
-    if (slow) {
-      cursorAdvance();
-      q = start = cursorHere();
-      end = q + <usize>cursorRoom();
-    } else {
-      q += <usize>((len + 15) & ~7);
-    }
+    if (code == STATUS_OK) n++;
+    else if (code == HEAP_FULL) break; // the frame waits for the next batch
+    else unchecked(errors[code]++);
+    cursorAdvance();
   }
-  cursorSkip(<u32>(q - start));
   heapUsed = used;
   lastStatus = cursorEnd();
   return n;

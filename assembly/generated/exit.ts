@@ -104,9 +104,15 @@ export function exitStatus(): i32 {
   return lastStatus;
 }
 
+/** Every frame of a well-formed batch: this header (length SIZE, SOURCE, no flags) and this stride. */
+const HEADER: u64 = <u64>SIZE | (<u64>SOURCE << 32);
+const FRAME: usize = (8 + SIZE + 7) & ~7;
+const FILTERED: i32 = -2;
+
 /** Decodes frames from the cursor (already started) into the columns. Returns the record count;
  *  the walk's status is in exitStatus(). */
 export function exitDecode(): u32 {
+  const cap_ = cap;
   const cStartTime_ = cStartTime;
   const cExitTime_ = cExitTime;
   const cCgroupId_ = cCgroupId;
@@ -119,35 +125,51 @@ export function exitDecode(): u32 {
   const cFlags_ = cFlags;
   const cComm_ = cComm;
   let n: u32 = 0;
-  let q = cursorHere(); // header of the next frame; [start, q) walked but not yet consumed
-  let start = q;
-  let end = q + <usize>cursorRoom();
-  while (n < cap) {
-    let p: usize, len: u32;
-    let slow = false;
-    const left = end - q;
-    if (left >= 8 && load<u32>(q, 4) == SOURCE && load<u32>(q) <= <u32>left - 8 && ((load<u32>(q) + 15) & ~7) <= <u32>left) {
-      p = q + 8; // a whole frame of this source, flags clear: no cursor call
-      len = load<u32>(q);
-    } else {
-      // Anything else (wrap marker, other source, the end, a corrupt header): through the cursor.
-      cursorSkip(<u32>(q - start));
-      q = start = cursorHere();
-      if (!cursorNext()) break;
-      if (<u32>frameSource != SOURCE) {
-        unchecked(errors[STATUS_UNKNOWN_SOURCE]++);
-        cursorAdvance();
-        q = start = cursorHere();
-        end = q + <usize>cursorRoom();
-        continue;
+  let code: i32 = STATUS_OK;
+  let p: usize = 0;
+  while (n < cap_) {
+    // A run of whole frames of this source, read straight from memory; the cursor moves once per run.
+    let q = cursorHere();
+    const start = q;
+    const end = q + <usize>cursorRoom();
+    while (n < cap_ && end - q >= FRAME && load<u64>(q) == HEADER) {
+      p = q + 8;
+      code = STATUS_OK;
+      if (SIZE < SIZE) code = STATUS_TRUNCATED;
+      else if (SIZE != SIZE) code = STATUS_BAD_LENGTH;
+      if (code == STATUS_OK) {
+        const i = <usize>n;
+        store<u64>(cStartTime_ + (i << 3), load<u64>(p + OFF_START_TIME));
+        store<u64>(cExitTime_ + (i << 3), load<u64>(p + OFF_EXIT_TIME));
+        store<u64>(cCgroupId_ + (i << 3), load<u64>(p + OFF_CGROUP_ID));
+        store<u64>(cPidnsDev_ + (i << 3), load<u64>(p + OFF_PIDNS_DEV));
+        store<u32>(cPid_ + (i << 2), load<u32>(p + OFF_PID));
+        store<u32>(cTid_ + (i << 2), load<u32>(p + OFF_TID));
+        store<u32>(cPpid_ + (i << 2), load<u32>(p + OFF_PPID));
+        store<u32>(cStatus_ + (i << 2), load<u32>(p + OFF_STATUS));
+        store<u32>(cPidns_ + (i << 2), load<u32>(p + OFF_PIDNS));
+        store<u32>(cFlags_ + (i << 2), load<u32>(p + OFF_FLAGS));
+        const cCommAt = cComm_ + (i << 4);
+        store<u64>(cCommAt, load<u64>(p + OFF_COMM));
+        store<u64>(cCommAt, load<u64>(p + OFF_COMM + 8), 8);
       }
-      slow = true;
-      p = framePtr;
-      len = frameLen;
+      if (code == STATUS_OK) n++;
+      else unchecked(errors[code]++);
+      q += FRAME;
     }
-    let code: i32 = STATUS_OK;
-    if (len < SIZE) code = STATUS_TRUNCATED;
-    else if (len != SIZE) code = STATUS_BAD_LENGTH;
+    cursorSkip(<u32>(q - start));
+    if (n >= cap_) break;
+    // Anything else (wrap marker, other source, flags, odd length, the end, a corrupt header): one frame through the cursor.
+    if (!cursorNext()) break;
+    if (<u32>frameSource != SOURCE) {
+      unchecked(errors[STATUS_UNKNOWN_SOURCE]++);
+      cursorAdvance();
+      continue;
+    }
+    p = framePtr;
+    code = STATUS_OK;
+    if (frameLen < SIZE) code = STATUS_TRUNCATED;
+    else if (frameLen != SIZE) code = STATUS_BAD_LENGTH;
     if (code == STATUS_OK) {
       const i = <usize>n;
       store<u64>(cStartTime_ + (i << 3), load<u64>(p + OFF_START_TIME));
@@ -163,19 +185,11 @@ export function exitDecode(): u32 {
       const cCommAt = cComm_ + (i << 4);
       store<u64>(cCommAt, load<u64>(p + OFF_COMM));
       store<u64>(cCommAt, load<u64>(p + OFF_COMM + 8), 8);
-      n++;
-    } else {
-      unchecked(errors[code]++);
     }
-    if (slow) {
-      cursorAdvance();
-      q = start = cursorHere();
-      end = q + <usize>cursorRoom();
-    } else {
-      q += <usize>((len + 15) & ~7);
-    }
+    if (code == STATUS_OK) n++;
+    else unchecked(errors[code]++);
+    cursorAdvance();
   }
-  cursorSkip(<u32>(q - start));
   lastStatus = cursorEnd();
   return n;
 }

@@ -136,9 +136,15 @@ export function flowStatus(): i32 {
   return lastStatus;
 }
 
+/** Every frame of a well-formed batch: this header (length SIZE, SOURCE, no flags) and this stride. */
+const HEADER: u64 = <u64>SIZE | (<u64>SOURCE << 32);
+const FRAME: usize = (8 + SIZE + 7) & ~7;
+const FILTERED: i32 = -2;
+
 /** Decodes frames from the cursor (already started) into the columns. Returns the record count;
  *  the walk's status is in flowStatus(). */
 export function flowDecode(): u32 {
+  const cap_ = cap;
   const cStart_ = cStart;
   const cTs_ = cTs;
   const cCookie_ = cCookie;
@@ -156,38 +162,65 @@ export function flowDecode(): u32 {
   const cKind_ = cKind;
   const cFlowId_ = cFlowId;
   let n: u32 = 0;
-  let q = cursorHere(); // header of the next frame; [start, q) walked but not yet consumed
-  let start = q;
-  let end = q + <usize>cursorRoom();
-  while (n < cap) {
-    let p: usize, len: u32;
-    let slow = false;
-    const left = end - q;
-    if (left >= 8 && load<u32>(q, 4) == SOURCE && load<u32>(q) <= <u32>left - 8 && ((load<u32>(q) + 15) & ~7) <= <u32>left) {
-      p = q + 8; // a whole frame of this source, flags clear: no cursor call
-      len = load<u32>(q);
-    } else {
-      // Anything else (wrap marker, other source, the end, a corrupt header): through the cursor.
-      cursorSkip(<u32>(q - start));
-      q = start = cursorHere();
-      if (!cursorNext()) break;
-      if (<u32>frameSource != SOURCE) {
-        unchecked(errors[STATUS_UNKNOWN_SOURCE]++);
-        cursorAdvance();
-        q = start = cursorHere();
-        end = q + <usize>cursorRoom();
-        continue;
+  let code: i32 = STATUS_OK;
+  let p: usize = 0;
+  while (n < cap_) {
+    // A run of whole frames of this source, read straight from memory; the cursor moves once per run.
+    let q = cursorHere();
+    const start = q;
+    const end = q + <usize>cursorRoom();
+    while (n < cap_ && end - q >= FRAME && load<u64>(q) == HEADER) {
+      p = q + 8;
+      code = STATUS_OK;
+      if (SIZE < SIZE) code = STATUS_TRUNCATED;
+      else if (SIZE != SIZE) code = STATUS_BAD_LENGTH;
+      else if (!oneOfKind(load<u8>(p + OFF_KIND))) code = STATUS_BAD_VALUE;
+      else if ((load<u16>(p + OFF_PADDING)) != 0) code = STATUS_BAD_VALUE;
+      else if (flowMatchesOn && !flowMatches(p)) code = FILTERED;
+      if (code == STATUS_OK) {
+        const i = <usize>n;
+        store<u64>(cStart_ + (i << 3), load<u64>(p + OFF_START));
+        store<u64>(cTs_ + (i << 3), load<u64>(p + OFF_TS));
+        store<u64>(cCookie_ + (i << 3), load<u64>(p + OFF_COOKIE));
+        const cSrcAddrAt = cSrcAddr_ + (i << 4);
+        store<u64>(cSrcAddrAt, load<u64>(p + OFF_SRC_ADDR));
+        store<u64>(cSrcAddrAt, load<u64>(p + OFF_SRC_ADDR + 8), 8);
+        const cDstAddrAt = cDstAddr_ + (i << 4);
+        store<u64>(cDstAddrAt, load<u64>(p + OFF_DST_ADDR));
+        store<u64>(cDstAddrAt, load<u64>(p + OFF_DST_ADDR + 8), 8);
+        store<f64>(cPacketsOrig_ + (i << 3), <f64>load<u64>(p + OFF_PACKETS_ORIG));
+        store<f64>(cBytesOrig_ + (i << 3), <f64>load<u64>(p + OFF_BYTES_ORIG));
+        store<f64>(cPacketsRet_ + (i << 3), <f64>load<u64>(p + OFF_PACKETS_RET));
+        store<f64>(cBytesRet_ + (i << 3), <f64>load<u64>(p + OFF_BYTES_RET));
+        store<u32>(cConnmark_ + (i << 2), load<u32>(p + OFF_CONNMARK));
+        store<u32>(cNetns_ + (i << 2), load<u32>(p + OFF_NETNS));
+        store<u16>(cSrcPort_ + (i << 1), bswap<u16>(load<u16>(p + OFF_SRC_PORT)));
+        store<u16>(cDstPort_ + (i << 1), bswap<u16>(load<u16>(p + OFF_DST_PORT)));
+        store<u8>(cProto_ + (i), load<u8>(p + OFF_PROTO));
+        store<u8>(cKind_ + (i), load<u8>(p + OFF_KIND));
+        store<u32>(cFlowId_ + (i << 2), flowId(p));
       }
-      slow = true;
-      p = framePtr;
-      len = frameLen;
+      if (code == STATUS_OK) n++;
+      else if (code == FILTERED) filtered++;
+      else unchecked(errors[code]++);
+      q += FRAME;
     }
-    let code: i32 = STATUS_OK;
-    if (len < SIZE) code = STATUS_TRUNCATED;
-    else if (len != SIZE) code = STATUS_BAD_LENGTH;
+    cursorSkip(<u32>(q - start));
+    if (n >= cap_) break;
+    // Anything else (wrap marker, other source, flags, odd length, the end, a corrupt header): one frame through the cursor.
+    if (!cursorNext()) break;
+    if (<u32>frameSource != SOURCE) {
+      unchecked(errors[STATUS_UNKNOWN_SOURCE]++);
+      cursorAdvance();
+      continue;
+    }
+    p = framePtr;
+    code = STATUS_OK;
+    if (frameLen < SIZE) code = STATUS_TRUNCATED;
+    else if (frameLen != SIZE) code = STATUS_BAD_LENGTH;
     else if (!oneOfKind(load<u8>(p + OFF_KIND))) code = STATUS_BAD_VALUE;
     else if ((load<u16>(p + OFF_PADDING)) != 0) code = STATUS_BAD_VALUE;
-    else if (flowMatchesOn && !flowMatches(p)) code = -2; // filtered out
+    else if (flowMatchesOn && !flowMatches(p)) code = FILTERED;
     if (code == STATUS_OK) {
       const i = <usize>n;
       store<u64>(cStart_ + (i << 3), load<u64>(p + OFF_START));
@@ -210,21 +243,12 @@ export function flowDecode(): u32 {
       store<u8>(cProto_ + (i), load<u8>(p + OFF_PROTO));
       store<u8>(cKind_ + (i), load<u8>(p + OFF_KIND));
       store<u32>(cFlowId_ + (i << 2), flowId(p));
-      n++;
-    } else if (code < 0) {
-      filtered++;
-    } else {
-      unchecked(errors[code]++);
     }
-    if (slow) {
-      cursorAdvance();
-      q = start = cursorHere();
-      end = q + <usize>cursorRoom();
-    } else {
-      q += <usize>((len + 15) & ~7);
-    }
+    if (code == STATUS_OK) n++;
+    else if (code == FILTERED) filtered++;
+    else unchecked(errors[code]++);
+    cursorAdvance();
   }
-  cursorSkip(<u32>(q - start));
   lastStatus = cursorEnd();
   return n;
 }

@@ -70,61 +70,66 @@ export function loadgenStatus(): i32 {
   return lastStatus;
 }
 
+const FILTERED: i32 = -2;
+
 /** Decodes frames from the cursor (already started) into the columns. Returns the record count;
  *  the walk's status is in loadgenStatus(). */
 export function loadgenDecode(): u32 {
+  const cap_ = cap;
   const cSeq_ = cSeq;
   const cTs_ = cTs;
   const cCpu_ = cCpu;
   const cTag_ = cTag;
   let n: u32 = 0;
-  let q = cursorHere(); // header of the next frame; [start, q) walked but not yet consumed
-  let start = q;
-  let end = q + <usize>cursorRoom();
-  while (n < cap) {
-    let p: usize, len: u32;
-    let slow = false;
-    const left = end - q;
-    if (left >= 8 && load<u32>(q, 4) == SOURCE && load<u32>(q) <= <u32>left - 8 && ((load<u32>(q) + 15) & ~7) <= <u32>left) {
-      p = q + 8; // a whole frame of this source, flags clear: no cursor call
-      len = load<u32>(q);
-    } else {
-      // Anything else (wrap marker, other source, the end, a corrupt header): through the cursor.
-      cursorSkip(<u32>(q - start));
-      q = start = cursorHere();
-      if (!cursorNext()) break;
-      if (<u32>frameSource != SOURCE) {
-        unchecked(errors[STATUS_UNKNOWN_SOURCE]++);
-        cursorAdvance();
-        q = start = cursorHere();
-        end = q + <usize>cursorRoom();
-        continue;
+  let code: i32 = STATUS_OK;
+  let p: usize = 0;
+  while (n < cap_) {
+    // A run of whole frames of this source, read straight from memory; the cursor moves once per run.
+    let q = cursorHere();
+    const start = q;
+    const end = q + <usize>cursorRoom();
+    while (n < cap_ && end - q >= 8) {
+      const h = load<u64>(q);
+      const len = <u32>h;
+      const left = <u32>(end - q);
+      if (<u32>(h >> 32) != SOURCE || len > left - 8 || ((len + 15) & ~7) > left) break;
+      p = q + 8;
+      code = STATUS_OK;
+      if (len < SIZE) code = STATUS_TRUNCATED;
+      if (code == STATUS_OK) {
+        const i = <usize>n;
+        store<u64>(cSeq_ + (i << 3), load<u64>(p + OFF_SEQ));
+        store<u64>(cTs_ + (i << 3), load<u64>(p + OFF_TS));
+        store<u32>(cCpu_ + (i << 2), load<u32>(p + OFF_CPU));
+        store<u32>(cTag_ + (i << 2), load<u32>(p + OFF_TAG));
       }
-      slow = true;
-      p = framePtr;
-      len = frameLen;
+      if (code == STATUS_OK) n++;
+      else unchecked(errors[code]++);
+      q += <usize>((len + 15) & ~7);
     }
-    let code: i32 = STATUS_OK;
-    if (len < SIZE) code = STATUS_TRUNCATED;
+    cursorSkip(<u32>(q - start));
+    if (n >= cap_) break;
+    // Anything else (wrap marker, other source, flags, odd length, the end, a corrupt header): one frame through the cursor.
+    if (!cursorNext()) break;
+    if (<u32>frameSource != SOURCE) {
+      unchecked(errors[STATUS_UNKNOWN_SOURCE]++);
+      cursorAdvance();
+      continue;
+    }
+    p = framePtr;
+    code = STATUS_OK;
+    if (frameLen < SIZE) code = STATUS_TRUNCATED;
     if (code == STATUS_OK) {
       const i = <usize>n;
       store<u64>(cSeq_ + (i << 3), load<u64>(p + OFF_SEQ));
       store<u64>(cTs_ + (i << 3), load<u64>(p + OFF_TS));
       store<u32>(cCpu_ + (i << 2), load<u32>(p + OFF_CPU));
       store<u32>(cTag_ + (i << 2), load<u32>(p + OFF_TAG));
-      n++;
-    } else {
-      unchecked(errors[code]++);
     }
-    if (slow) {
-      cursorAdvance();
-      q = start = cursorHere();
-      end = q + <usize>cursorRoom();
-    } else {
-      q += <usize>((len + 15) & ~7);
-    }
+    if (code == STATUS_OK) n++;
+    else unchecked(errors[code]++);
+    cursorAdvance();
   }
-  cursorSkip(<u32>(q - start));
   lastStatus = cursorEnd();
   return n;
 }

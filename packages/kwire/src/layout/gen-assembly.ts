@@ -133,108 +133,128 @@ export function generateAssembly(layout: Layout, options: AssemblyOptions): stri
   w('  return lastStatus;');
   w('}');
   w();
+  // The record at `p` (frame length `len`): sets `code`, writes row n when it is STATUS_OK.
+  const body = (ind: string, len: string) => {
+    const out: string[] = [];
+    const b = (x: string) => out.push(ind + x);
+    b('code = STATUS_OK;');
+    b(`if (${len} < SIZE) code = STATUS_TRUNCATED;`);
+    if (tail) {
+      const sf = layout.fields.find((f) => f.name === tail.sizeField)!;
+      const load = sf.size === 4 ? `load<u32>(p + ${off(sf)})` : `<u32>load<${asType(sf.size)}>(p + ${off(sf)})`;
+      b(`else if ((tail = ${load}) > ${len} - SIZE) code = STATUS_BAD_LENGTH;`);
+      b('else if (tail > heapCap) code = STATUS_BAD_LENGTH; // could never fit a batch');
+      b('else if (used + tail > heapCap) code = HEAP_FULL;');
+    } else if (layout.trailing !== 'ignore') {
+      b(`else if (${len} != SIZE) code = STATUS_BAD_LENGTH;`);
+    }
+    for (const f of layout.fields) {
+      if (f.oneOf) {
+        const t = f.scalar!.replace('be', '');
+        const v = isBigEndian(f.scalar!) ? `bswap<${t}>(load<${t}>(p + ${off(f)}))` : `load<${t}>(p + ${off(f)})`;
+        b(`else if (!oneOf${f.name[0]!.toUpperCase()}${f.name.slice(1)}(${v})) code = STATUS_BAD_VALUE;`);
+      }
+      if (f.zero) {
+        const parts = chunks(f.size).map(([o, s]) => `load<${asType(s)}>(p + ${off(f)}${o ? ` + ${o}` : ''})`);
+        b(`else if ((${parts.join(' | ')}) != 0) code = STATUS_BAD_VALUE;`);
+      }
+    }
+    if (layout.filter) b(`else if (${layout.filter}On && !${layout.filter}(p)) code = FILTERED;`);
+    b('if (code == STATUS_OK) {');
+    b('  const i = <usize>n;');
+    for (const c of cols) {
+      const v = `${base(c)}_`;
+      const f = c.field;
+      if (c.role === 'tailOffset') b(`  store<u32>(${v} + (i << 2), used);`);
+      else if (c.role === 'tailLength') b(`  store<u32>(${v} + (i << 2), tail);`);
+      else if (c.role === 'heap') b(`  memory.copy(${v} + used, p + SIZE, tail);`);
+      else if (c.role === 'derived') b(`  store<${asType(c.width)}>(${v} + (i${shift(c.width)}), ${c.derived!.fn}(p));`);
+      else if (f!.kind === 'int') {
+        const t = asType(f!.size);
+        const raw = `load<${t}>(p + ${off(f!)})`;
+        const value = isBigEndian(f!.scalar!) ? `bswap<${t}>(${raw})` : raw;
+        if (f!.float) b(`  store<f64>(${v} + (i << 3), <f64>${isSigned(f!.scalar!) ? `<i64>${value}` : value});`);
+        else b(`  store<${t}>(${v} + (i${shift(f!.size)}), ${value});`);
+      } else if (f!.kind === 'array' && isBigEndian(f!.scalar!)) {
+        const sz = scalarSize(f!.scalar!);
+        const t = asType(sz);
+        b(`  for (let k: usize = 0; k < ${f!.size / sz}; k++) {`);
+        b(`    store<${t}>(${v} + i * ${f!.size} + (k${shift(sz)}), bswap<${t}>(load<${t}>(p + ${off(f!)} + (k${shift(sz)}))));`);
+        b('  }');
+      } else if (f!.size <= 64) {
+        const dst = shift(f!.size) ? `${v} + (i${shift(f!.size)})` : `${v} + i * ${f!.size}`;
+        b(`  const ${base(c)}At = ${dst};`);
+        for (const [o, sz] of chunks(f!.size)) b(`  store<${asType(sz)}>(${base(c)}At, load<${asType(sz)}>(p + ${off(f!)}${o ? ` + ${o}` : ''})${o ? `, ${o}` : ''});`);
+      } else b(`  memory.copy(${v} + i * ${f!.size}, p + ${off(f!)}, ${f!.size});`);
+    }
+    if (tail) b('  used += tail;');
+    b('}');
+    return out;
+  };
+  const fixed = !tail && layout.trailing !== 'ignore';
+  if (fixed) {
+    w('/** Every frame of a well-formed batch: this header (length SIZE, SOURCE, no flags) and this stride. */');
+    w('const HEADER: u64 = <u64>SIZE | (<u64>SOURCE << 32);');
+    w('const FRAME: usize = (8 + SIZE + 7) & ~7;');
+  }
+  w('const FILTERED: i32 = -2;');
+  if (tail) w('const HEAP_FULL: i32 = -1;');
+  w();
   w(`/** Decodes frames from the cursor (already started) into the columns. Returns the record count;`);
   w(` *  the walk's status is in ${p}Status().${tail ? ' Stops early, leaving the frame, when the heap is full.' : ''} */`);
   w(`export function ${p}Decode(): u32 {`);
+  w('  const cap_ = cap;');
   for (const c of cols) w(`  const ${base(c)}_ = ${base(c)};`);
   w('  let n: u32 = 0;');
-  if (tail) w('  let used: u32 = 0;');
-  w('  let q = cursorHere(); // header of the next frame; [start, q) walked but not yet consumed');
-  w('  let start = q;');
-  w('  let end = q + <usize>cursorRoom();');
-  w('  while (n < cap) {');
-  w('    let p: usize, len: u32;');
-  w('    let slow = false;');
-  w('    const left = end - q;');
-  w('    if (left >= 8 && load<u32>(q, 4) == SOURCE && load<u32>(q) <= <u32>left - 8 && ((load<u32>(q) + 15) & ~7) <= <u32>left) {');
-  w('      p = q + 8; // a whole frame of this source, flags clear: no cursor call');
-  w('      len = load<u32>(q);');
-  w('    } else {');
-  w('      // Anything else (wrap marker, other source, the end, a corrupt header): through the cursor.');
-  w('      cursorSkip(<u32>(q - start));');
-  w('      q = start = cursorHere();');
-  w('      if (!cursorNext()) break;');
-  w('      if (<u32>frameSource != SOURCE) {');
-  w('        unchecked(errors[STATUS_UNKNOWN_SOURCE]++);');
-  w('        cursorAdvance();');
-  w('        q = start = cursorHere();');
-  w('        end = q + <usize>cursorRoom();');
-  w('        continue;');
-  w('      }');
-  w('      slow = true;');
-  w('      p = framePtr;');
-  w('      len = frameLen;');
-  w('    }');
-  // checks
-  w('    let code: i32 = STATUS_OK;');
-  w('    if (len < SIZE) code = STATUS_TRUNCATED;');
-  if (tail) {
-    const sf = layout.fields.find((f) => f.name === tail.sizeField)!;
-    const load = sf.size === 4 ? `load<u32>(p + ${off(sf)})` : `<u32>load<${asType(sf.size)}>(p + ${off(sf)})`;
-    w(`    const tail: u32 = code == STATUS_OK ? ${load} : 0;`);
-    w('    if (code != STATUS_OK) {}');
-    w('    else if (tail > len - SIZE) code = STATUS_BAD_LENGTH;');
-    w('    else if (tail > heapCap) code = STATUS_BAD_LENGTH; // could never fit a batch');
-    w('    else if (used + tail > heapCap) break; // heap full: the frame waits for the next batch');
-  } else if (layout.trailing !== 'ignore') {
-    w('    else if (len != SIZE) code = STATUS_BAD_LENGTH;');
+  w('  let code: i32 = STATUS_OK;');
+  w('  let p: usize = 0;');
+  if (tail) w('  let used: u32 = 0;\n  let tail: u32 = 0;\n  let full = false;');
+  w('  while (n < cap_) {');
+  w('    // A run of whole frames of this source, read straight from memory; the cursor moves once per run.');
+  w('    let q = cursorHere();');
+  w('    const start = q;');
+  w('    const end = q + <usize>cursorRoom();');
+  if (fixed) {
+    w('    while (n < cap_ && end - q >= FRAME && load<u64>(q) == HEADER) {');
+    w('      p = q + 8;');
+    for (const l of body('      ', 'SIZE')) w(l);
+    w('      if (code == STATUS_OK) n++;');
+    if (layout.filter) w('      else if (code == FILTERED) filtered++;');
+    w('      else unchecked(errors[code]++);');
+    w('      q += FRAME;');
+    w('    }');
+  } else {
+    w('    while (n < cap_ && end - q >= 8) {');
+    w('      const h = load<u64>(q);');
+    w('      const len = <u32>h;');
+    w('      const left = <u32>(end - q);');
+    w('      if (<u32>(h >> 32) != SOURCE || len > left - 8 || ((len + 15) & ~7) > left) break;');
+    w('      p = q + 8;');
+    for (const l of body('      ', 'len')) w(l);
+    w('      if (code == STATUS_OK) n++;');
+    if (tail) w('      else if (code == HEAP_FULL) {\n        full = true;\n        break;\n      }');
+    if (layout.filter) w('      else if (code == FILTERED) filtered++;');
+    w('      else unchecked(errors[code]++);');
+    w('      q += <usize>((len + 15) & ~7);');
+    w('    }');
   }
-  for (const f of layout.fields) {
-    if (f.oneOf) {
-      const t = f.scalar!.replace('be', '');
-      const v = isBigEndian(f.scalar!) ? `bswap<${t}>(load<${t}>(p + ${off(f)}))` : `load<${t}>(p + ${off(f)})`;
-      w(`    else if (!oneOf${f.name[0]!.toUpperCase()}${f.name.slice(1)}(${v})) code = STATUS_BAD_VALUE;`);
-    }
-    if (f.zero) {
-      const parts = chunks(f.size).map(([o, s]) => `load<${asType(s)}>(p + ${off(f)}${o ? ` + ${o}` : ''})`);
-      w(`    else if ((${parts.join(' | ')}) != 0) code = STATUS_BAD_VALUE;`);
-    }
-  }
-  if (layout.filter) w(`    else if (${layout.filter}On && !${layout.filter}(p)) code = -2; // filtered out`);
-  w('    if (code == STATUS_OK) {');
-  w('      const i = <usize>n;');
-  for (const c of cols) {
-    const b = `${base(c)}_`;
-    const f = c.field;
-    if (c.role === 'tailOffset') w(`      store<u32>(${b} + (i << 2), used);`);
-    else if (c.role === 'tailLength') w(`      store<u32>(${b} + (i << 2), tail);`);
-    else if (c.role === 'heap') w(`      memory.copy(${b} + used, p + SIZE, tail);`);
-    else if (c.role === 'derived') {
-      const s = c.width;
-      w(`      store<${asType(s)}>(${b} + (i${shift(s)}), ${c.derived!.fn}(p));`);
-    } else if (f!.kind === 'int') {
-      const t = asType(f!.size);
-      const raw = `load<${t}>(p + ${off(f!)})`;
-      const value = isBigEndian(f!.scalar!) ? `bswap<${t}>(${raw})` : raw;
-      if (f!.float) w(`      store<f64>(${b} + (i << 3), <f64>${isSigned(f!.scalar!) ? `<i64>${value}` : value});`);
-      else w(`      store<${t}>(${b} + (i${shift(f!.size)}), ${value});`);
-    } else if (f!.kind === 'array' && isBigEndian(f!.scalar!)) {
-      const s = scalarSize(f!.scalar!);
-      const t = asType(s);
-      w(`      for (let k: usize = 0; k < ${f!.size / s}; k++) {`);
-      w(`        store<${t}>(${b} + i * ${f!.size} + (k${shift(s)}), bswap<${t}>(load<${t}>(p + ${off(f!)} + (k${shift(s)}))));`);
-      w('      }');
-    } else if (f!.size <= 64) {
-      const dst = shift(f!.size) ? `${b} + (i${shift(f!.size)})` : `${b} + i * ${f!.size}`;
-      w(`      const ${base(c)}At = ${dst};`);
-      for (const [o, s] of chunks(f!.size)) w(`      store<${asType(s)}>(${base(c)}At, load<${asType(s)}>(p + ${off(f!)}${o ? ` + ${o}` : ''})${o ? `, ${o}` : ''});`);
-    } else w(`      memory.copy(${b} + i * ${f!.size}, p + ${off(f!)}, ${f!.size});`);
-  }
-  if (tail) w('      used += tail;');
-  w('      n++;');
-  if (layout.filter) w('    } else if (code < 0) {\n      filtered++;');
-  w('    } else {');
-  w('      unchecked(errors[code]++);');
-  w('    }');
-  w('    if (slow) {');
+  w('    cursorSkip(<u32>(q - start));');
+  w(tail ? '    if (full || n >= cap_) break;' : '    if (n >= cap_) break;');
+  w('    // Anything else (wrap marker, other source, flags, odd length, the end, a corrupt header): one frame through the cursor.');
+  w('    if (!cursorNext()) break;');
+  w('    if (<u32>frameSource != SOURCE) {');
+  w('      unchecked(errors[STATUS_UNKNOWN_SOURCE]++);');
   w('      cursorAdvance();');
-  w('      q = start = cursorHere();');
-  w('      end = q + <usize>cursorRoom();');
-  w('    } else {');
-  w('      q += <usize>((len + 15) & ~7);');
+  w('      continue;');
   w('    }');
+  w('    p = framePtr;');
+  for (const l of body('    ', 'frameLen')) w(l);
+  w('    if (code == STATUS_OK) n++;');
+  if (tail) w('    else if (code == HEAP_FULL) break; // the frame waits for the next batch');
+  if (layout.filter) w('    else if (code == FILTERED) filtered++;');
+  w('    else unchecked(errors[code]++);');
+  w('    cursorAdvance();');
   w('  }');
-  w('  cursorSkip(<u32>(q - start));');
   if (tail) w('  heapUsed = used;');
   w('  lastStatus = cursorEnd();');
   w('  return n;');
