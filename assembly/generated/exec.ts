@@ -178,7 +178,7 @@ export function execDecode(): u32 {
         store<u64>(cCommAt, load<u64>(p + OFF_COMM + 8), 8);
         store<u32>(cArgsOffset_ + (i << 2), used);
         store<u32>(cArgsLength_ + (i << 2), tail);
-        memory.copy(cStrings_ + used, p + SIZE, tail);
+        copyTail(cStrings_ + used, p + SIZE, tail);
         used += tail;
       }
       if (code == STATUS_OK) n++;
@@ -220,7 +220,7 @@ export function execDecode(): u32 {
       store<u64>(cCommAt, load<u64>(p + OFF_COMM + 8), 8);
       store<u32>(cArgsOffset_ + (i << 2), used);
       store<u32>(cArgsLength_ + (i << 2), tail);
-      memory.copy(cStrings_ + used, p + SIZE, tail);
+      copyTail(cStrings_ + used, p + SIZE, tail);
       used += tail;
     }
     if (code == STATUS_OK) n++;
@@ -231,4 +231,17 @@ export function execDecode(): u32 {
   heapUsed = used;
   lastStatus = cursorEnd();
   return n;
+}
+
+/** Tail bytes into the heap: 8-byte moves and then bytes for short tails (memory.copy on a shared memory
+ *  is a call in V8), memory.copy for long ones. Reads exactly `len` bytes. */
+@inline function copyTail(dst: usize, src: usize, len: u32): void {
+  const l = <usize>len;
+  if (l > 256) {
+    memory.copy(dst, src, l);
+    return;
+  }
+  let k: usize = 0;
+  for (; k + 8 <= l; k += 8) store<u64>(dst + k, load<u64>(src + k));
+  for (; k < l; k++) store<u8>(dst + k, load<u8>(src + k));
 }

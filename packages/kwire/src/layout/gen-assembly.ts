@@ -167,7 +167,7 @@ export function generateAssembly(layout: Layout, options: AssemblyOptions): stri
       const f = c.field;
       if (c.role === 'tailOffset') b(`  store<u32>(${v} + (i << 2), used);`);
       else if (c.role === 'tailLength') b(`  store<u32>(${v} + (i << 2), tail);`);
-      else if (c.role === 'heap') b(`  memory.copy(${v} + used, p + SIZE, tail);`);
+      else if (c.role === 'heap') b(`  copyTail(${v} + used, p + SIZE, tail);`);
       else if (c.role === 'derived') b(`  store<${asType(c.width)}>(${v} + (i${shift(c.width)}), ${c.derived!.fn}(p));`);
       else if (f!.kind === 'int') {
         const t = asType(f!.size);
@@ -259,6 +259,21 @@ export function generateAssembly(layout: Layout, options: AssemblyOptions): stri
   w('  lastStatus = cursorEnd();');
   w('  return n;');
   w('}');
+  if (tail) {
+    w();
+    w('/** Tail bytes into the heap: 8-byte moves and then bytes for short tails (memory.copy on a shared memory');
+    w(' *  is a call in V8), memory.copy for long ones. Reads exactly `len` bytes. */');
+    w('@inline function copyTail(dst: usize, src: usize, len: u32): void {');
+    w('  const l = <usize>len;');
+    w('  if (l > 256) {');
+    w('    memory.copy(dst, src, l);');
+    w('    return;');
+    w('  }');
+    w('  let k: usize = 0;');
+    w('  for (; k + 8 <= l; k += 8) store<u64>(dst + k, load<u64>(src + k));');
+    w('  for (; k < l; k++) store<u8>(dst + k, load<u8>(src + k));');
+    w('}');
+  }
   for (const f of layout.fields) {
     if (!f.oneOf) continue;
     const t = f.scalar!.replace('be', '');
