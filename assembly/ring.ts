@@ -98,6 +98,26 @@ export function cursorNext(): bool {
   return false;
 }
 
+/** Address of the frame header at the cursor (generated decoders walk runs of frames from here). */
+export function cursorHere(): usize {
+  return data + <usize>(ringBase != 0 ? pos & mask : pos);
+}
+
+/** Bytes published and contiguous from the cursor: to the producer position, the end of the linear
+ *  buffer, or the end of the ring's data area, whichever comes first. Frames never straddle the end
+ *  of the data area (the producer writes a wrap marker instead). */
+export function cursorRoom(): u32 {
+  if (ringBase == 0) return limit - pos;
+  const room = capacity - (pos & mask);
+  const left = limit - pos;
+  return left < room ? left : room;
+}
+
+/** Consumes `bytes` of whole frames a decoder walked itself (from cursorHere, within cursorRoom). */
+export function cursorSkip(bytes: u32): void {
+  pos += bytes;
+}
+
 /** Consumes the current frame. */
 export function cursorAdvance(): void {
   pos += frameSize;

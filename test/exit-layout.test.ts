@@ -9,14 +9,14 @@ import { encodeExit } from './reference/exit.js';
 const btf = btfStruct(repoPath('bpf/.output/exit.bpf.o'), 'exit_event');
 const offsetOf = (name: string) => btf.members.find((m) => m.name === name)!.offset;
 
-/** `const OFF_X: usize = n;` and `const EVENT_SIZE: u32 = n;` of assembly/exit.ts. */
+/** `const OFF_X: usize = n;` and `const SIZE: u32 = n;` of the generated decoder, assembly/generated/exit.ts. */
 const decoderConstants = new Map(
-  [...readFileSync(repoPath('assembly/exit.ts'), 'utf8').matchAll(/^const (\w+): \w+ = (\d+);/gm)].map((m) => [m[1]!, Number(m[2])]),
+  [...readFileSync(repoPath('assembly/generated/exit.ts'), 'utf8').matchAll(/^const (\w+): \w+ = (\d+);/gm)].map((m) => [m[1]!, Number(m[2])]),
 );
 
 describe('exit layout', () => {
   it('the decoder reads every BTF member at its BTF offset', () => {
-    expect(decoderConstants.get('EVENT_SIZE')).toBe(btf.size);
+    expect(decoderConstants.get('SIZE')).toBe(btf.size);
     for (const { name, offset } of btf.members) expect(decoderConstants.get(`OFF_${name.toUpperCase()}`), name).toBe(offset);
   });
 
@@ -47,7 +47,7 @@ describe('exit layout', () => {
     const header = readFileSync(repoPath('bpf/include/exit.h'), 'utf8');
     const define = (n: string) => Number(header.match(new RegExp(`#define ${n} (\\d+)`))![1]);
     expect(define('EXIT_EVENT_SIZE')).toBe(btf.size);
-    expect(define('EXIT_COMM_LEN')).toBe(decoderConstants.get('COMM_LEN'));
+    expect(define('EXIT_COMM_LEN')).toBe(btf.size - decoderConstants.get('OFF_COMM')!);
     expect(btf.size - offsetOf('comm')).toBe(define('EXIT_COMM_LEN'));
   });
 });

@@ -1,4 +1,4 @@
-/* Exit record: the contract between bpf/exit.bpf.c (and exit_store.bpf.c) and assembly/exit.ts.
+/* Exit record: the contract between bpf/exit.bpf.c (and exit_store.bpf.c) and assembly/generated/exit.ts.
  * One record per process exit (by default: when the last thread of a thread group exits), or one per
  * thread exit on request. Fixed size, largest fields first, no padding holes. */
 #ifndef KWIRE_EXIT_H
@@ -35,19 +35,10 @@ struct exit_trace {
 };
 
 #ifndef __cplusplus
-_Static_assert(sizeof(struct exit_event) == EXIT_EVENT_SIZE, "exit record size");
-_Static_assert(__builtin_offsetof(struct exit_event, start_time) == 0, "start_time");
-_Static_assert(__builtin_offsetof(struct exit_event, exit_time) == 8, "exit_time");
-_Static_assert(__builtin_offsetof(struct exit_event, cgroup_id) == 16, "cgroup_id");
-_Static_assert(__builtin_offsetof(struct exit_event, pidns_dev) == 24, "pidns_dev");
-_Static_assert(__builtin_offsetof(struct exit_event, pid) == 32, "pid");
-_Static_assert(__builtin_offsetof(struct exit_event, tid) == 36, "tid");
-_Static_assert(__builtin_offsetof(struct exit_event, ppid) == 40, "ppid");
-_Static_assert(__builtin_offsetof(struct exit_event, status) == 44, "status");
-_Static_assert(__builtin_offsetof(struct exit_event, pidns) == 48, "pidns");
-_Static_assert(__builtin_offsetof(struct exit_event, flags) == 52, "flags");
-_Static_assert(__builtin_offsetof(struct exit_event, comm) == 56, "comm");
 _Static_assert(sizeof(struct exit_trace) == 16, "exit_trace size");
 #endif
+
+/* sizeof/offsetof checks generated from the layout (packages/kwire/src/layouts/exit.ts) */
+#include "generated/exit.h"
 
 #endif

@@ -1,4 +1,4 @@
-/* Flow record: the contract between bpf/flow.bpf.c and assembly/flow.ts. Exactly 104 bytes, the
+/* Flow record: the contract between bpf/flow.bpf.c and assembly/generated/flow.ts. Exactly 104 bytes, the
  * conntracct layout (DESIGN.md, "Flow record"), plus `kind` in conntracct's padding.
  * Little-endian except the ports, which are big-endian (network order) as on the wire. */
 #ifndef KWIRE_FLOW_H
@@ -30,24 +30,7 @@ struct flow_event {
 	__u8 padding[2];     /* zero */
 };
 
-#ifndef __cplusplus
-_Static_assert(sizeof(struct flow_event) == FLOW_EVENT_SIZE, "flow record size");
-_Static_assert(__builtin_offsetof(struct flow_event, start) == 0, "start");
-_Static_assert(__builtin_offsetof(struct flow_event, ts) == 8, "ts");
-_Static_assert(__builtin_offsetof(struct flow_event, cookie) == 16, "cookie");
-_Static_assert(__builtin_offsetof(struct flow_event, src_addr) == 24, "src_addr");
-_Static_assert(__builtin_offsetof(struct flow_event, dst_addr) == 40, "dst_addr");
-_Static_assert(__builtin_offsetof(struct flow_event, packets_orig) == 56, "packets_orig");
-_Static_assert(__builtin_offsetof(struct flow_event, bytes_orig) == 64, "bytes_orig");
-_Static_assert(__builtin_offsetof(struct flow_event, packets_ret) == 72, "packets_ret");
-_Static_assert(__builtin_offsetof(struct flow_event, bytes_ret) == 80, "bytes_ret");
-_Static_assert(__builtin_offsetof(struct flow_event, connmark) == 88, "connmark");
-_Static_assert(__builtin_offsetof(struct flow_event, netns) == 92, "netns");
-_Static_assert(__builtin_offsetof(struct flow_event, src_port) == 96, "src_port");
-_Static_assert(__builtin_offsetof(struct flow_event, dst_port) == 98, "dst_port");
-_Static_assert(__builtin_offsetof(struct flow_event, proto) == 100, "proto");
-_Static_assert(__builtin_offsetof(struct flow_event, kind) == 101, "kind");
-_Static_assert(__builtin_offsetof(struct flow_event, padding) == 102, "padding");
-#endif
+/* sizeof/offsetof checks generated from the layout (packages/kwire/src/layouts/flow.ts) */
+#include "generated/flow.h"
 
 #endif

@@ -1,4 +1,4 @@
-/* Loadgen record: the contract between bpf/loadgen.bpf.c and assembly/loadgen.ts.
+/* Loadgen record: the contract between bpf/loadgen.bpf.c and assembly/generated/loadgen.ts.
  * 104 bytes, the size of the flow record (DESIGN.md), so benchmarks move realistic records.
  * Largest fields first, explicit padding. */
 #ifndef KWIRE_LOADGEN_H
@@ -25,13 +25,10 @@ struct loadgen_cpu {
 };
 
 #ifndef __cplusplus
-_Static_assert(sizeof(struct loadgen_event) == LOADGEN_SIZE, "loadgen size");
-_Static_assert(__builtin_offsetof(struct loadgen_event, seq) == 0, "seq");
-_Static_assert(__builtin_offsetof(struct loadgen_event, ts) == 8, "ts");
-_Static_assert(__builtin_offsetof(struct loadgen_event, cpu) == 16, "cpu");
-_Static_assert(__builtin_offsetof(struct loadgen_event, tag) == 20, "tag");
-_Static_assert(__builtin_offsetof(struct loadgen_event, fill) == 24, "fill");
 _Static_assert(sizeof(struct loadgen_cpu) == 64, "loadgen_cpu size");
 #endif
+
+/* sizeof/offsetof checks generated from the layout (packages/kwire/src/layouts/loadgen.ts) */
+#include "generated/loadgen.h"
 
 #endif

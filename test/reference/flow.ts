@@ -53,7 +53,7 @@ const M64 = (1n << 64n) - 1n;
 const K = 0x9e3779b97f4a7c15n;
 const rotl = (x: bigint, r: bigint) => ((x << r) | (x >> (64n - r))) & M64;
 
-/** flowId as documented in the README and assembly/flow.ts, over a record's bytes. */
+/** flowId as documented in the README and assembly/flow-hooks.ts, over a record's bytes. */
 export function flowIdOf(record: Uint8Array): number {
   const v = new DataView(record.buffer, record.byteOffset, record.byteLength);
   const w = (o: number) => v.getBigUint64(o, true);

@@ -11,12 +11,14 @@ export interface DecoderExports {
   cursorOffset(): number;
   execInit(capacity: number, heapCapacity: number): void;
   execColumn(id: number): number;
+  execPack(n: number): number;
   execHeapUsed(): number;
   execErrors(code: number): number;
   execDecode(): number;
   execStatus(): number;
   exitInit(capacity: number): void;
   exitColumn(id: number): number;
+  exitPack(n: number): number;
   exitErrors(code: number): number;
   exitDecode(): number;
   exitStatus(): number;
@@ -28,6 +30,7 @@ export interface DecoderExports {
   rawStatus(): number;
   flowInit(capacity: number): void;
   flowColumn(id: number): number;
+  flowPack(n: number): number;
   flowErrors(code: number): number;
   flowStatus(): number;
   flowFiltered(): number;
@@ -36,6 +39,7 @@ export interface DecoderExports {
   flowDecode(): number;
   loadgenInit(capacity: number): void;
   loadgenColumn(id: number): number;
+  loadgenPack(n: number): number;
   loadgenErrors(code: number): number;
   loadgenDecode(): number;
   loadgenStatus(): number;

@@ -1,7 +1,8 @@
-// Exit records as columns (decoded by assembly/exit.ts) and as events.
+// Exit records as columns (decoded by assembly/generated/exit.ts) and as events.
 import type { Batch } from './batch.js';
 import { cString } from './batch.js';
 import type { DecoderInstance } from './decoders.js';
+import { exitColumns, type ExitColumns } from './generated/exit.js';
 import { decodeWaitStatus } from './wait-status.js';
 
 /** bpf/include/exit.h flags. */
@@ -35,26 +36,38 @@ export interface ExitEvent {
 }
 
 const COMM_LEN = 16;
-// Column ids of assembly/exit.ts.
-const Col = { startTime: 0, exitTime: 1, cgroupId: 2, pidnsDev: 3, pid: 4, tid: 5, ppid: 6, status: 7, pidns: 8, flags: 9, comm: 10 } as const;
 
 export class ExitBatch implements Batch<ExitEvent> {
-  constructor(
-    readonly length: number,
-    readonly startTime: BigUint64Array,
-    readonly exitTime: BigUint64Array,
-    readonly cgroupId: BigUint64Array,
-    readonly pidnsDev: BigUint64Array,
-    readonly pid: Uint32Array,
-    readonly tid: Uint32Array,
-    readonly ppid: Uint32Array,
-    /** Raw wait(2) status words. */
-    readonly status: Uint32Array,
-    readonly pidns: Uint32Array,
-    readonly flags: Uint32Array,
-    /** 16 bytes per record. */
-    readonly commBytes: Uint8Array,
-  ) {}
+  readonly length: number;
+  readonly startTime: BigUint64Array;
+  readonly exitTime: BigUint64Array;
+  readonly cgroupId: BigUint64Array;
+  readonly pidnsDev: BigUint64Array;
+  readonly pid: Uint32Array;
+  readonly tid: Uint32Array;
+  readonly ppid: Uint32Array;
+  /** Raw wait(2) status words. */
+  readonly status: Uint32Array;
+  readonly pidns: Uint32Array;
+  readonly flags: Uint32Array;
+  /** 16 bytes per record. */
+  readonly commBytes: Uint8Array;
+
+  /** Columns generated from the exit layout (packages/kwire/src/generated/exit.ts). */
+  constructor(c: ExitColumns) {
+    this.length = c.length;
+    this.startTime = c.startTime;
+    this.exitTime = c.exitTime;
+    this.cgroupId = c.cgroupId;
+    this.pidnsDev = c.pidnsDev;
+    this.pid = c.pid;
+    this.tid = c.tid;
+    this.ppid = c.ppid;
+    this.status = c.status;
+    this.pidns = c.pidns;
+    this.flags = c.flags;
+    this.commBytes = c.comm;
+  }
 
   comm(i: number): string {
     return cString(this.commBytes, i * COMM_LEN, (i + 1) * COMM_LEN);
@@ -88,23 +101,6 @@ export class ExitBatch implements Batch<ExitEvent> {
 
   /** Copies the decoder's columns for `n` records out of WASM memory. */
   static fromDecoder(d: DecoderInstance, n: number): ExitBatch {
-    const buf = d.memory.buffer;
-    const x = d.exports;
-    const u64 = (c: number) => new BigUint64Array(buf, x.exitColumn(c), n).slice();
-    const u32 = (c: number) => new Uint32Array(buf, x.exitColumn(c), n).slice();
-    return new ExitBatch(
-      n,
-      u64(Col.startTime),
-      u64(Col.exitTime),
-      u64(Col.cgroupId),
-      u64(Col.pidnsDev),
-      u32(Col.pid),
-      u32(Col.tid),
-      u32(Col.ppid),
-      u32(Col.status),
-      u32(Col.pidns),
-      u32(Col.flags),
-      new Uint8Array(buf, x.exitColumn(Col.comm), n * COMM_LEN).slice(),
-    );
+    return new ExitBatch(exitColumns(d, n));
   }
 }

@@ -1,7 +1,8 @@
-// Flow records as columns (decoded by assembly/flow.ts) and as events. Addresses stay 16 raw bytes per
+// Flow records as columns (decoded by assembly/generated/flow.ts) and as events. Addresses stay 16 raw bytes per
 // record until read; formatAddress renders them (IPv4 when bytes 4..15 are zero).
 import type { Batch } from './batch.js';
 import type { DecoderInstance } from './decoders.js';
+import { flowColumns, type FlowColumns } from './generated/flow.js';
 
 /** bpf/include/flow.h kinds. */
 export const FlowKind = { update: 1, destroy: 2 } as const;
@@ -33,11 +34,6 @@ export interface FlowEvent {
 }
 
 const ADDR = 16;
-// Column ids of assembly/flow.ts.
-const Col = {
-  start: 0, ts: 1, cookie: 2, packetsOrig: 3, bytesOrig: 4, packetsRet: 5, bytesRet: 6, flowId: 7, connmark: 8,
-  netns: 9, srcPort: 10, dstPort: 11, proto: 12, kind: 13, srcAddr: 14, dstAddr: 15,
-} as const;
 const kindNames: Record<number, FlowKindName> = { 1: 'update', 2: 'destroy' };
 
 /** An address of a flow record: IPv4 dotted when bytes 4..15 are zero, else IPv6 (RFC 5952 form). */
@@ -61,26 +57,45 @@ export function formatAddress(bytes: Uint8Array, at = 0): string {
 }
 
 export class FlowBatch implements Batch<FlowEvent> {
-  constructor(
-    readonly length: number,
-    readonly start: BigUint64Array,
-    readonly ts: BigUint64Array,
-    readonly cookie: BigUint64Array,
-    readonly packetsOrig: Float64Array,
-    readonly bytesOrig: Float64Array,
-    readonly packetsRet: Float64Array,
-    readonly bytesRet: Float64Array,
-    readonly flowId: Uint32Array,
-    readonly connmark: Uint32Array,
-    readonly netns: Uint32Array,
-    readonly srcPort: Uint16Array,
-    readonly dstPort: Uint16Array,
-    readonly proto: Uint8Array,
-    readonly kind: Uint8Array,
-    /** 16 bytes per record. */
-    readonly srcAddrBytes: Uint8Array,
-    readonly dstAddrBytes: Uint8Array,
-  ) {}
+  readonly length: number;
+  readonly start: BigUint64Array;
+  readonly ts: BigUint64Array;
+  readonly cookie: BigUint64Array;
+  readonly packetsOrig: Float64Array;
+  readonly bytesOrig: Float64Array;
+  readonly packetsRet: Float64Array;
+  readonly bytesRet: Float64Array;
+  readonly flowId: Uint32Array;
+  readonly connmark: Uint32Array;
+  readonly netns: Uint32Array;
+  readonly srcPort: Uint16Array;
+  readonly dstPort: Uint16Array;
+  readonly proto: Uint8Array;
+  readonly kind: Uint8Array;
+  /** 16 bytes per record. */
+  readonly srcAddrBytes: Uint8Array;
+  readonly dstAddrBytes: Uint8Array;
+
+  /** Columns generated from the flow layout (packages/kwire/src/generated/flow.ts). */
+  constructor(private readonly c: FlowColumns) {
+    this.length = c.length;
+    this.start = c.start;
+    this.ts = c.ts;
+    this.cookie = c.cookie;
+    this.packetsOrig = c.packetsOrig;
+    this.bytesOrig = c.bytesOrig;
+    this.packetsRet = c.packetsRet;
+    this.bytesRet = c.bytesRet;
+    this.flowId = c.flowId;
+    this.connmark = c.connmark;
+    this.netns = c.netns;
+    this.srcPort = c.srcPort;
+    this.dstPort = c.dstPort;
+    this.proto = c.proto;
+    this.kind = c.kind;
+    this.srcAddrBytes = c.srcAddr;
+    this.dstAddrBytes = c.dstAddr;
+  }
 
   srcAddr(i: number): string {
     return formatAddress(this.srcAddrBytes, i * ADDR);
@@ -134,54 +149,30 @@ export class FlowBatch implements Batch<FlowEvent> {
       });
       return out;
     };
-    return new FlowBatch(
-      rows.length,
-      pick(this.start, (n) => new BigUint64Array(n)),
-      pick(this.ts, (n) => new BigUint64Array(n)),
-      pick(this.cookie, (n) => new BigUint64Array(n)),
-      pick(this.packetsOrig, (n) => new Float64Array(n)),
-      pick(this.bytesOrig, (n) => new Float64Array(n)),
-      pick(this.packetsRet, (n) => new Float64Array(n)),
-      pick(this.bytesRet, (n) => new Float64Array(n)),
-      pick(this.flowId, (n) => new Uint32Array(n)),
-      pick(this.connmark, (n) => new Uint32Array(n)),
-      pick(this.netns, (n) => new Uint32Array(n)),
-      pick(this.srcPort, (n) => new Uint16Array(n)),
-      pick(this.dstPort, (n) => new Uint16Array(n)),
-      pick(this.proto, (n) => new Uint8Array(n)),
-      pick(this.kind, (n) => new Uint8Array(n)),
-      pick(this.srcAddrBytes, (n) => new Uint8Array(n), ADDR),
-      pick(this.dstAddrBytes, (n) => new Uint8Array(n), ADDR),
-    );
+    const c = this.c;
+    return new FlowBatch({
+      length: rows.length,
+      start: pick(c.start, (n) => new BigUint64Array(n)),
+      ts: pick(c.ts, (n) => new BigUint64Array(n)),
+      cookie: pick(c.cookie, (n) => new BigUint64Array(n)),
+      srcAddr: pick(c.srcAddr, (n) => new Uint8Array(n), ADDR),
+      dstAddr: pick(c.dstAddr, (n) => new Uint8Array(n), ADDR),
+      packetsOrig: pick(c.packetsOrig, (n) => new Float64Array(n)),
+      bytesOrig: pick(c.bytesOrig, (n) => new Float64Array(n)),
+      packetsRet: pick(c.packetsRet, (n) => new Float64Array(n)),
+      bytesRet: pick(c.bytesRet, (n) => new Float64Array(n)),
+      connmark: pick(c.connmark, (n) => new Uint32Array(n)),
+      netns: pick(c.netns, (n) => new Uint32Array(n)),
+      srcPort: pick(c.srcPort, (n) => new Uint16Array(n)),
+      dstPort: pick(c.dstPort, (n) => new Uint16Array(n)),
+      proto: pick(c.proto, (n) => new Uint8Array(n)),
+      kind: pick(c.kind, (n) => new Uint8Array(n)),
+      flowId: pick(c.flowId, (n) => new Uint32Array(n)),
+    });
   }
 
   /** Copies the decoder's columns for `n` records out of WASM memory. */
   static fromDecoder(d: DecoderInstance, n: number): FlowBatch {
-    const buf = d.memory.buffer;
-    const x = d.exports;
-    const u64 = (c: number) => new BigUint64Array(buf, x.flowColumn(c), n).slice();
-    const f64 = (c: number) => new Float64Array(buf, x.flowColumn(c), n).slice();
-    const u32 = (c: number) => new Uint32Array(buf, x.flowColumn(c), n).slice();
-    const u16 = (c: number) => new Uint16Array(buf, x.flowColumn(c), n).slice();
-    const u8 = (c: number, stride = 1) => new Uint8Array(buf, x.flowColumn(c), n * stride).slice();
-    return new FlowBatch(
-      n,
-      u64(Col.start),
-      u64(Col.ts),
-      u64(Col.cookie),
-      f64(Col.packetsOrig),
-      f64(Col.bytesOrig),
-      f64(Col.packetsRet),
-      f64(Col.bytesRet),
-      u32(Col.flowId),
-      u32(Col.connmark),
-      u32(Col.netns),
-      u16(Col.srcPort),
-      u16(Col.dstPort),
-      u8(Col.proto),
-      u8(Col.kind),
-      u8(Col.srcAddr, ADDR),
-      u8(Col.dstAddr, ADDR),
-    );
+    return new FlowBatch(flowColumns(d, n));
   }
 }

@@ -1,6 +1,7 @@
-// Loadgen records as columns (decoded by assembly/loadgen.ts) and as events.
+// Loadgen records as columns (decoded by assembly/generated/loadgen.ts) and as events.
 import type { Batch } from './batch.js';
 import type { DecoderInstance } from './decoders.js';
+import { loadgenColumns, type LoadgenColumns } from './generated/loadgen.js';
 
 export interface LoadgenEvent {
   type: 'loadgen';
@@ -12,17 +13,21 @@ export interface LoadgenEvent {
   tag: number;
 }
 
-// Column ids of assembly/loadgen.ts.
-const Col = { seq: 0, ts: 1, cpu: 2, tag: 3 } as const;
-
 export class LoadgenBatch implements Batch<LoadgenEvent> {
-  constructor(
-    readonly length: number,
-    readonly seq: BigUint64Array,
-    readonly ts: BigUint64Array,
-    readonly cpu: Uint32Array,
-    readonly tag: Uint32Array,
-  ) {}
+  readonly length: number;
+  readonly seq: BigUint64Array;
+  readonly ts: BigUint64Array;
+  readonly cpu: Uint32Array;
+  readonly tag: Uint32Array;
+
+  /** Columns generated from the loadgen layout (packages/kwire/src/generated/loadgen.ts). */
+  constructor(c: LoadgenColumns) {
+    this.length = c.length;
+    this.seq = c.seq;
+    this.ts = c.ts;
+    this.cpu = c.cpu;
+    this.tag = c.tag;
+  }
 
   get(i: number): LoadgenEvent {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
@@ -35,10 +40,6 @@ export class LoadgenBatch implements Batch<LoadgenEvent> {
 
   /** Copies the decoder's columns for `n` records out of WASM memory. */
   static fromDecoder(d: DecoderInstance, n: number): LoadgenBatch {
-    const buf = d.memory.buffer;
-    const x = d.exports;
-    const u64 = (c: number) => new BigUint64Array(buf, x.loadgenColumn(c), n).slice();
-    const u32 = (c: number) => new Uint32Array(buf, x.loadgenColumn(c), n).slice();
-    return new LoadgenBatch(n, u64(Col.seq), u64(Col.ts), u32(Col.cpu), u32(Col.tag));
+    return new LoadgenBatch(loadgenColumns(d, n));
   }
 }

@@ -41,6 +41,7 @@ export function decoderSources(layouts: readonly { layout: Layout; sourceId: num
   for (const f of ['ring.ts', 'status.ts', 'heap.ts']) files[f] = readFileSync(join(dir, f), 'utf8');
   const entry = ['export { alloc } from "./heap";', 'export { cursorRing, cursorLinear, cursorOffset } from "./ring";'];
   for (const { layout, sourceId } of layouts) {
+    if (layout.hooks) throw new KwireError('EINVAL_ARGUMENT', `layout ${layout.name}: hooks (derived columns, filters) are for built-in decoders`);
     files[`generated/${layout.name}.ts`] = generateAssembly(layout, { sourceId, origin: 'defineDecoder' });
     entry.push(`export { ${assemblyExports(layout).join(', ')} } from "./generated/${layout.name}";`);
   }

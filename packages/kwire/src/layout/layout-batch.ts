@@ -3,11 +3,13 @@
 import type { Batch } from '../batch.js';
 import type { DecoderInstance } from '../decoders.js';
 import { layoutColumns, typedArrayName, type Column } from './columns.js';
+import { slabLayout } from './gen-assembly.js';
 import type { Layout } from './layout.js';
+import { takeSlab } from './slab.js';
 import { fieldValue, nulSeparated } from './values.js';
 
 type Ctor = new (buffer: ArrayBufferLike, offset: number, length: number) => ArrayLike<number | bigint> & { slice(): never };
-const ctors = { Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array, BigUint64Array, BigInt64Array } as unknown as Record<string, Ctor>;
+const ctors = { Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array, BigUint64Array, BigInt64Array, Float64Array } as unknown as Record<string, Ctor>;
 
 type Exports = Record<string, (...args: number[]) => number>;
 
@@ -46,15 +48,16 @@ export class LayoutBatch<Row = Record<string, unknown>> implements Batch<Row> {
 
   /** Copies `n` decoded records out of the decoder instance's memory. */
   static fromDecoder<Row>(layout: Layout, d: DecoderInstance, n: number): LayoutBatch<Row> {
-    const buf = d.memory.buffer;
     const x = d.exports as unknown as Exports;
-    const column = x[`${layout.name}Column`]!;
+    const { row, at } = slabLayout(layout);
+    const heap = layout.tail ? x[`${layout.name}HeapUsed`]!() : 0;
+    const s = takeSlab(d, x[`${layout.name}Pack`]!(n), row * n + heap);
     const columns: Record<string, ArrayLike<number | bigint>> = {};
-    layoutColumns(layout).forEach((c, id) => {
+    for (const c of layoutColumns(layout)) {
       const Array = ctors[typedArrayName[c.element]]!;
-      const bytes = c.role === 'heap' ? x[`${layout.name}HeapUsed`]!() : c.width * n;
-      columns[c.name] = new Array(buf, column(id), bytes / (Array as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT).slice();
-    });
+      const bytes = c.role === 'heap' ? heap : c.width * n;
+      columns[c.name] = new Array(s.buffer, s.byteOffset + at.get(c.name)! * n, bytes / (Array as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
+    }
     return new LayoutBatch<Row>(layout, n, columns);
   }
 }

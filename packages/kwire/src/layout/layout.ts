@@ -34,6 +34,22 @@ export interface FieldSpec {
   offset?: number;
   /** Member name in the C struct; default: the name in snake_case. */
   c?: string;
+  /** false: checked and decoded nowhere but the layout checks (padding, fill); no column, no row value. */
+  column?: false;
+  /** Integers only: the values a record may hold; a record with another one is skipped (BAD_VALUE). */
+  oneOf?: readonly number[];
+  /** Every byte must be zero, else the record is skipped (BAD_VALUE): reserved padding. */
+  zero?: true;
+  /** 64-bit integers only: the column holds f64 (exact below 2^53), rows a number instead of a bigint. */
+  as?: 'f64';
+}
+
+/** A column computed by a hand-written AssemblyScript function of the record (built-in layouts only). */
+export interface DerivedSpec {
+  name: string;
+  type: 'u8' | 'u16' | 'u32' | 'u64';
+  /** `@inline function <fn>(p: usize): <type>` exported by the layout's `hooks` module. */
+  fn: string;
 }
 
 export interface TailSpec {
@@ -54,6 +70,17 @@ export interface LayoutSpec {
   size?: number;
   fields: FieldSpec[];
   tail?: TailSpec;
+  /** Bytes after the fixed record in its frame: 'reject' (BAD_LENGTH, the default) or 'ignore' (a
+   *  transport that pads, as perf pads a 104-byte sample to 108). Layouts without a tail only. */
+  trailing?: 'reject' | 'ignore';
+  /** Hand-written AssemblyScript the generated decoder imports (built-in layouts only): path relative to
+   *  assembly/, without extension. It exports the `derived` functions and, with `filter`, the filter. */
+  hooks?: string;
+  /** Columns computed from the record, after the fields' columns. */
+  derived?: DerivedSpec[];
+  /** An in-pass filter: the hooks module exports `<filter>On: bool` and `@inline <filter>(p: usize): bool`;
+   *  records it refuses are counted (`<name>Filtered()`) and never reach a batch. */
+  filter?: string;
 }
 
 export type FieldKind = 'int' | 'bytes' | 'cstring' | 'ip4' | 'ip6' | 'ip' | 'array';
@@ -69,6 +96,12 @@ export interface Field {
   readonly offset: number;
   readonly size: number;
   readonly align: number;
+  /** False for a field with no column (padding). */
+  readonly column: boolean;
+  readonly oneOf?: readonly number[];
+  readonly zero?: boolean;
+  /** Column of f64 instead of a 64-bit integer. */
+  readonly float?: boolean;
 }
 
 export interface Layout {
@@ -79,6 +112,10 @@ export interface Layout {
   readonly align: number;
   readonly fields: readonly Field[];
   readonly tail?: { readonly name: string; readonly c: string; readonly sizeField: string };
+  readonly trailing?: 'ignore';
+  readonly hooks?: string;
+  readonly derived?: readonly DerivedSpec[];
+  readonly filter?: string;
 }
 
 export const scalarSize = (t: ScalarType): number => Number(t.match(/\d+/)![0]) / 8;
@@ -138,7 +175,12 @@ export function defineLayout(spec: LayoutSpec): Layout {
     if (offset % s.align !== 0) invalid(name, `field ${f.name}: offset ${offset} is not a multiple of its alignment ${s.align}`);
     const clash = fields.find((g) => offset < g.offset + g.size && g.offset < offset + s.size);
     if (clash) invalid(name, `field ${f.name} (${offset}..${offset + s.size}) overlaps ${clash.name} (${clash.offset}..${clash.offset + clash.size})`);
-    fields.push({ name: f.name, c: f.c ?? snake(f.name), kind: s.kind, ...(s.scalar ? { scalar: s.scalar } : {}), ...(s.dims ? { dims: s.dims } : {}), offset, size: s.size, align: s.align });
+    if (f.oneOf && (s.kind !== 'int' || f.oneOf.length === 0 || !f.oneOf.every(Number.isSafeInteger))) invalid(name, `field ${f.name}: oneOf needs an integer field and integer values`);
+    if (f.as !== undefined && (f.as !== 'f64' || s.kind !== 'int' || s.size !== 8)) invalid(name, `field ${f.name}: as 'f64' needs a 64-bit integer field`);
+    fields.push({
+      name: f.name, c: f.c ?? snake(f.name), kind: s.kind, ...(s.scalar ? { scalar: s.scalar } : {}), ...(s.dims ? { dims: s.dims } : {}), offset, size: s.size, align: s.align,
+      column: f.column !== false, ...(f.oneOf ? { oneOf: [...f.oneOf] } : {}), ...(f.zero ? { zero: true } : {}), ...(f.as ? { float: true } : {}),
+    });
     end = Math.max(end, offset + s.size);
     align = Math.max(align, s.align);
   }
@@ -146,7 +188,22 @@ export function defineLayout(spec: LayoutSpec): Layout {
   const size = spec.size ?? Math.ceil(end / align) * align;
   if (size < end) invalid(name, `size ${size} is smaller than the fields' end ${end}`);
   if (size % align !== 0) invalid(name, `size ${size} is not a multiple of the alignment ${align}`);
-  const layout: Layout = { name, struct: spec.struct ?? `${snake(name)}_event`, size, align, fields };
+  const derived = spec.derived ?? [];
+  for (const d of derived) {
+    if (!IDENT.test(d.name) || names.has(d.name) || !IDENT.test(d.fn)) invalid(name, `derived column ${d.name}: needs a free identifier and a function name`);
+    if (!['u8', 'u16', 'u32', 'u64'].includes(d.type)) invalid(name, `derived column ${d.name}: unknown type ${d.type}`);
+    names.add(d.name);
+  }
+  if ((derived.length > 0 || spec.filter) && !spec.hooks) invalid(name, 'derived columns and filters need a hooks module');
+  if (spec.filter && !IDENT.test(spec.filter)) invalid(name, `filter ${spec.filter} is not an identifier`);
+  if (spec.trailing === 'ignore' && spec.tail) invalid(name, "trailing: 'ignore' is for layouts without a tail");
+  const layout: Layout = {
+    name, struct: spec.struct ?? `${snake(name)}_event`, size, align, fields,
+    ...(spec.trailing === 'ignore' ? { trailing: 'ignore' as const } : {}),
+    ...(spec.hooks ? { hooks: spec.hooks } : {}),
+    ...(derived.length ? { derived: derived.map((d) => ({ ...d })) } : {}),
+    ...(spec.filter ? { filter: spec.filter } : {}),
+  };
   if (!spec.tail) return layout;
   const t = spec.tail;
   if (!IDENT.test(t.name) || names.has(t.name)) invalid(name, `tail name ${t.name} is not a free identifier`);
@@ -177,7 +234,9 @@ export function compareLayouts(expected: Layout, actual: Layout): string[] {
     if (g.offset !== f.offset) out.push(`${f.c}: offset ${f.offset} declared, ${g.offset} found`);
     if (g.size !== f.size) out.push(`${f.c}: size ${f.size} declared, ${g.size} found`);
     const sameType = g.kind === f.kind || (g.kind === 'bytes' && ['cstring', 'ip4', 'ip6', 'ip'].includes(f.kind)) || (g.kind === 'array' && f.kind === 'bytes');
-    if (!sameType || (f.kind === 'int' && g.scalar !== f.scalar)) out.push(`${f.c}: ${f.scalar ?? f.kind} declared, ${g.scalar ?? g.kind} found`);
+    // BTF of a plain __u16 cannot say the bytes are in network order: a declared big-endian field matches it
+    const sameScalar = g.scalar === f.scalar || (isBigEndian(f.scalar ?? 'u8') && g.scalar === baseType(f.scalar!));
+    if (!sameType || (f.kind === 'int' && !sameScalar)) out.push(`${f.c}: ${f.scalar ?? f.kind} declared, ${g.scalar ?? g.kind} found`);
   }
   for (const g of by.values()) out.push(`${g.c}: found at ${g.offset}, not declared`);
   if ((expected.tail?.c ?? '') !== (actual.tail?.c ?? '')) out.push(`tail: ${expected.tail?.c ?? 'none'} declared, ${actual.tail?.c ?? 'none'} found`);

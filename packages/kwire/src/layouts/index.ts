@@ -3,6 +3,9 @@
 import type { Layout } from '../layout/layout.js';
 import { SourceId, type SourceName } from '../sources.js';
 import { execLayout } from './exec.js';
+import { exitLayout } from './exit.js';
+import { flowLayout } from './flow.js';
+import { loadgenLayout } from './loadgen.js';
 
 export interface BuiltinLayout {
   layout: Layout;
@@ -16,4 +19,7 @@ export interface BuiltinLayout {
 
 export const builtinLayouts: readonly BuiltinLayout[] = [
   { layout: execLayout, source: 'exec', sourceId: SourceId.exec, origin: 'packages/kwire/src/layouts/exec.ts', object: 'exec' },
+  { layout: exitLayout, source: 'exit', sourceId: SourceId.exit, origin: 'packages/kwire/src/layouts/exit.ts', object: 'exit' },
+  { layout: flowLayout, source: 'flow', sourceId: SourceId.flow, origin: 'packages/kwire/src/layouts/flow.ts', object: 'flow' },
+  { layout: loadgenLayout, source: 'loadgen', sourceId: SourceId.loadgen, origin: 'packages/kwire/src/layouts/loadgen.ts', object: 'loadgen' },
 ];
