@@ -47,20 +47,22 @@ describe('generated fixed-layout decoder', () => {
   });
 
   it('agrees with a frame-by-frame model on mixed frames: sources, lengths, padding', () => {
-    // Each frame: a good exit record, one of another source, a short one, a long one.
-    const kind = fc.constantFrom('good', 'other', 'short', 'long');
+    // Each frame: a good exit record, one padded as a perf sample pads it (72 → 76 bytes: good too),
+    // one of another source, a short one, a long one.
+    const kind = fc.constantFrom('good', 'perf', 'other', 'short', 'long');
     fc.assert(
       fc.property(fc.array(kind, { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 50 }), (kinds, batchSize) => {
         const frames = kinds.map((k, i) => {
           const r = encodeExit(exitRecord(i));
           if (k === 'other') return frame(SourceId.exec, r);
           if (k === 'short') return frame(SourceId.exit, r.subarray(0, 71));
-          if (k === 'long') return frame(SourceId.exit, concat([r, new Uint8Array(4)]));
+          if (k === 'perf') return frame(SourceId.exit, concat([r, new Uint8Array(4)]));
+          if (k === 'long') return frame(SourceId.exit, concat([r, new Uint8Array(8)]));
           return frame(SourceId.exit, r);
         });
         const { batches, skipped } = new FrameDecoder(exitDecoder, batchSize).decode(concat(frames));
         const count = (k: string) => kinds.filter((x) => x === k).length;
-        expect(batches.flatMap((b) => Array.from(b.pid))).toEqual(kinds.flatMap((k, i) => (k === 'good' ? [i] : [])));
+        expect(batches.flatMap((b) => Array.from(b.pid))).toEqual(kinds.flatMap((k, i) => (k === 'good' || k === 'perf' ? [i] : [])));
         expect(batches.every((b) => b.length <= batchSize)).toBe(true);
         const expected = Object.fromEntries(([['unknownSource', count('other')], ['truncated', count('short')], ['badLength', count('long')]] as const).filter(([, v]) => v > 0));
         expect(skipped).toEqual(expected);
