@@ -204,6 +204,14 @@ int main(int argc, char **argv)
 			return fprintf(stderr, "poll: %d\n", n), 1;
 		if (!atomic_load(&g.done))
 			continue;
+		if (n == 0) {
+			/* perf_buffer__poll reads only the rings epoll reported: the last samples before a
+			 * wake-up (fewer than KW_WAKEUP_EVENTS) never are. Read every ring, as libbpf's users do. */
+			if (perf)
+				perf_buffer__consume(pb);
+			else
+				ring_buffer__consume(rb);
+		}
 		counters(skel, &generated, &dropped);
 		if (st.received + dropped >= generated)
 			break;
