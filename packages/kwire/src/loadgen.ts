@@ -23,7 +23,8 @@ export interface LoadgenOptions extends TransportOptions {
   ratePerSecond: number;
   /** Records per BPF_PROG_TEST_RUN call. Default: all at once, or 1 when paced. */
   chunk: number;
-  /** Generate everything before the reader opens (to measure the drain of a full ring). Default false. */
+  /** Generate everything while the reader is open but paused, then start it (to measure the drain of
+   *  a full ring; perf: into the rings of the CPUs the generator ran on). Default false. */
   prefill: boolean;
   /** BPF ring buffer bytes (power of two, >= 4096). Default 8 MiB. */
   kernelRingBytes: number;
@@ -90,10 +91,6 @@ export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): Loadge
     throw new KwireError('EINVAL_ARGUMENT', `kernelRingBytes must be a power of two >= 4096, got ${kernelRingBytes}`);
   }
   const transport = resolveTransport(options.transport);
-  if (prefill && transport === 'perf') {
-    // The perf events are created with the reader: before it opens, bpf_perf_event_output has no ring.
-    throw new KwireError('EINVAL_ARGUMENT', 'prefill needs the ringbuf transport (perf rings exist only once the reader is open)');
-  }
   const runs = Math.ceil(count / burst);
   // Program runs per BPF_PROG_TEST_RUN call (the addon takes repeat as an int).
   const chunk = Math.min(2 ** 31 - 1, Math.max(1, Math.ceil((options.chunk ?? (ratePerSecond > 0 ? burst : runs * burst)) / burst)));
