@@ -47,6 +47,7 @@ Napi::Value PerfReader::Open(Napi::Env env, BpfObject* owner, int map_fd, uint32
     ThrowNativeError(env, "ESYS", err, failed, WithStrerror("openPerf: open perf rings", err));
     return Napi::Value();
   }
+  reader->batched_wakeups_ = options.watermark_bytes != 0 || options.wakeup_events > 1;
   size_t rings = reader->kernel_.ring_count();
   reader->lost_by_ring_.reset(new std::atomic<uint64_t>[rings]);
   for (size_t i = 0; i < rings; i++) {

@@ -39,10 +39,14 @@ class PerfReader : public Napi::ObjectWrap<PerfReader>, public PollReader {
   Wait WaitKernel(int timeout_ms) override;
   void StopKernel() override { kernel_.Stop(); }
   void CloseKernel() override { kernel_.Close(); }
+  // With a wake-up every N > 1 samples (or at a byte watermark) the last samples before a quiet
+  // spell never notify: look at the rings every 10 ms then (libbpf users call perf_buffer__consume).
+  int IdleTimeoutMs() const override { return batched_wakeups_ ? 10 : 200; }
   // Moves up to a batch from perf ring i. Returns false when the shared ring is full.
   bool DrainRing(size_t i, Pass* pass);
 
   KernelPerfbuf kernel_;
+  bool batched_wakeups_ = false;
   size_t first_ = 0;  // rotates, so that a busy CPU does not starve the others when the ring is full
   std::atomic<uint64_t> lost_{0};
   std::unique_ptr<std::atomic<uint64_t>[]> lost_by_ring_;  // PERF_RECORD_LOST counts, per ring

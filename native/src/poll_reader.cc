@@ -14,9 +14,6 @@ namespace kwire {
 namespace {
 
 constexpr long kFullWaitNs = 200 * 1000;  // sleep while the shared ring is full
-// A safety net for notifications that never come (BPF programs committing with BPF_RB_NO_WAKEUP,
-// perf samples below the wake-up threshold): look at the kernel rings at least this often.
-constexpr int kIdleTimeoutMs = 200;
 
 void FinalizeWake(Napi::Env, void*, WakeState* wake) { delete wake; }
 
@@ -228,7 +225,7 @@ void PollReader::Run() {
     // Nothing to read (or the next record is still being written): wait for the kernel's
     // notification. The pass published the kernel-side consumer positions before this wait; a BPF
     // ring buffer notifies only when that position equals the committed record's.
-    Wait wait = WaitKernel(kIdleTimeoutMs);
+    Wait wait = WaitKernel(IdleTimeoutMs());
     if (wait == Wait::kStop) break;
     if (wait == Wait::kError) {  // not expected; do not spin on it
       struct timespec pause = {0, 1000 * 1000};

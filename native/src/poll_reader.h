@@ -66,6 +66,8 @@ class PollReader {
   virtual Wait WaitKernel(int timeout_ms) = 0;
   virtual void StopKernel() = 0;            // makes WaitKernel return kStop
   virtual void CloseKernel() = 0;
+  // How long the thread waits for a notification before looking at the kernel rings anyway.
+  virtual int IdleTimeoutMs() const { return 200; }
 
   // A subclass's Start: Claim, open its kernel side on map_fd() (on failure: Unclaim, throw), Begin.
   // Claim takes `base` for this reader (one producer per ring) and dups map_fd (borrowed).

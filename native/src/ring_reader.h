@@ -33,6 +33,9 @@ class RingReader : public Napi::ObjectWrap<RingReader>, public PollReader {
   Wait WaitKernel(int timeout_ms) override;
   void StopKernel() override { kernel_.Stop(); }
   void CloseKernel() override { kernel_.Close(); }
+  // A safety net for BPF programs that commit with BPF_RB_NO_WAKEUP: look at the ring at least this
+  // often even without a notification.
+  int IdleTimeoutMs() const override { return 200; }
 
   KernelRingbuf kernel_;
 };

@@ -43,6 +43,9 @@ export interface LoadgenStats extends SourceStats {
   dropped: number;
   /** Wall time of the generator's runs. */
   generatorNs: number;
+  /** Wall time from the generator's start (with prefill: the reader's start) until every generated
+   *  record was received or counted lost: what a throughput is measured over. */
+  settleNs: number;
 }
 
 export interface LoadgenSource extends Observable<LoadgenBatch> {
@@ -99,6 +102,7 @@ export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): Loadge
 
   let counters: Counters = { generated: 0, dropped: 0, byCpu: [] };
   let generatorNs = 0;
+  let settleNs = 0;
 
   const generate = async (object: BpfObject): Promise<void> => {
     const full = Math.floor(runs / chunk);
@@ -123,6 +127,7 @@ export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): Loadge
     started: (ctx) => {
       let stopped = false;
       const settle = async (): Promise<void> => {
+        const t0 = performance.now();
         if (!prefill) await generate(ctx.object);
         let seen = -1;
         let since = Date.now();
@@ -131,6 +136,7 @@ export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): Loadge
           const s = ctx.stats();
           const accounted = s.received + totalDecodeErrors(s) + counters.dropped;
           if (accounted >= counters.generated) {
+            if (settleNs === 0) settleNs = Math.round((performance.now() - t0) * 1e6);
             // Perf reports a loss (PERF_RECORD_LOST) only with the next record written on that CPU:
             // flush each CPU whose report lags with one more run there, at most a few times.
             const lagging = transport === 'perf' ? counters.byCpu.map((c, i) => (c.dropped > (s.lostByCpu?.[i] ?? 0) ? i : -1)).filter((i) => i >= 0) : [];
@@ -168,6 +174,7 @@ export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): Loadge
       generated: counters.generated,
       dropped: counters.dropped,
       generatorNs,
+      settleNs,
     };
   };
   return source;
