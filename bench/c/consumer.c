@@ -6,7 +6,8 @@
 //        consumer ringbuf|perf drain COUNT              (pre-fill, then time the drain)
 //        consumer ringbuf|perf latency RATE SECONDS     (latency percentiles, kernel ts → callback)
 // Options (env): KW_RING_BYTES (ringbuf bytes / perf bytes per CPU, default 8 MiB), KW_WAKEUP_EVENTS
-// (perf, default 1), KW_CHUNK (records per test-run call when paced, default RATE/1000).
+// (perf, default 1), KW_CHUNK (records per test-run call when paced, default RATE/1000), KW_WARMUP_MS
+// (latency: leave out records emitted in the first milliseconds, default 0).
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -38,6 +39,7 @@ static struct {
 	uint64_t *lat;
 	size_t nlat, maxlat;
 	int measure_latency;
+	uint64_t warm_until; /* latency: ignore records emitted before this (CLOCK_MONOTONIC ns) */
 } st;
 
 static void on_record(const void *data, size_t size)
@@ -50,7 +52,7 @@ static void on_record(const void *data, size_t size)
 		st.gaps++;
 	st.next_seq[cpu] = e->seq + 1;
 	st.received++;
-	if (st.measure_latency && st.nlat < st.maxlat)
+	if (st.measure_latency && st.nlat < st.maxlat && e->ts >= st.warm_until)
 		st.lat[st.nlat++] = now_ns() - e->ts;
 }
 
@@ -196,6 +198,7 @@ int main(int argc, char **argv)
 	}
 	pthread_t thread;
 	uint64_t t = now_ns();
+	st.warm_until = t + (getenv("KW_WARMUP_MS") ? strtoull(getenv("KW_WARMUP_MS"), 0, 0) : 0) * 1000000ull;
 	pthread_create(&thread, NULL, generate, &g);
 	uint64_t idle_since = 0;
 	for (;;) {
