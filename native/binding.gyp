@@ -11,6 +11,7 @@
         "src/kernel_ringbuf.cc",
         "src/shared_ring.cc",
         "src/ring_reader.cc",
+        "src/poll_reader.cc",
         "src/ring_writer.cc",
         "src/bpf_map.cc",
         "src/bpf_pins.cc",

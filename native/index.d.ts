@@ -39,8 +39,9 @@ export class BpfObject {
   /** Starts a poll thread copying the records of a BPF_MAP_TYPE_RINGBUF map into the shared ring
    *  whose whole region (header + data, see src/shared_ring_layout.h) `ring` views. `ring` must view a
    *  SharedArrayBuffer; capacity and magic must already be written. `onData` is called on the JS thread
-   *  after records were published, at most one call pending at a time. */
-  openRing(mapName: string, ring: Uint8Array, source: number, onData: () => void): RingReader;
+   *  after records were published, at most one call pending at a time. With `paused`, the kernel ring
+   *  is mapped but the thread waits for start() (the kernel keeps writing meanwhile: a pre-fill). */
+  openRing(mapName: string, ring: Uint8Array, source: number, onData: () => void, options?: ReaderOptions): RingReader;
   /** After load: attaches a cgroup_skb (or other cgroup) program to a cgroup v2 directory (a link,
    *  multi-attach semantics). Detached by close(). */
   attachCgroup(program: string, cgroupPath: string): void;
@@ -51,7 +52,7 @@ export class BpfObject {
    *  per CPU, opened here and stored into the map) into the shared ring, as openRing does for a ring
    *  buffer. Each payload is the PERF_SAMPLE_RAW bytes: the BPF program's record padded so that
    *  4 + length is a multiple of 8. PERF_RECORD_LOST counts go to the ring header's kernelLost. */
-  openPerf(mapName: string, ring: Uint8Array, source: number, onData: () => void, options?: PerfOptions): PerfReader;
+  openPerf(mapName: string, ring: Uint8Array, source: number, onData: () => void, options?: PerfOptions & ReaderOptions): PerfReader;
   /** BPF_PROG_TEST_RUN of a loaded program, on a libuv pool thread (the JS thread stays free). */
   testRun(programName: string, options?: TestRunOptions): Promise<TestRunResult>;
   /** Closes every reader, destroys every link, closes the object and its fds. Safe to call twice. */
@@ -95,8 +96,15 @@ export class BpfMap {
   close(): void;
 }
 
+export interface ReaderOptions {
+  /** Open everything but do not start the poll thread until start(). Default false. */
+  paused?: boolean;
+}
+
 export class RingReader {
   stats(): RingReaderStats;
+  /** Starts the poll thread of a reader opened paused (no-op when it runs). ESTATE after close(). */
+  start(): void;
   /** Stops and joins the poll thread, unmaps the kernel ring. Safe to call twice. */
   close(): void;
 }
@@ -123,6 +131,8 @@ export interface PerfReaderStats extends RingReaderStats {
 
 export class PerfReader {
   stats(): PerfReaderStats;
+  /** As RingReader.start(). */
+  start(): void;
   /** Stops and joins the poll thread, removes the perf events from the map and unmaps their rings. */
   close(): void;
 }

@@ -1,6 +1,7 @@
 // Live: the loadgen program through both transports, the addon, the shared ring and the decoder.
 // Sequence numbers arrive complete and in order per CPU when nothing is lost; with the consumer
-// stalled, losses appear in stats with their cause, and received + lost = generated.
+// stalled, losses appear in stats with their cause, and received + lost = generated. A reader opened
+// paused lets the kernel rings fill first.
 import { describe, expect, it } from 'vitest';
 import { lastValueFrom, toArray } from 'rxjs';
 import { loadgen, type LoadgenBatch, type LoadgenStats } from 'kwire';
@@ -84,6 +85,21 @@ describe.skipIf(!canRunLive).each(['ringbuf', 'perf'] as const)(`live loadgen ov
       total += seqs.length;
     }
     expect(total).toBe(stats.received);
+    expect(openFdCount()).toBe(fdsBefore);
+  });
+
+  it('pre-fills the kernel rings with the reader paused, then drains them: nothing lost, in order', async () => {
+    const fdsBefore = openFdCount();
+    const count = 20_000;
+    // Perf: the rings exist once the reader opens (paused); 16 pages per CPU do not hold 20 000 records.
+    const source = loadgen({ transport, count, cpu: 0, prefill: true, kernelRingBytes: 4 << 20 });
+    const batches = await lastValueFrom(source.pipe(toArray()));
+    const stats = source.stats();
+
+    expect(stats.generated).toBe(count);
+    expect(stats.lost).toEqual({ kernel: 0, ring: 0 });
+    expect(stats.received).toBe(count);
+    expect(sequencesByCpu(batches).get(0)).toEqual(Array.from({ length: count }, (_, i) => BigInt(i)));
     expect(openFdCount()).toBe(fdsBefore);
   });
 });

@@ -6,7 +6,8 @@
 //        consumer ringbuf|perf drain COUNT              (pre-fill, then time the drain)
 //        consumer ringbuf|perf latency RATE SECONDS     (latency percentiles, kernel ts → callback)
 // Options (env): KW_RING_BYTES (ringbuf bytes / perf bytes per CPU, default 8 MiB), KW_WAKEUP_EVENTS
-// (perf, default 1), KW_CHUNK (records per test-run call when paced, default RATE/1000).
+// (perf, default 1), KW_CHUNK (records per test-run call when paced, default RATE/1000), KW_WARMUP_MS
+// (latency: leave out records emitted in the first milliseconds, default 0).
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -38,6 +39,7 @@ static struct {
 	uint64_t *lat;
 	size_t nlat, maxlat;
 	int measure_latency;
+	uint64_t warm_until; /* latency: ignore records emitted before this (CLOCK_MONOTONIC ns) */
 } st;
 
 static void on_record(const void *data, size_t size)
@@ -50,7 +52,7 @@ static void on_record(const void *data, size_t size)
 		st.gaps++;
 	st.next_seq[cpu] = e->seq + 1;
 	st.received++;
-	if (st.measure_latency && st.nlat < st.maxlat)
+	if (st.measure_latency && st.nlat < st.maxlat && e->ts >= st.warm_until)
 		st.lat[st.nlat++] = now_ns() - e->ts;
 }
 
@@ -196,6 +198,7 @@ int main(int argc, char **argv)
 	}
 	pthread_t thread;
 	uint64_t t = now_ns();
+	st.warm_until = t + (getenv("KW_WARMUP_MS") ? strtoull(getenv("KW_WARMUP_MS"), 0, 0) : 0) * 1000000ull;
 	pthread_create(&thread, NULL, generate, &g);
 	uint64_t idle_since = 0;
 	for (;;) {
@@ -204,6 +207,14 @@ int main(int argc, char **argv)
 			return fprintf(stderr, "poll: %d\n", n), 1;
 		if (!atomic_load(&g.done))
 			continue;
+		if (n == 0) {
+			/* perf_buffer__poll reads only the rings epoll reported: the last samples before a
+			 * wake-up (fewer than KW_WAKEUP_EVENTS) never are. Read every ring, as libbpf's users do. */
+			if (perf)
+				perf_buffer__consume(pb);
+			else
+				ring_buffer__consume(rb);
+		}
 		counters(skel, &generated, &dropped);
 		if (st.received + dropped >= generated)
 			break;

@@ -12,6 +12,7 @@ export interface ConsumerResult {
   dropped: number;
   lostPerf?: number;
   seconds: number;
+  generatorSeconds?: number;
   rate: number;
   p50Us?: number;
   p99Us?: number;

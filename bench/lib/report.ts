@@ -1,6 +1,6 @@
 // Writes a benchmark's results as JSON and as a markdown table, with the machine noted.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaseResult } from './measure.js';
@@ -8,7 +8,7 @@ import type { CaseResult } from './measure.js';
 export const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 
 export function machine(): string {
-  return `${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version}`;
+  return `${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')} when written`;
 }
 
 export function report(name: string, title: string, baseline: string, cases: CaseResult[], notes: string[] = []): string {

@@ -64,12 +64,9 @@ BpfObject::BpfObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfObjec
 BpfObject::~BpfObject() { Close(); }
 
 void BpfObject::Close() {
-  std::set<RingReader*> readers;
+  std::set<PollReader*> readers;
   readers.swap(readers_);
-  for (RingReader* reader : readers) reader->Close();
-  std::set<PerfReader*> perf_readers;
-  perf_readers.swap(perf_readers_);
-  for (PerfReader* reader : perf_readers) reader->Close();
+  for (PollReader* reader : readers) reader->Close();
   DestroyLinks();
   if (obj_) bpf_object__close(obj_);
   obj_ = nullptr;
@@ -233,11 +230,14 @@ Napi::Value BpfObject::ProgramNames(const Napi::CallbackInfo& info) {
 Napi::Value BpfObject::OpenRing(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4 || !info[0].IsString() || !info[1].IsTypedArray() || !info[2].IsNumber() ||
-      !info[3].IsFunction()) {
+      !info[3].IsFunction() || (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsObject())) {
     ThrowNativeError(env, "EARG", 0, "",
-                     "openRing(mapName: string, ring: Uint8Array, source: number, onData: function)");
+                     "openRing(mapName: string, ring: Uint8Array, source: number, onData: function, "
+                     "options?: object)");
     return Napi::Value();
   }
+  bool paused = false;
+  if (!ReadPaused(env, info[4], "openRing", &paused)) return Napi::Value();
   double source = info[2].As<Napi::Number>().DoubleValue();
   if (!(source >= 0 && source <= 0xffff && source == static_cast<uint32_t>(source))) {
     ThrowNativeError(env, "EARG", 0, "", "openRing: source must be an integer in 0..65535");
@@ -259,7 +259,7 @@ Napi::Value BpfObject::OpenRing(const Napi::CallbackInfo& info) {
     return Napi::Value();
   }
   return RingReader::Open(env, this, bpf_map__fd(map), bpf_map__max_entries(map), info[1],
-                          static_cast<uint32_t>(source), info[3].As<Napi::Function>());
+                          static_cast<uint32_t>(source), info[3].As<Napi::Function>(), paused);
 }
 
 Napi::Value BpfObject::CloseMethod(const Napi::CallbackInfo& info) {
@@ -282,6 +282,8 @@ Napi::Value BpfObject::OpenPerf(const Napi::CallbackInfo& info) {
     return Napi::Value();
   }
   PerfOptions options;
+  bool paused = false;
+  if (!ReadPaused(env, info[4], "openPerf", &paused)) return Napi::Value();
   if (info.Length() > 4 && info[4].IsObject()) {
     Napi::Object o = info[4].As<Napi::Object>();
     struct Field {
@@ -322,7 +324,8 @@ Napi::Value BpfObject::OpenPerf(const Napi::CallbackInfo& info) {
     return Napi::Value();
   }
   return PerfReader::Open(env, this, bpf_map__fd(map), bpf_map__max_entries(map), info[1],
-                          static_cast<uint32_t>(source), info[3].As<Napi::Function>(), options);
+                          static_cast<uint32_t>(source), info[3].As<Napi::Function>(), options,
+                          paused);
 }
 
 Napi::Value BpfObject::TestRun(const Napi::CallbackInfo& info) {

@@ -17,8 +17,7 @@ struct bpf_program;
 
 namespace kwire {
 
-class RingReader;
-class PerfReader;
+class PollReader;
 
 class BpfObject : public Napi::ObjectWrap<BpfObject> {
  public:
@@ -27,11 +26,9 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   explicit BpfObject(const Napi::CallbackInfo& info);
   ~BpfObject() override;
 
-  // Called by RingReader when it opens and closes.
-  void AddReader(RingReader* reader) { readers_.insert(reader); }
-  void ForgetReader(RingReader* reader) { readers_.erase(reader); }
-  void AddPerfReader(PerfReader* reader) { perf_readers_.insert(reader); }
-  void ForgetPerfReader(PerfReader* reader) { perf_readers_.erase(reader); }
+  // Called by a reader (RingReader, PerfReader) when it opens and closes.
+  void AddReader(PollReader* reader) { readers_.insert(reader); }
+  void ForgetReader(PollReader* reader) { readers_.erase(reader); }
 
  private:
   Napi::Value SetGlobal(const Napi::CallbackInfo& info);
@@ -69,11 +66,10 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   bool attached_ = false;
   std::vector<bpf_link*> links_;
   std::vector<bpf_program*> link_programs_;  // links_[i] attaches link_programs_[i]
-  std::set<RingReader*> readers_;
+  std::set<PollReader*> readers_;
   // Undo actions for attachments that are not bpf_links (tc filters, clsact qdiscs), run by Close()
   // in reverse order.
   std::vector<std::function<void()>> detachers_;
-  std::set<PerfReader*> perf_readers_;
 };
 
 }  // namespace kwire

@@ -1,10 +1,8 @@
-// PerfReader: a poll thread moving the records of one BPF perf event array (one perf ring per CPU)
-// into the shared ring, counting PERF_RECORD_LOST per CPU, and the same coalesced JS wake-up as
-// RingReader (ring_reader.h), whose lifetime rules it follows exactly.
+// PerfReader: a PollReader (poll_reader.h: thread, wake-up, lifetime) over one BPF perf event array:
+// one perf ring per CPU, PERF_RECORD_LOST counted per CPU.
 #pragma once
 
 #include <napi.h>
-#include <pthread.h>
 
 #include <atomic>
 #include <cstdint>
@@ -12,67 +10,47 @@
 #include <vector>
 
 #include "kernel_perfbuf.h"
-#include "ring_reader.h"
-#include "shared_ring.h"
+#include "poll_reader.h"
 
 namespace kwire {
 
 class BpfObject;
 
-class PerfReader : public Napi::ObjectWrap<PerfReader> {
+class PerfReader : public Napi::ObjectWrap<PerfReader>, public PollReader {
  public:
   static Napi::Function Define(Napi::Env env);
 
-  // Creates a reader and starts its thread (used by BpfObject.openPerf). map_fd is borrowed (the
-  // reader keeps a dup). On failure throws a NativeError and returns an empty value.
+  // Creates a reader and, unless `paused`, starts its thread (used by BpfObject.openPerf). The perf
+  // events are open, in the map and enabled on return either way. map_fd is borrowed (the reader
+  // keeps a dup). On failure throws a NativeError and returns an empty value.
   static Napi::Value Open(Napi::Env env, BpfObject* owner, int map_fd, uint32_t max_entries,
                           Napi::Value ring, uint32_t source, Napi::Function on_data,
-                          const PerfOptions& options);
+                          const PerfOptions& options, bool paused);
 
   explicit PerfReader(const Napi::CallbackInfo& info);
   ~PerfReader() override;
 
-  // Idempotent; safe from the JS thread only.
-  void Close();
-
  private:
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value StartMethod(const Napi::CallbackInfo& info);
   Napi::Value CloseMethod(const Napi::CallbackInfo& info);
 
-  bool Start(Napi::Env env, BpfObject* owner, int map_fd, uint32_t max_entries, Napi::Object ring,
-             uint8_t* base, uint32_t source, Napi::Function on_data, const PerfOptions& options);
-  static void* ThreadMain(void* self);
-  void Run();
+  void DrainPass(Pass* pass) override;
+  Wait WaitKernel(int timeout_ms) override;
+  void StopKernel() override { kernel_.Stop(); }
+  void CloseKernel() override { kernel_.Close(); }
+  // With a wake-up every N > 1 samples (or at a byte watermark) the last samples before a quiet
+  // spell never notify: look at the rings every 10 ms then (libbpf users call perf_buffer__consume).
+  int IdleTimeoutMs() const override { return batched_wakeups_ ? 10 : 200; }
   // Moves up to a batch from perf ring i. Returns false when the shared ring is full.
-  bool DrainRing(size_t i, uint32_t* copied, uint64_t* copied_bytes, uint32_t* skipped,
-                 uint32_t* blocked_len);
-  void Wake();
-  static void CleanupHook(void* self);
+  bool DrainRing(size_t i, Pass* pass);
 
-  bool open_ = false;
-  bool hook_registered_ = false;
-  BpfObject* owner_ = nullptr;
-  int map_fd_ = -1;  // our dup of the map's fd
-  uint8_t* base_ = nullptr;
-  uint16_t source_ = 0;
-  std::unique_ptr<SharedRing> ring_;
   KernelPerfbuf kernel_;
-  WakeFunction wake_fn_;
-  WakeState* wake_ = nullptr;  // owned by wake_fn_
-  pthread_t thread_{};
-  std::atomic<bool> stop_{false};
-
-  std::atomic<uint64_t> records_{0};
-  std::atomic<uint64_t> bytes_{0};
-  std::atomic<uint64_t> full_waits_{0};
-  std::atomic<uint64_t> wakeups_{0};
+  bool batched_wakeups_ = false;
+  size_t first_ = 0;  // rotates, so that a busy CPU does not starve the others when the ring is full
   std::atomic<uint64_t> lost_{0};
   std::unique_ptr<std::atomic<uint64_t>[]> lost_by_ring_;  // PERF_RECORD_LOST counts, per ring
   std::vector<int> ring_cpus_;                              // CPU of each ring (kept after close)
-
-  Napi::ObjectReference self_ref_;
-  Napi::ObjectReference owner_ref_;
-  Napi::ObjectReference ring_ref_;
 };
 
 }  // namespace kwire

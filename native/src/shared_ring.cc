@@ -1,5 +1,8 @@
 #include "shared_ring.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -49,6 +52,18 @@ SharedRing::SharedRing(uint8_t* base)
   memcpy(&capacity_, base + KW_RING_CAPACITY, 4);
   producer_ = published_ = LoadU32Acquire(base + KW_RING_PRODUCER_POS);
   for (int c = 0; c < kCounters; c++) counters_[c] = LoadU64Relaxed(base + kCounterOffsets[c]);
+  Prefault();
+}
+
+void SharedRing::Prefault() {
+  // The ring's pages are fresh WebAssembly memory, faulted in on first write: one minor fault per 4 KiB
+  // on the poll thread's first pass (a 64 MiB drain took ~16k faults, half the thread's time).
+  // MADV_POPULATE_WRITE (Linux 5.14) maps them writable now without changing their contents; on older
+  // kernels it fails with EINVAL and the pages fault in as before.
+  uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t start = reinterpret_cast<uintptr_t>(data_) & ~(page - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(data_) + capacity_ + page - 1) & ~(page - 1);
+  madvise(reinterpret_cast<void*>(start), end - start, MADV_POPULATE_WRITE);
 }
 
 void SharedRing::Bump(Counter c, uint64_t n) {

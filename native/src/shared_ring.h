@@ -40,6 +40,7 @@ class SharedRing {
  private:
   enum Counter { kFrames, kBytes, kFullWaits, kWakeups, kOversize, kKernelLost, kCounters };
   void Bump(Counter c, uint64_t n);
+  void Prefault();
   uint32_t Free();  // bytes the consumer has released, from an acquire load of its position
 
   uint8_t* base_;

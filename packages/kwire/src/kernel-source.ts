@@ -40,7 +40,8 @@ export interface KernelSourceSpec<B> {
   /** Perf transport: the perf event array's name (default 'events_perf') and its rings' settings. */
   perfMap?: string;
   perfOptions?: PerfOptions;
-  /** After load and attach, before the reader opens (e.g. to pre-fill the kernel ring). */
+  /** After load and attach, with the reader open but paused: the kernel rings exist (perf rings too)
+   *  and fill, nothing reads them yet (e.g. to measure the drain of a full ring). */
   prepare?: (object: BpfObject) => Promise<void> | void;
   /** After the reader opened: starts whatever the source drives itself; returns its teardown. */
   started?: (context: StartedContext) => (() => void) | void;
@@ -126,12 +127,17 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
       current = undefined;
     };
 
-    const open = (o: BpfObject): void => {
+    const open = (o: BpfObject, paused: boolean): void => {
       const source = spec.decoder.sourceId ?? SourceId[spec.decoder.source as SourceName];
       reader = nativeCall(what, () =>
-        perf ? o.openPerf(spec.perfMap ?? TransportMap.perf, ring.view(), source, drain, spec.perfOptions) : o.openRing(spec.map, ring.view(), source, drain),
+        perf
+          ? o.openPerf(spec.perfMap ?? TransportMap.perf, ring.view(), source, drain, { ...spec.perfOptions, paused })
+          : o.openRing(spec.map, ring.view(), source, drain, { paused }),
       );
       current = readStats;
+    };
+
+    const begin = (o: BpfObject): void => {
       stopStarted = spec.started?.({
         object: o,
         stats: readStats,
@@ -158,13 +164,15 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
       nativeCall(what, () => o.load());
       nativeCall(what, () => (spec.attach ? spec.attach(o) : o.attach()));
       if (spec.prepare) {
+        open(o, true);
         Promise.resolve()
           .then(() => spec.prepare!(o))
           .then(
             () => {
               if (subscriber.closed || object !== o) return;
               try {
-                open(o);
+                nativeCall(what, () => reader!.start());
+                begin(o);
               } catch (error) {
                 close();
                 subscriber.error(error);
@@ -176,7 +184,8 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
             },
           );
       } else {
-        open(o);
+        open(o, false);
+        begin(o);
       }
     } catch (error) {
       close();

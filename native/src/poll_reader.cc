@@ -1,0 +1,244 @@
+#include "poll_reader.h"
+
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "bpf_object.h"
+#include "errors.h"
+
+namespace kwire {
+namespace {
+
+constexpr long kFullWaitNs = 200 * 1000;  // sleep while the shared ring is full
+
+void FinalizeWake(Napi::Env, void*, WakeState* wake) { delete wake; }
+
+}  // namespace
+
+// Runs on the JS thread. Clears `pending` before calling onData, so that a batch published while
+// onData runs always schedules another call.
+void DeliverWake(Napi::Env env, Napi::Function on_data, WakeState* wake, void*) {
+  if (env == nullptr || wake == nullptr) return;  // the function is being torn down
+  wake->pending.store(false);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with the fence in Wake()
+  if (wake->closed.load()) return;
+  on_data.Call({});
+  if (env.IsExceptionPending()) {
+    // Node 20 would only print a deprecation warning for a Node-API module of this version; make a
+    // throwing onData an ordinary uncaught exception instead.
+    napi_fatal_exception(env, env.GetAndClearPendingException().Value());
+  }
+}
+
+bool ResolveSharedRing(Napi::Env env, Napi::Value ring, const char* method, uint8_t** base) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value arraybuffer;
+  if (!ring.IsTypedArray() ||
+      napi_get_typedarray_info(env, ring, &type, &length, &data, &arraybuffer, nullptr) != napi_ok ||
+      type != napi_uint8_array) {
+    ThrowNativeError(env, "EARG", 0, "", std::string(method) + ": ring must be a Uint8Array");
+    return false;
+  }
+  // napi_get_arraybuffer_info rejects SharedArrayBuffers on Node 20, and napi_is_arraybuffer is false
+  // for them: a plain ArrayBuffer here means the view is not shared (and could be detached).
+  bool plain = false;
+  napi_is_arraybuffer(env, arraybuffer, &plain);
+  if (plain || data == nullptr) {
+    ThrowNativeError(env, "EARG", 0, "", std::string(method) + ": ring must view a SharedArrayBuffer");
+    return false;
+  }
+  std::string bad = SharedRing::Validate(static_cast<uint8_t*>(data), length);
+  if (!bad.empty()) {
+    ThrowNativeError(env, "EARG", 0, "", std::string(method) + ": " + bad);
+    return false;
+  }
+  *base = static_cast<uint8_t*>(data);
+  return true;
+}
+
+bool ReadPaused(Napi::Env env, Napi::Value options, const char* method, bool* paused) {
+  *paused = false;
+  if (options.IsUndefined()) return true;
+  Napi::Value v = options.IsObject() ? options.As<Napi::Object>().Get("paused") : options;
+  if (v.IsUndefined()) return true;
+  if (!v.IsBoolean()) {
+    ThrowNativeError(env, "EARG", 0, "", std::string(method) + ": options.paused must be a boolean");
+    return false;
+  }
+  *paused = v.As<Napi::Boolean>().Value();
+  return true;
+}
+
+PollReader::~PollReader() {
+  // Subclasses call Close() in their own destructor, while their kernel side still exists.
+}
+
+bool PollReader::Claim(Napi::Env env, uint8_t* base, int map_fd, const char* method) {
+  if (!ClaimRing(base)) {
+    ThrowNativeError(env, "ESTATE", 0, "", std::string(method) + ": this ring already has an open reader");
+    return false;
+  }
+  map_fd_ = fcntl(map_fd, F_DUPFD_CLOEXEC, 0);
+  if (map_fd_ < 0) {
+    int err = errno;
+    UnclaimRing(base);
+    ThrowNativeError(env, "ESYS", err, "fcntl", WithStrerror(std::string(method) + ": dup map fd", err));
+    return false;
+  }
+  base_ = base;
+  return true;
+}
+
+void PollReader::Unclaim() {
+  if (map_fd_ >= 0) close(map_fd_);
+  map_fd_ = -1;
+  if (base_) UnclaimRing(base_);
+  base_ = nullptr;
+}
+
+bool PollReader::Begin(Napi::Env env, Napi::Object self, BpfObject* owner, Napi::Object ring,
+                       uint8_t* base, uint32_t source, Napi::Function on_data, const char* name,
+                       bool paused) {
+  source_ = static_cast<uint16_t>(source);
+  ring_.reset(new SharedRing(base));
+  wake_ = new WakeState();
+  wake_fn_ = WakeFunction::New(env, on_data, name, 0, 1, wake_, FinalizeWake,
+                               static_cast<void*>(nullptr));
+  if (env.IsExceptionPending()) {
+    delete wake_;
+    wake_ = nullptr;
+    CloseKernel();
+    Unclaim();
+    return false;
+  }
+  env_ = env;
+  open_ = true;
+  if (!paused && !Resume(env, name)) {
+    open_ = false;
+    wake_fn_.Release();  // the finalizer frees wake_
+    wake_ = nullptr;
+    CloseKernel();
+    Unclaim();
+    return false;
+  }
+  owner_ = owner;
+  owner->AddReader(this);
+  self_ref_ = Napi::Persistent(self);
+  owner_ref_ = Napi::Persistent(owner->Value());
+  ring_ref_ = Napi::Persistent(ring);
+  // Registered after the thread-safe function was created, so that it runs before that function's
+  // own teardown (cleanup hooks run in reverse order of registration).
+  hook_registered_ = napi_add_env_cleanup_hook(env, CleanupHook, this) == napi_ok;
+  return true;
+}
+
+bool PollReader::Resume(Napi::Env env, const char* method) {
+  if (!open_) {
+    ThrowNativeError(env, "ESTATE", 0, "", std::string(method) + ": the reader is closed");
+    return false;
+  }
+  if (running_) return true;
+  int err = pthread_create(&thread_, nullptr, ThreadMain, this);
+  if (err != 0) {
+    ThrowNativeError(env, "ESYS", err, "pthread_create",
+                     WithStrerror(std::string(method) + ": start thread", err));
+    return false;
+  }
+  running_ = true;
+  return true;
+}
+
+void PollReader::CleanupHook(void* self) {
+  auto* reader = static_cast<PollReader*>(self);
+  reader->hook_registered_ = false;
+  reader->Close();
+}
+
+void PollReader::Close() {
+  if (!open_) return;
+  open_ = false;
+  stop_.store(true);
+  if (running_) {
+    StopKernel();
+    pthread_join(thread_, nullptr);
+    running_ = false;
+  }
+  wake_->closed.store(true);  // a wake-up still queued will not call onData
+  wake_fn_.Release();         // lets the event loop exit; its finalizer frees wake_
+  wake_ = nullptr;
+  CloseKernel();
+  Unclaim();
+  if (hook_registered_) {
+    napi_remove_env_cleanup_hook(env_, CleanupHook, this);
+    hook_registered_ = false;
+  }
+  if (owner_) owner_->ForgetReader(this);
+  owner_ = nullptr;
+  ring_ref_.Reset();
+  owner_ref_.Reset();
+  self_ref_.Reset();
+}
+
+void* PollReader::ThreadMain(void* self) {
+  static_cast<PollReader*>(self)->Run();
+  return nullptr;
+}
+
+// After a batch was published: schedule one onData call unless one is already pending.
+void PollReader::Wake() {
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // the producer position before `pending`
+  if (wake_->pending.exchange(true)) return;
+  if (wake_fn_.NonBlockingCall() == napi_ok) {
+    wakeups_.fetch_add(1, std::memory_order_relaxed);
+    ring_->AddWakeup();
+  } else {
+    wake_->pending.store(false);  // closing: nothing will be delivered
+  }
+}
+
+void PollReader::Run() {
+  while (!stop_.load(std::memory_order_relaxed)) {
+    Pass pass;
+    DrainPass(&pass);
+    if (ring_->Publish()) {
+      records_.fetch_add(pass.copied, std::memory_order_relaxed);
+      bytes_.fetch_add(pass.copied_bytes, std::memory_order_relaxed);
+      Wake();
+    }
+    if (pass.full) {
+      // Stop reading the kernel (it counts its own drops meanwhile) until the consumer frees room.
+      ring_->AddFullWait();
+      full_waits_.fetch_add(1, std::memory_order_relaxed);
+      struct timespec pause = {0, kFullWaitNs};
+      while (!stop_.load(std::memory_order_relaxed) && !ring_->HasRoomFor(pass.blocked_len)) {
+        nanosleep(&pause, nullptr);
+      }
+      continue;
+    }
+    if (pass.copied != 0 || pass.skipped != 0) continue;  // look again before sleeping
+    // Nothing to read (or the next record is still being written): wait for the kernel's
+    // notification. The pass published the kernel-side consumer positions before this wait; a BPF
+    // ring buffer notifies only when that position equals the committed record's.
+    Wait wait = WaitKernel(IdleTimeoutMs());
+    if (wait == Wait::kStop) break;
+    if (wait == Wait::kError) {  // not expected; do not spin on it
+      struct timespec pause = {0, 1000 * 1000};
+      nanosleep(&pause, nullptr);
+    }
+  }
+}
+
+void PollReader::CommonStats(Napi::Env env, Napi::Object out) const {
+  out.Set("records", Napi::Number::New(env, static_cast<double>(records_.load())));
+  out.Set("bytes", Napi::Number::New(env, static_cast<double>(bytes_.load())));
+  out.Set("fullWaits", Napi::Number::New(env, static_cast<double>(full_waits_.load())));
+  out.Set("wakeups", Napi::Number::New(env, static_cast<double>(wakeups_.load())));
+}
+
+}  // namespace kwire
