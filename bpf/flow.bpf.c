@@ -28,6 +28,7 @@
 #define PROTO_TCP 6
 #define PROTO_UDP 17
 #define PROTO_ICMPV6 58
+#define STATE_TCP_SYN_SENT 2
 #define STATE_TCP_CLOSE 7
 #define LOOPBACK_IFINDEX 1 /* lo is ifindex 1 in every namespace */
 #define CLOCK_BOOTTIME_ID 7
@@ -468,7 +469,9 @@ int BPF_PROG(kw_flow_tcp_close, const struct sock *sk, const int oldstate, const
 	st = bpf_map_lookup_elem(&flows, &k);
 	if (!st)
 		return 0;
-	if (__sync_add_and_fetch(&st->closes, 1) < 2 && st->looped)
+	/* A flow inside one namespace ends when both its sockets have closed, except a connection that
+	 * never got past SYN_SENT (refused, or timed out): it never had a peer socket to wait for. */
+	if (__sync_add_and_fetch(&st->closes, 1) < 2 && st->looped && oldstate != STATE_TCP_SYN_SENT)
 		return 0;
 	emit(&k, st, bpf_ktime_get_boot_ns(), FLOW_KIND_DESTROY);
 	bpf_map_delete_elem(&flows, &k);

@@ -141,6 +141,16 @@ describe.skipIf(!canRunLive)(`flows, live in network namespaces${liveSkipReason 
     expect(main.events.filter((x) => x.kind === 'destroy' && x.netns === nsA && x.dstPort === 5301)).toHaveLength(1);
   });
 
+  it('a refused TCP connection over loopback ends with a destroy: its SYN and the RST', async () => {
+    // Nothing listens on 5302: the kernel answers the SYN with a RST and the client socket closes from
+    // SYN_SENT, with no peer socket to wait for.
+    pair.run(pair.a, 'python3', ['-c', 'import socket\ntry:\n  socket.create_connection(("127.0.0.1", 5302), timeout=2)\nexcept OSError:\n  pass']);
+    const e = await waitFor('the destroy', () => destroyOf(nsA, 6, 5302, '127.0.0.1'));
+    // conntrack kills an unassured connection on its RST, so it keeps no entry to compare with: a Linux
+    // SYN is 60 bytes at L3 (20 IP + 20 TCP + 20 of options), the RST 40.
+    expect(counters(e)).toEqual([1, 60, 1, 40]);
+  });
+
   it('a short curve rate-limits the updates of a steady flow phase by phase', async () => {
     const curve = [{ age: 0, rate: 100 }, { age: 1000, rate: 500 }, { age: 2000, rate: 1000 }];
     const curved = flows({ mode: 'update', curve, idleTimeout: 5000 });
