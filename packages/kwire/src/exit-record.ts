@@ -4,40 +4,23 @@ import { FrameDecoder } from './frames.js';
 import { exitDecoder } from './exit-decoder.js';
 import type { ExitEvent } from './exit-batch.js';
 import { SourceId } from './sources.js';
+import type { ExitRow } from './generated/exit.js';
+import { exitLayout } from './layouts/exit.js';
 
-export const EXIT_RECORD_SIZE = 72;
-/** bpf/include/exit.h offsets (test/exit-layout.test.ts checks them against the BTF). */
-export const ExitRecordOffsets = { start_time: 0, exit_time: 8, cgroup_id: 16, pidns_dev: 24, pid: 32, tid: 36, ppid: 40, status: 44, pidns: 48, flags: 52, comm: 56 } as const;
+export const EXIT_RECORD_SIZE = exitLayout.size;
 
-export interface ExitRecordFields {
-  startTime: bigint;
-  exitTime: bigint;
-  cgroupId: bigint;
-  pidnsDev: bigint;
-  pid: number;
-  tid: number;
-  ppid: number;
-  status: number;
-  pidns: number;
-  flags: number;
-  comm: string;
-}
+/** An exit record's fields (the generated row type of the exit layout). */
+export type ExitRecordFields = ExitRow;
+
+/** Byte offset of a field, from the declared layout (test/generated.test.ts checks it against the BTF). */
+const at = (name: keyof ExitRow): number => exitLayout.fields.find((f) => f.name === name)!.offset;
 
 export function encodeExitRecord(r: ExitRecordFields): Uint8Array {
   const out = new Uint8Array(EXIT_RECORD_SIZE);
   const v = new DataView(out.buffer);
-  const o = ExitRecordOffsets;
-  v.setBigUint64(o.start_time, r.startTime, true);
-  v.setBigUint64(o.exit_time, r.exitTime, true);
-  v.setBigUint64(o.cgroup_id, r.cgroupId, true);
-  v.setBigUint64(o.pidns_dev, r.pidnsDev, true);
-  v.setUint32(o.pid, r.pid, true);
-  v.setUint32(o.tid, r.tid, true);
-  v.setUint32(o.ppid, r.ppid, true);
-  v.setUint32(o.status, r.status, true);
-  v.setUint32(o.pidns, r.pidns, true);
-  v.setUint32(o.flags, r.flags, true);
-  out.set(new TextEncoder().encode(r.comm).subarray(0, 15), o.comm);
+  for (const name of ['startTime', 'exitTime', 'cgroupId', 'pidnsDev'] as const) v.setBigUint64(at(name), r[name], true);
+  for (const name of ['pid', 'tid', 'ppid', 'status', 'pidns', 'flags'] as const) v.setUint32(at(name), r[name], true);
+  out.set(new TextEncoder().encode(r.comm).subarray(0, 15), at('comm'));
   return out;
 }
 
