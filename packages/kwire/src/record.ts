@@ -8,6 +8,7 @@ import { captureSource, captureSourceById, type RawOpenOptions } from './capture
 import type { CaptureChunk, CaptureSourceInfo } from './capture-format.js';
 import { fileSink, hostHeader, writeEntry, type CaptureSink } from './capture-writer.js';
 import { KwireError } from './errors.js';
+import { checkBoolean, checkFunction, checkNumber, checkOptions, checkStrings, invalidArgument } from './validate.js';
 import { RawFrames } from './raw-frames.js';
 import type { SourceStats } from './stats.js';
 
@@ -45,6 +46,17 @@ export function record(
   sink: CaptureSink | string,
   options: Readonly<Partial<RecordOptions>> = {},
 ): Observable<RecordProgress> {
+  const fn = 'record()';
+  if (!isObservable(frames) && (typeof frames !== 'object' || frames === null || Array.isArray(frames) || !Object.values(frames).every(isObservable))) {
+    invalidArgument(fn, 'frames must be an Observable of raw frames or a map of source name → Observable (e.g. liveRawSources([\'exec\']))');
+  }
+  if (!(typeof sink === 'string' && sink !== '') && !(typeof sink === 'object' && sink !== null && typeof sink.write === 'function' && typeof sink.close === 'function')) {
+    invalidArgument(fn, "sink must be a file path ('-' for stdout) or a CaptureSink { write, close }");
+  }
+  checkOptions(fn, options);
+  checkBoolean(fn, 'append', options.append);
+  checkNumber(fn, 'flushMs', options.flushMs, 'a non-negative number of milliseconds', (n) => n >= 0);
+  checkFunction(fn, 'onClose', options.onClose);
   const inputs: [string | undefined, Frames][] = isObservable(frames) ? [[undefined, frames]] : Object.entries(frames);
   const infos: CaptureSourceInfo[] = inputs.flatMap(([name]) => {
     if (name === undefined) return [];
@@ -134,6 +146,8 @@ export function record(
 
 /** The capture sources `names` opened live as raw frames, for record(). */
 export function liveRawSources(names: readonly string[], options: Readonly<RawOpenOptions> = {}): Record<string, Frames> {
+  checkStrings('liveRawSources()', 'names', names ?? null);
+  checkOptions('liveRawSources()', options);
   const out: Record<string, Frames> = {};
   for (const name of names) {
     const s = captureSource(name);
