@@ -157,7 +157,7 @@ describe('file inputs are named in the error, on subscription', () => {
 
 describe.skipIf(!canRunLive)(`bad attach targets, live${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, () => {
   it.each([
-    ['tc on a missing interface', { attach: { tc: ['kwnope0'] } }, /attach\.tc: no network interface 'kwnope0' in this network namespace/],
+    ['tc on a missing interface', { attach: { tc: ['kwnope0'] } }, /attach\.tc: no network interface 'kwnope0' in this network namespace \(list them: ip -br link\)/],
     ['a missing cgroup', { attach: { cgroup: join(dir, 'nope') } }, /attach\.cgroup: .*nope: no such directory \(the cgroup v2 root here: /],
     ['a directory that is not a cgroup', { attach: { cgroup: dir } }, /attach\.cgroup: .* is not a cgroup v2 directory/],
   ] as const)('flows() with %s errors with EINVAL_ARGUMENT and leaves nothing loaded', async (_name, options, message) => {

@@ -172,7 +172,7 @@ function countedProbe<B>(config: ProbeConfig, decoder: RecordDecoder<B>): Kernel
           o.attachTc('kw_flow_tc_egress', ifname, 'egress');
         } catch (error) {
           if ((error as { errno?: number }).errno !== 19) throw error; // ENODEV
-          invalidArgument('flows()', `attach.tc: no network interface '${ifname}' in this network namespace (see: ip -br link)`, { cause: error });
+          invalidArgument('flows()', `attach.tc: no network interface '${ifname}' in this network namespace (list them: ip -br link)`, { cause: error });
         }
       }
     },
