@@ -36,6 +36,7 @@ Examples:
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined && commands[rest[0]]) return main([rest[0], '--help']); // kwire help exec
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(mainHelp);
     return name === undefined ? 2 : 0;

@@ -65,7 +65,10 @@ export async function recordCommand(args: string[]): Promise<void> {
   if (values.cgroup !== undefined && !names.includes('flows')) throw new UsageError('--cgroup is for the flows source, which --sources leaves out');
   // Before the file is created: a missing privilege should not leave an empty capture behind.
   const missing = names.includes('flows') ? missingNetworkCapabilities() : missingTracingCapabilities();
-  if (missing.length > 0) throw new PermissionError(`recording needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): run as root`, missing);
+  if (missing.length > 0) {
+    const grant = `setcap ${missing.map((c) => c.toLowerCase()).join(',')}+ep $(command -v node)`;
+    throw new PermissionError(`recording needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): run as root or grant them, e.g. ${grant}`, missing);
+  }
 
   const line = new ProgressLine();
   const started = Date.now();

@@ -1,7 +1,7 @@
 // kwire replay: decode a capture with the same decoders as the live commands, in the same formats.
 import { stat } from 'node:fs/promises';
 import type { Subscription } from 'rxjs';
-import { captureSourceNames, replay, type CaptureHeader, type ReplayStats } from 'kwire';
+import { captureSourceNames, isKwireError, KwireError, replay, type CaptureHeader, type ReplayStats } from 'kwire';
 import { useBootTime } from '../boot-time.js';
 import { commonHelp, commonOptions, parseCommon } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
@@ -80,6 +80,7 @@ export async function replayCommand(args: string[]): Promise<void> {
       process.off('SIGINT', stop).off('SIGTERM', stop).off('SIGHUP', stop);
       subscription?.unsubscribe();
       if (error === undefined || isOutputClosed(error)) resolve();
+      else if (file === '-' && isKwireError(error) && error.message.startsWith('the capture ')) reject(new KwireError(error.code, `stdin${error.message.slice('the capture'.length)}`, { cause: error }));
       else reject(error);
     };
     const stop = () => end();
