@@ -38,6 +38,8 @@ describe('usage errors: exit status 2, one line ending with where to look', () =
     [['exec', '--pidns', '99999999999'], /--pidns wants a pid namespace inode/],
     [['exec', 'extra'], /Unexpected argument 'extra': this command takes no arguments besides its options/],
     [['exec', '--addresses', 'ipv9'], /--addresses wants 'string' or 'bytes', got 'ipv9'/],
+    [['exec', '--addresses', 'bytes'], /--addresses is for --msgpack/],
+    [['replay', capture, '--json', '--msgpack'], /--json and --msgpack: choose one/],
     [['exit', '--threads=1'], /Option '--threads' does not take an argument/],
     [['flows', '--mode', ''], /--mode wants a value, got ''/],
     [['flows', '--curve', ''], /--curve wants a value, got ''/],
@@ -67,6 +69,18 @@ describe('usage errors: exit status 2, one line ending with where to look', () =
     expect(result.code, result.stderr).toBe(2);
     expectOneLine(result, message);
     expect(result.stderr).toMatch(new RegExp(`^kwire ${args[0]}: .* \\(see: kwire ${args[0]} --help\\)\\n$`));
+  });
+});
+
+describe.skipIf(!existsSync('/usr/bin/script'))('binary output is not written to a terminal', () => {
+  it.each([
+    [['replay', capture, '--msgpack'], /^kwire replay: --msgpack writes binary: redirect it to a file or a pipe, not the terminal/],
+    [['record', '-o', '-', '--sources', 'exec'], /^kwire record: -o - writes a binary capture: pipe it \(\| kwire replay -\) or redirect it, not to the terminal/],
+  ])('kwire %j on a terminal: exit status 2', (args, message) => {
+    // script(1) gives the command a pseudo-terminal for its output (stderr included).
+    const r = spawnSync('script', ['-qec', [process.execPath, bin, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout.replace(/\r/g, '')).toMatch(message);
   });
 });
 

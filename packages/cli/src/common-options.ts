@@ -35,8 +35,10 @@ export interface CommonOptions {
 export function parseCommon(values: { json?: boolean; msgpack?: boolean; addresses?: string; duration?: string; pidns?: string; stats?: boolean }): CommonOptions {
   const out: CommonOptions = { json: values.json ?? false, msgpack: values.msgpack ?? false, addresses: 'string', stats: values.stats ?? false };
   if (out.json && out.msgpack) throw new UsageError('--json and --msgpack: choose one');
+  if (out.msgpack && process.stdout.isTTY) throw new UsageError('--msgpack writes binary: redirect it to a file or a pipe, not the terminal');
   if (values.addresses !== undefined) {
     if (values.addresses !== 'string' && values.addresses !== 'bytes') throw new UsageError(`--addresses wants 'string' or 'bytes', got '${values.addresses}'`);
+    if (!out.msgpack) throw new UsageError('--addresses is for --msgpack (JSON and the table always write addresses as text)');
     out.addresses = values.addresses;
   }
   if (values.duration !== undefined) {

@@ -58,6 +58,7 @@ export async function recordCommand(args: string[]): Promise<void> {
   const options = parseCommon(values);
   const transport = parseTransport(values.transport);
   if (values.output === undefined) throw new UsageError('-o FILE is required (the capture to write)');
+  if (values.output === '-' && process.stdout.isTTY) throw new UsageError("-o - writes a binary capture: pipe it (| kwire replay -) or redirect it, not to the terminal");
   const known = captureSourceNames();
   const names = values.sources === undefined ? known : values.sources.split(',').filter((s) => s !== '');
   const unknown = names.filter((n) => !known.includes(n));
