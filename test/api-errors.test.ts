@@ -13,6 +13,7 @@ import {
 } from 'kwire';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
 import { kwProgramIds } from './helpers/kw-programs.js';
+import { createNetnsPair } from './helpers/netns.js';
 import { repoPath } from './helpers/repo.js';
 import { waitFor } from './helpers/run.js';
 
@@ -191,6 +192,21 @@ describe.skipIf(!canRunLive)(`ExitStore methods, live${canRunLive ? '' : ` (skip
       expectKwireError(thrown(() => call(store)), 'EINVAL_ARGUMENT', message);
     } finally {
       store.close();
+    }
+  });
+});
+
+describe.skipIf(!canRunLive)(`flows() with tc, live${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, () => {
+  it('detaches its tc filters when the process calls process.exit() while subscribed (they would outlive it)', async () => {
+    const pair = createNetnsPair();
+    try {
+      const before = new Set(kwProgramIds());
+      const code = "import { flows } from 'kwire'; flows({ attach: { cgroup: null, tc: ['veth0'] } }).subscribe(); setTimeout(() => process.exit(0), 300);";
+      pair.run(pair.a, process.execPath, ['--input-type=module', '-e', code]);
+      expect(pair.run(pair.a, 'tc', ['qdisc', 'show', 'dev', 'veth0'])).not.toContain('clsact');
+      await waitFor('the programs it loaded to be freed', () => kwProgramIds().every((id) => before.has(id)), 5000);
+    } finally {
+      pair.cleanup();
     }
   });
 });

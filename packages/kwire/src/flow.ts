@@ -128,6 +128,7 @@ export function flowRaw(options: Readonly<Partial<Omit<FlowOptions, 'mode' | 'ma
 /** A flow probe with `decoder`, whose stats add the BPF side's counters. */
 function countedProbe<B>(config: ProbeConfig, decoder: RecordDecoder<B>): KernelSource<B> & { stats(): FlowProbeStats } {
   let object: BpfObject | undefined;
+  let untilClosed = () => {};
   let last = { packets_seen: 0, dropped_update: 0, dropped_destroy: 0, table_full: 0 };
   const snapshot = () => {
     try {
@@ -166,6 +167,12 @@ function countedProbe<B>(config: ProbeConfig, decoder: RecordDecoder<B>): Kernel
         o.attachCgroup('kw_flow_ingress', config.cgroup);
         o.attachCgroup('kw_flow_egress', config.cgroup);
       }
+      // tc filters hold their programs in the kernel past the process: detach them even on process.exit().
+      if (config.tc.length > 0) {
+        const close = () => o.close();
+        process.once('exit', close);
+        untilClosed = () => process.off('exit', close);
+      }
       for (const ifname of config.tc) {
         try {
           o.attachTc('kw_flow_tc_ingress', ifname, 'ingress');
@@ -186,6 +193,8 @@ function countedProbe<B>(config: ProbeConfig, decoder: RecordDecoder<B>): Kernel
       snapshot();
       object = undefined;
       inner.unsubscribe();
+      untilClosed();
+      untilClosed = () => {};
     };
   }).pipe(share()) as KernelSource<B> & { stats(): FlowProbeStats };
   probe.stats = (): FlowProbeStats => {
