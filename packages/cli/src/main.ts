@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`kwire: unknown command '${name}'\n\n${mainHelp}`);
+    process.stderr.write(`kwire: unknown command '${name}' (the commands: ${Object.keys(commands).join(', ')}; see: kwire --help)\n`);
     return 2;
   }
   try {
