@@ -235,7 +235,7 @@ export function flows(options: Readonly<Partial<FlowOptions>> = {}): FlowConsume
   checkOptions('flows()', options);
   const { mode = 'all', maxQueue = 65_536 } = options;
   checkOneOf('flows()', 'mode', mode, ['update', 'destroy', 'all']);
-  checkInteger('flows()', 'maxQueue', maxQueue, 1, 2 ** 32, '2^32');
+  checkInteger('flows()', 'maxQueue', maxQueue, 0, 2 ** 32, '2^32'); // 0: a consumer that keeps nothing (all lost)
   return flowConsumer(flowProbe(probeConfig(options)), mode, maxQueue);
 }
 
