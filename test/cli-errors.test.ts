@@ -249,6 +249,21 @@ describe.skipIf(!canRunLive)(`live commands: bad targets, rough endings, stats${
     });
   });
 
+  it('Ctrl-C at any moment, even while the programs load, leaves no tc filter behind', async () => {
+    for (const delay of [150, 250, 350, 450, 600]) {
+      await leavesNothingLoaded(async () => {
+        const child = pair.start(pair.a, process.execPath, [bin, 'flows', '--cgroup', 'none', '--tc', 'veth0']);
+        const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+        await new Promise((r) => setTimeout(r, delay));
+        child.kill('SIGINT');
+        const code = await closed;
+        // Before Node set up its handlers the default action ends it (nothing was attached yet); after, kwire stops cleanly.
+        expect([0, null]).toContain(code);
+        expect(qdiscs()).not.toContain('clsact');
+      });
+    }
+  });
+
   it('kwire flows --tc into | head -1: the reader going away detaches the tc filters (they outlive a process)', async () => {
     await leavesNothingLoaded(async () => {
       const ping = setInterval(() => spawn('ip', ['netns', 'exec', pair.a, 'ping', '-c', '1', '-W', '1', pair.v4.b], { stdio: 'ignore' }), 200);

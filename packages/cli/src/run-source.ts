@@ -37,12 +37,13 @@ export function runSource<E>(name: string, source: KernelSource<Batch<E>>, optio
         end(isOutputClosed(error) ? undefined : error);
       }
     };
+    // Before attaching: a Ctrl-C while the programs load must stop us, not kill us with them attached.
+    process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
     subscription = source.subscribe({ next: (batch) => guarded(() => hooks.onBatch(batch)), error: end, complete: stop });
     if (done) return subscription.unsubscribe(); // failed while attaching, or ended at once
     forget = untilExit(() => subscription?.unsubscribe());
     guarded(() => hooks.onAttached?.());
     if (done) return;
-    process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
     if (options.durationMs !== undefined) timer = stopAfter(options.durationMs, stop);
   });
 }

@@ -8,6 +8,7 @@ import { cliError } from './flows.js';
 import { formatBytes, ProgressLine } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { parseCommandLine } from '../parse.js';
+import type { Subscription } from 'rxjs';
 
 export const recordHelp = `kwire record — record what the kernel says, undecoded, into a capture file
 
@@ -81,10 +82,13 @@ export async function recordCommand(args: string[]): Promise<void> {
       forget();
       timer?.cancel();
       process.off('SIGINT', stop).off('SIGTERM', stop).off('SIGHUP', stop);
-      subscription.unsubscribe();
+      subscription?.unsubscribe();
       resolve();
     };
-    const subscription = record(liveRawSources(names, { transport, ...(options.pidns === undefined ? {} : { pidns: options.pidns }), ...(values.cgroup === undefined ? {} : { cgroup: values.cgroup }) }), values.output!, { append: values.append, onClose: (p) => (last = p) }).subscribe({
+    // Before the sources attach: a Ctrl-C while they load must stop us, not kill us with them attached.
+    process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
+    let subscription: Subscription | undefined;
+    subscription = record(liveRawSources(names, { transport, ...(options.pidns === undefined ? {} : { pidns: options.pidns }), ...(values.cgroup === undefined ? {} : { cgroup: values.cgroup }) }), values.output!, { append: values.append, onClose: (p) => (last = p) }).subscribe({
       next: (p) => {
         last = p;
         line.update(progressText(p, started));
@@ -99,8 +103,7 @@ export async function recordCommand(args: string[]): Promise<void> {
       complete: stop,
     });
     if (subscription.closed) return;
-    forget = untilExit(() => subscription.unsubscribe());
-    process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
+    forget = untilExit(() => subscription?.unsubscribe());
     if (options.durationMs !== undefined) timer = stopAfter(options.durationMs, stop);
   });
   line.done(options.stats ? `record: ${names.join(',')} → ${values.output}: chunks=${last.chunks} records=${last.records} bytes=${last.bytes} lost.kernel=${last.lost.kernel} lost.ring=${last.lost.ring}` : undefined);
