@@ -44,7 +44,7 @@ describe('kwire CLI', () => {
   it.each(commands)('kwire %s refuses an unknown option with exit status 2', async (command) => {
     const result = await kwire(command, '--frobnicate');
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(new RegExp(`^kwire ${command}: Unknown option '--frobnicate'[^\\n]*\\nTry: kwire ${command} --help`));
+    expect(result.stderr).toBe(`kwire ${command}: Unknown option '--frobnicate' (see: kwire ${command} --help)\n`);
   });
 
   it.each([

@@ -13,12 +13,14 @@ export const commonOptions = {
 } as const satisfies ParseArgsConfig['options'];
 
 export const commonHelp = `Common options:
-  --json              one JSON object per line (64-bit values as decimal strings)
+  --json              one JSON object per line (64-bit values as decimal strings) (default: a table)
   --msgpack           a stream of MessagePack maps, JSON's field names (64-bit values as uint64)
-  --addresses KIND    with --msgpack: addresses as 'string' (default) or 'bytes' (4 or 16)
+                      (default: a table)
+  --addresses KIND    with --msgpack: addresses as 'string' or 'bytes' (4 or 16) (default: string)
   --duration SECONDS  stop after this many seconds (default: until Ctrl-C)
-  --pidns INODE       only processes in this pid namespace (see: stat -L -c %i /proc/PID/ns/pid)
-  --stats             print the source's counters to stderr at the end
+  --pidns INODE       only processes in this pid namespace, e.g. $(stat -L -c %i /proc/PID/ns/pid)
+                      (default: all)
+  --stats             print the source's counters to stderr at the end (default: off)
   -h, --help          this help`;
 
 export interface CommonOptions {
@@ -33,8 +35,10 @@ export interface CommonOptions {
 export function parseCommon(values: { json?: boolean; msgpack?: boolean; addresses?: string; duration?: string; pidns?: string; stats?: boolean }): CommonOptions {
   const out: CommonOptions = { json: values.json ?? false, msgpack: values.msgpack ?? false, addresses: 'string', stats: values.stats ?? false };
   if (out.json && out.msgpack) throw new UsageError('--json and --msgpack: choose one');
+  if (out.msgpack && process.stdout.isTTY) throw new UsageError('--msgpack writes binary: redirect it to a file or a pipe, not the terminal');
   if (values.addresses !== undefined) {
     if (values.addresses !== 'string' && values.addresses !== 'bytes') throw new UsageError(`--addresses wants 'string' or 'bytes', got '${values.addresses}'`);
+    if (!out.msgpack) throw new UsageError('--addresses is for --msgpack (JSON and the table always write addresses as text)');
     out.addresses = values.addresses;
   }
   if (values.duration !== undefined) {

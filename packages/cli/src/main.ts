@@ -8,6 +8,8 @@ import { flowsCommand, flowsHelp } from './commands/flows.js';
 import { benchCommand, benchHelp } from './commands/bench.js';
 import { genCommand, genHelp } from './commands/gen.js';
 import { UsageError } from './usage-error.js';
+import { isOutputClosed } from './output.js';
+import { undoAll } from './teardown.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string; help: string }> = {
   exec: { run: execCommand, summary: 'live exec events (like execsnoop)', help: execHelp },
@@ -25,33 +27,63 @@ Usage: kwire <command> [options]      kwire <command> --help for its options
 
 Commands:
 ${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}
+
+Exit status: 0 done (also after Ctrl-C), 2 usage error, 77 missing privileges, 1 any other failure.
+Examples:
+  kwire exec --duration 5
+  kwire record -o host.kwcap --duration 60 && kwire replay host.kwcap --json
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined && commands[rest[0]]) return main([rest[0], '--help']); // kwire help exec
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(mainHelp);
     return name === undefined ? 2 : 0;
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`kwire: unknown command '${name}'\n\n${mainHelp}`);
+    process.stderr.write(`kwire: unknown command '${name}' (the commands: ${Object.keys(commands).join(', ')}; see: kwire --help)\n`);
     return 2;
   }
   try {
     await command.run(rest);
     return typeof process.exitCode === 'number' ? process.exitCode : 0; // e.g. bench's failed runs
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`kwire ${name}: ${(error as Error).message}\nTry: kwire ${name} --help\n`);
-      return 2;
-    }
-    if (isKwireError(error)) {
-      process.stderr.write(`kwire ${name}: ${error.message} [${error.code}]\n`);
-      return error.code === 'EPERM_CAPABILITY' ? 77 : 1;
-    }
-    throw error;
+    return report(name, error);
   }
 }
+
+/** One line on stderr for any failure, and the exit status: 2 usage, 77 privileges, 1 anything else. */
+function report(name: string, error: unknown): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`kwire ${name}: ${error.message} (see: kwire ${name} --help)\n`);
+    return 2;
+  }
+  const e = error as NodeJS.ErrnoException;
+  if (typeof e?.code === 'string' && typeof e.syscall === 'string' && typeof e.errno === 'number' && e.errno < 0) {
+    // A system call that failed in Node (a file that cannot be written, a full disk…): Node's errno is negative.
+    const what = e.message.replace(/^E[A-Z]+: /, '').replace(/, \w+( '.*')?$/, '');
+    process.stderr.write(`kwire ${name}: cannot ${e.syscall}${e.path ? ` ${e.path}` : ' the output'}: ${what} [${e.code}]\n`);
+    return 1;
+  }
+  if (isKwireError(error)) {
+    // The API's 'fn(): ' prefix says nothing more on the command line.
+    process.stderr.write(`kwire ${name}: ${error.message.replace(/^[\w.]+\(\): /, '')} [${error.code}]\n`);
+    return error.code === 'EPERM_CAPABILITY' ? 77 : 1;
+  }
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  process.stderr.write(`kwire ${name}: unexpected error: ${message} (a kwire bug: KWIRE_DEBUG=1 prints its stack)\n`);
+  if (process.env.KWIRE_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  return 1;
+}
+
+// A failure outside the command's own flow (e.g. a write error in a stream callback) still ends with
+// one line and the right status, never a stack trace.
+const failLate = (error: unknown) => {
+  undoAll(); // detach first: tc filters, for one, would outlive the process
+  process.exit(isOutputClosed(error) ? 0 : report(process.argv[2] ?? 'kwire', error));
+};
+process.on('uncaughtException', failLate).on('unhandledRejection', failLate);
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,8 @@
 // Runs a live source until --duration, Ctrl-C or an error; unsubscribing detaches everything.
 import type { Subscription } from 'rxjs';
 import type { Batch, KernelSource } from 'kwire';
-import { formatStats } from './output.js';
+import { formatStats, isOutputClosed } from './output.js';
+import { untilExit } from './teardown.js';
 import type { CommonOptions } from './common-options.js';
 
 export interface RunHooks<E> {
@@ -12,24 +13,52 @@ export interface RunHooks<E> {
 
 export function runSource<E>(name: string, source: KernelSource<Batch<E>>, options: CommonOptions, hooks: RunHooks<E>): Promise<void> {
   return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     let subscription: Subscription | undefined;
     let done = false;
+    let forget = () => {};
     const end = (error?: unknown) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
-      process.off('SIGINT', stop).off('SIGTERM', stop);
+      forget();
+      timer?.cancel();
+      process.off('SIGINT', stop).off('SIGTERM', stop).off('SIGHUP', stop);
       subscription?.unsubscribe();
       if (error !== undefined) return reject(error);
       if (options.stats) process.stderr.write(formatStats(name, source.stats()));
       resolve();
     };
     const stop = () => end();
-    subscription = source.subscribe({ next: hooks.onBatch, error: end, complete: stop });
-    if (done) return; // failed while attaching
-    hooks.onAttached?.();
-    process.on('SIGINT', stop).on('SIGTERM', stop);
-    if (options.durationMs !== undefined) timer = setTimeout(stop, options.durationMs);
+    // A failing write (a full disk; a closed pipe ends quietly) stops the source like an error would.
+    const guarded = (run: () => void) => {
+      try {
+        run();
+      } catch (error) {
+        end(isOutputClosed(error) ? undefined : error);
+      }
+    };
+    // Before attaching: a Ctrl-C while the programs load must stop us, not kill us with them attached.
+    process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
+    subscription = source.subscribe({ next: (batch) => guarded(() => hooks.onBatch(batch)), error: end, complete: stop });
+    if (done) return subscription.unsubscribe(); // failed while attaching, or ended at once
+    forget = untilExit(() => subscription?.unsubscribe());
+    guarded(() => hooks.onAttached?.());
+    if (done) return;
+    if (options.durationMs !== undefined) timer = stopAfter(options.durationMs, stop);
   });
+}
+
+export interface Timer {
+  cancel(): void;
+}
+
+/** setTimeout for any duration: Node's fires at once beyond 2^31-1 ms (24.8 days), so wait in steps. */
+export function stopAfter(ms: number, run: () => void): Timer {
+  const STEP = 2 ** 31 - 1;
+  let handle: NodeJS.Timeout;
+  const arm = (left: number) => {
+    handle = setTimeout(() => (left > STEP ? arm(left - STEP) : run()), Math.min(left, STEP));
+  };
+  arm(ms);
+  return { cancel: () => clearTimeout(handle) };
 }

@@ -33,7 +33,7 @@ export function requireTracingCapabilities(what: string): void {
   const missing = missingTracingCapabilities();
   if (missing.length > 0) {
     throw new PermissionError(
-      `${what} needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): run as root or grant them, e.g. setcap cap_bpf,cap_perfmon+ep on node`,
+      `${what} needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): ${grantHint(missing)}`,
       missing,
     );
   }
@@ -49,5 +49,10 @@ export function missingNetworkCapabilities(caps = effectiveCapabilities()): stri
 /** Throws a PermissionError naming what is missing to count packets. */
 export function requireNetworkCapabilities(what: string): void {
   const missing = missingNetworkCapabilities();
-  if (missing.length > 0) throw new PermissionError(`${what} needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): run as root or grant them`, missing);
+  if (missing.length > 0) throw new PermissionError(`${what} needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): ${grantHint(missing)}`, missing);
+}
+
+/** The way out of a missing capability, with the command that grants exactly those. */
+function grantHint(missing: readonly string[]): string {
+  return `run as root or grant them, e.g. setcap ${missing.map((c) => c.toLowerCase()).join(',')}+ep $(command -v node)`;
 }

@@ -1,8 +1,9 @@
 // Writing a capture: a sink takes framed entries; fileSink writes each synchronously, so a reader
 // following the file sees whole entries as soon as they exist.
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { hostname, release } from 'node:os';
-import { CAPTURE_FORMAT, CAPTURE_VERSION, encodeEntry, type CaptureEntry, type CaptureHeader, type CaptureSourceInfo } from './capture-format.js';
+import { KwireError } from './errors.js';
+import { CAPTURE_FORMAT, CAPTURE_VERSION, SYNC, encodeEntry, type CaptureEntry, type CaptureHeader, type CaptureSourceInfo } from './capture-format.js';
 
 export interface CaptureSink {
   write(bytes: Uint8Array): void;
@@ -11,7 +12,8 @@ export interface CaptureSink {
 
 /** A capture file; `append` adds a new session at its end instead of replacing it. `-` is stdout. */
 export function fileSink(path: string, options: Readonly<{ append?: boolean }> = {}): CaptureSink {
-  const fd = path === '-' ? 1 : openSync(path, options.append ? 'a' : 'w');
+  const fd = path === '-' ? 1 : openSync(path, options.append ? 'a+' : 'w');
+  if (options.append && fd !== 1) refuseNonCapture(fd, path);
   return {
     write: (bytes) => {
       for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
@@ -20,6 +22,15 @@ export function fileSink(path: string, options: Readonly<{ append?: boolean }> =
       if (fd !== 1) closeSync(fd);
     },
   };
+}
+
+/** Appending to a file that is not empty and not a capture would hide a capture inside it. */
+function refuseNonCapture(fd: number, path: string): void {
+  const head = new Uint8Array(SYNC.length);
+  const n = readSync(fd, head, 0, head.length, 0);
+  if (n === 0 || (n === SYNC.length && head.every((b, i) => b === SYNC[i]))) return;
+  closeSync(fd);
+  throw new KwireError('ECAPTURE_FORMAT', `cannot append to ${path}: it is not a kwire capture (it does not start with the capture signature)`);
 }
 
 /** An in-memory sink (tests, pipes). */

@@ -7,6 +7,7 @@ import { kernelSource, u32Bytes, type KernelSource, type KernelSourceSpec } from
 import { rawDecoder, type RawFrames } from './raw-frames.js';
 import { toEvents } from './operators.js';
 import { resolveTransport, type TransportOptions } from './transport.js';
+import { checkOptions, checkPerfOptions, checkRingCapacity } from './validate.js';
 
 export interface ExecOptions extends TransportOptions {
   /** Only processes whose pid namespace has this inode (filtered in the kernel). Default: all. */
@@ -18,16 +19,19 @@ export interface ExecOptions extends TransportOptions {
 }
 
 export function exec(options: Readonly<Partial<ExecOptions>> = {}): KernelSource<ExecBatch> {
-  return kernelSource({ ...execSpec(options), decoder: execDecoder });
+  return kernelSource({ ...execSpec(options, 'exec()'), decoder: execDecoder });
 }
 
 /** exec() as raw frames, undecoded (for captures). */
 export function execRaw(options: Readonly<Partial<ExecOptions>> = {}): KernelSource<RawFrames> {
-  return kernelSource({ ...execSpec(options), decoder: rawDecoder('exec') });
+  return kernelSource({ ...execSpec(options, 'execRaw()'), decoder: rawDecoder('exec') });
 }
 
-function execSpec(options: Readonly<Partial<ExecOptions>>): Omit<KernelSourceSpec<unknown>, 'decoder'> {
-  const { pidns = 0, ringCapacity = 4 << 20, batchSize = 1024, perf } = options;
+function execSpec(options: Readonly<Partial<ExecOptions>>, fn: string): Omit<KernelSourceSpec<unknown>, 'decoder'> {
+  checkOptions(fn, options);
+  const { pidns = 0, ringCapacity = 4 << 20, batchSize = 1024, perf } = options ?? {};
+  checkRingCapacity(fn, ringCapacity);
+  checkPerfOptions(fn, perf);
   if (!Number.isInteger(pidns) || pidns < 0 || pidns > 0xffffffff) {
     throw new KwireError('EINVAL_ARGUMENT', `pidns must be a pid namespace inode (a u32), got ${pidns}`);
   }
@@ -41,7 +45,7 @@ function execSpec(options: Readonly<Partial<ExecOptions>>): Omit<KernelSourceSpe
     droppedGlobal: 'dropped',
     ringCapacity,
     batchSize,
-    transport: resolveTransport(options.transport),
+    transport: resolveTransport(options.transport, fn),
     ...(perf ? { perfOptions: perf } : {}),
   };
 }

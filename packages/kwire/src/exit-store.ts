@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { bpfObjectPath } from './artifacts.js';
 import { ensureBpffs } from './bpffs.js';
 import { requireTracingCapabilities } from './capabilities.js';
+import { checkOptions, checkString } from './validate.js';
 import { KwireError } from './errors.js';
 import type { ExitEvent } from './exit-batch.js';
 import { decodeExitRecord, encodeExitRecord } from './exit-record.js';
@@ -58,6 +59,8 @@ export class ExitStore {
 
   /** Opens the store pinned under `bpffsRoot`, loading and pinning it first if it is not there. */
   static ensureRunning(bpffsRoot: string, options: Readonly<Partial<ExitStoreOptions>> = {}): ExitStore {
+    checkString('ExitStore.ensureRunning()', 'bpffsRoot', bpffsRoot);
+    checkOptions('ExitStore.ensureRunning()', options);
     const { maxTraced = 4096, maxExited = 4096, mount = true } = options;
     for (const [name, n] of [['maxTraced', maxTraced], ['maxExited', maxExited]] as const) {
       if (!Number.isInteger(n) || n < 1 || n > 1 << 24) throw new KwireError('EINVAL_ARGUMENT', `${name} must be an integer in 1..2^24, got ${n}`);
@@ -71,6 +74,7 @@ export class ExitStore {
 
   /** Opens a store already pinned under `bpffsRoot` (ENOENT-coded KwireError when absent). */
   static open(bpffsRoot: string): ExitStore {
+    checkString('ExitStore.open()', 'bpffsRoot', bpffsRoot);
     const dir = join(bpffsRoot, EXIT_STORE_DIR);
     const missing = Object.values(PINS).filter((p) => !existsSync(join(dir, p)));
     if (missing.length > 0) {
@@ -91,6 +95,7 @@ export class ExitStore {
   /** Unpins the store under `bpffsRoot`: the program detaches and the maps are freed once no process
    *  holds them. True when there was something to remove. */
   static remove(bpffsRoot: string): boolean {
+    checkString('ExitStore.remove()', 'bpffsRoot', bpffsRoot);
     const dir = join(bpffsRoot, EXIT_STORE_DIR);
     if (!existsSync(dir)) return false;
     unpinAll(dir);
@@ -99,9 +104,11 @@ export class ExitStore {
 
   /** Records the exit of `pid` (as counted in pid namespace `pidns`, default ours) under `traceId`. */
   trace(pid: number, options: { traceId: bigint; pidns?: number }): void {
-    if (!Number.isInteger(pid) || pid <= 0 || pid > 0x3fffffff) throw new KwireError('EINVAL_ARGUMENT', `pid must be a positive integer, got ${pid}`);
-    if (typeof options.traceId !== 'bigint' || options.traceId < 0n || options.traceId >= 2n ** 64n) {
-      throw new KwireError('EINVAL_ARGUMENT', `traceId must be a u64 bigint, got ${String(options.traceId)}`);
+    checkPid(pid);
+    if (typeof options !== 'object' || options === null) throw new KwireError('EINVAL_ARGUMENT', 'trace(pid, { traceId }): the options with a traceId are required');
+    checkTraceId(options.traceId);
+    if (options.pidns !== undefined && !(Number.isInteger(options.pidns) && options.pidns > 0 && options.pidns <= 0xffffffff)) {
+      throw new KwireError('EINVAL_ARGUMENT', `pidns must be a pid namespace inode (a u32), got ${String(options.pidns)}`);
     }
     const own = ownPidNamespace().inode;
     const pidns = options.pidns ?? own;
@@ -126,6 +133,7 @@ export class ExitStore {
   }
 
   getTracingTask(pid: number): TracingTask | undefined {
+    checkPid(pid);
     const bytes = nativeCall('getTracingTask', () => this.tracing.lookup(u32Key(pid)));
     if (!bytes) return undefined;
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -134,10 +142,12 @@ export class ExitStore {
 
   /** Stops tracing `pid`. False when it was not traced (or its exit was already recorded). */
   untrace(pid: number): boolean {
+    checkPid(pid);
     return nativeCall('untrace', () => this.tracing.delete(u32Key(pid)));
   }
 
   getExited(traceId: bigint): ExitStatus | undefined {
+    checkTraceId(traceId);
     const bytes = nativeCall('getExited', () => this.exited.lookup(traceKey(traceId)));
     if (!bytes) return undefined;
     const e = decodeExitRecord(bytes);
@@ -147,6 +157,7 @@ export class ExitStore {
   }
 
   deleteExited(traceId: bigint): boolean {
+    checkTraceId(traceId);
     return nativeCall('deleteExited', () => this.exited.delete(traceKey(traceId)));
   }
 
@@ -160,6 +171,9 @@ export class ExitStore {
   /** Records an exit learned from waitpid(2) (`status` as it encodes it) under `traceId`, unless the
    *  kernel side recorded it first, and stops tracing `pid`. True when this call recorded it. */
   exitedFromWaitStatus(traceId: bigint, pid: number, status: number, comm = ''): boolean {
+    checkTraceId(traceId);
+    checkPid(pid);
+    if (typeof comm !== 'string') throw new KwireError('EINVAL_ARGUMENT', `comm must be a string, got ${typeof comm}`);
     if (!Number.isInteger(status) || status < 0 || status > 0xffff) throw new KwireError('EINVAL_ARGUMENT', `status must be a wait(2) status word, got ${status}`);
     const traced = this.getTracingTask(pid);
     const ns = ownPidNamespace();
@@ -257,4 +271,14 @@ function unpinAll(dir: string): void {
     }
   }
   rmdirSync(dir);
+}
+
+function checkPid(pid: unknown): void {
+  if (!(typeof pid === 'number' && Number.isInteger(pid) && pid > 0 && pid <= 0x3fffffff)) throw new KwireError('EINVAL_ARGUMENT', `pid must be a positive integer, got ${String(pid)}`);
+}
+
+function checkTraceId(traceId: unknown): void {
+  if (typeof traceId !== 'bigint' || traceId < 0n || traceId >= 2n ** 64n) {
+    throw new KwireError('EINVAL_ARGUMENT', `traceId must be a u64 bigint (e.g. 42n), got ${typeof traceId === 'number' ? `the number ${traceId}` : String(traceId)}`);
+  }
 }

@@ -8,6 +8,7 @@ import { toEvents } from './operators.js';
 import { ownPidNamespace, u64Bytes } from './pidns.js';
 import { rawDecoder, type RawFrames } from './raw-frames.js';
 import { resolveTransport, type TransportOptions } from './transport.js';
+import { checkBoolean, checkOptions, checkPerfOptions, checkRingCapacity } from './validate.js';
 
 export interface ExitOptions extends TransportOptions {
   /** Only processes whose pid namespace has this inode (filtered in the kernel). Default: all. */
@@ -21,16 +22,20 @@ export interface ExitOptions extends TransportOptions {
 }
 
 export function exits(options: Readonly<Partial<ExitOptions>> = {}): KernelSource<ExitBatch> {
-  return kernelSource({ ...exitSpec(options), decoder: exitDecoder });
+  return kernelSource({ ...exitSpec(options, 'exits()'), decoder: exitDecoder });
 }
 
 /** exits() as raw frames, undecoded (for captures). */
 export function exitRaw(options: Readonly<Partial<ExitOptions>> = {}): KernelSource<RawFrames> {
-  return kernelSource({ ...exitSpec(options), decoder: rawDecoder('exit') });
+  return kernelSource({ ...exitSpec(options, 'exitRaw()'), decoder: rawDecoder('exit') });
 }
 
-function exitSpec(options: Readonly<Partial<ExitOptions>>): Omit<KernelSourceSpec<unknown>, 'decoder'> {
-  const { pidns = 0, threads = false, ringCapacity = 1 << 20, batchSize = 1024, perf } = options;
+function exitSpec(options: Readonly<Partial<ExitOptions>>, fn: string): Omit<KernelSourceSpec<unknown>, 'decoder'> {
+  checkOptions(fn, options);
+  const { pidns = 0, threads = false, ringCapacity = 1 << 20, batchSize = 1024, perf } = options ?? {};
+  checkBoolean(fn, 'threads', threads);
+  checkRingCapacity(fn, ringCapacity);
+  checkPerfOptions(fn, perf);
   if (!Number.isInteger(pidns) || pidns < 0 || pidns > 0xffffffff) {
     throw new KwireError('EINVAL_ARGUMENT', `pidns must be a pid namespace inode (a u32), got ${pidns}`);
   }
@@ -47,7 +52,7 @@ function exitSpec(options: Readonly<Partial<ExitOptions>>): Omit<KernelSourceSpe
     droppedGlobal: 'dropped',
     ringCapacity,
     batchSize,
-    transport: resolveTransport(options.transport),
+    transport: resolveTransport(options.transport, fn),
     ...(perf ? { perfOptions: perf } : {}),
   };
 }

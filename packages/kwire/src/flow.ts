@@ -1,7 +1,7 @@
 // flows(): per-flow packet and byte accounting (bpf/flow.bpf.c), as conntracct's consumers: every
 // consumer picks a mode (update, destroy or all), consumers with the same probe options share one BPF
 // probe, and each has its own stats (received, lost, queue length) beside the probe's.
-import { existsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Observable, share } from 'rxjs';
 import { bootTimeNs } from './boot-time.js';
@@ -16,6 +16,7 @@ import { rawDecoder, type RawFrames } from './raw-frames.js';
 import type { RecordDecoder } from './record-decoder.js';
 import type { SourceStats } from './stats.js';
 import { flowConsumer, type FlowConsumer, type FlowMode } from './flow-consumer.js';
+import { checkInteger, checkNumber, checkOneOf, checkOptions, checkRingCapacity, invalidArgument } from './validate.js';
 
 /** One point of the update curve, in milliseconds: from `age` on, one update per `rate`. */
 export interface FlowCurvePoint {
@@ -127,6 +128,7 @@ export function flowRaw(options: Readonly<Partial<Omit<FlowOptions, 'mode' | 'ma
 /** A flow probe with `decoder`, whose stats add the BPF side's counters. */
 function countedProbe<B>(config: ProbeConfig, decoder: RecordDecoder<B>): KernelSource<B> & { stats(): FlowProbeStats } {
   let object: BpfObject | undefined;
+  let untilClosed = () => {};
   let last = { packets_seen: 0, dropped_update: 0, dropped_destroy: 0, table_full: 0 };
   const snapshot = () => {
     try {
@@ -161,12 +163,24 @@ function countedProbe<B>(config: ProbeConfig, decoder: RecordDecoder<B>): Kernel
       object = o;
       o.attach(); // the TCP close tracepoint
       if (config.cgroup !== null) {
+        checkCgroup(config.cgroup);
         o.attachCgroup('kw_flow_ingress', config.cgroup);
         o.attachCgroup('kw_flow_egress', config.cgroup);
       }
+      // tc filters hold their programs in the kernel past the process: detach them even on process.exit().
+      if (config.tc.length > 0) {
+        const close = () => o.close();
+        process.once('exit', close);
+        untilClosed = () => process.off('exit', close);
+      }
       for (const ifname of config.tc) {
-        o.attachTc('kw_flow_tc_ingress', ifname, 'ingress');
-        o.attachTc('kw_flow_tc_egress', ifname, 'egress');
+        try {
+          o.attachTc('kw_flow_tc_ingress', ifname, 'ingress');
+          o.attachTc('kw_flow_tc_egress', ifname, 'egress');
+        } catch (error) {
+          if ((error as { errno?: number }).errno !== 19) throw error; // ENODEV
+          invalidArgument('flows()', `attach.tc: no network interface '${ifname}' in this network namespace (list them: ip -br link)`, { cause: error });
+        }
       }
     },
   });
@@ -179,6 +193,8 @@ function countedProbe<B>(config: ProbeConfig, decoder: RecordDecoder<B>): Kernel
       snapshot();
       object = undefined;
       inner.unsubscribe();
+      untilClosed();
+      untilClosed = () => {};
     };
   }).pipe(share()) as KernelSource<B> & { stats(): FlowProbeStats };
   probe.stats = (): FlowProbeStats => {
@@ -197,21 +213,35 @@ function countedProbe<B>(config: ProbeConfig, decoder: RecordDecoder<B>): Kernel
   return probe;
 }
 
-const positive = (name: string, v: number) => {
-  if (!(Number.isFinite(v) && v >= 0)) throw new KwireError('EINVAL_ARGUMENT', `${name} must be a non-negative number of milliseconds, got ${v}`);
-};
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/** attach.cgroup must be a directory of the cgroup v2 filesystem. */
+function checkCgroup(path: string): void {
+  let type: number;
+  try {
+    type = statfsSync(path).type;
+  } catch (error) {
+    return invalidArgument('flows()', `attach.cgroup: ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (error as Error).message} (the cgroup v2 root here: ${defaultCgroupRoot()})`, { cause: error });
+  }
+  if (type !== CGROUP2_SUPER_MAGIC) invalidArgument('flows()', `attach.cgroup: ${path} is not a cgroup v2 directory (the cgroup v2 root here: ${defaultCgroupRoot()})`);
+}
+
+// Milliseconds, as the BPF side's u64 nanoseconds can hold them.
+const MAX_MS = 1.8e13;
+const positive = (name: string, v: unknown) => checkNumber('flows()', name, v ?? NaN, `a number of milliseconds in 0..${MAX_MS}`, (n) => n >= 0 && n <= MAX_MS);
 
 /** Flow records for one consumer; consumers with the same probe options share one probe. */
 export function flows(options: Readonly<Partial<FlowOptions>> = {}): FlowConsumer {
+  checkOptions('flows()', options);
   const { mode = 'all', maxQueue = 65_536 } = options;
-  if (mode !== 'update' && mode !== 'destroy' && mode !== 'all') {
-    throw new KwireError('EINVAL_ARGUMENT', `mode must be 'update', 'destroy' or 'all', got ${String(mode)}`);
-  }
+  checkOneOf('flows()', 'mode', mode, ['update', 'destroy', 'all']);
+  checkInteger('flows()', 'maxQueue', maxQueue, 0, 2 ** 32, '2^32'); // 0: a consumer that keeps nothing (all lost)
   return flowConsumer(flowProbe(probeConfig(options)), mode, maxQueue);
 }
 
 /** The probe's configuration for `options`, checked, with defaults. */
 function probeConfig(options: Readonly<Partial<FlowOptions>>): ProbeConfig {
+  checkOptions('flows()', options);
   const {
     curve = defaultCurve,
     attach = {},
@@ -223,12 +253,22 @@ function probeConfig(options: Readonly<Partial<FlowOptions>>): ProbeConfig {
   } = options;
   if (!Array.isArray(curve) || curve.length !== 3) throw new KwireError('EINVAL_ARGUMENT', 'curve must have three points (Curve0..2)');
   curve.forEach((p, i) => {
+    checkOptions('flows()', p, `curve[${i}]`);
+    if (p === undefined) invalidArgument('flows()', `curve[${i}] must be an object { age, rate }, got undefined`);
     positive(`curve[${i}].age`, p.age);
     positive(`curve[${i}].rate`, p.rate);
   });
   if (!(curve[0].age <= curve[1].age && curve[1].age <= curve[2].age)) throw new KwireError('EINVAL_ARGUMENT', 'curve ages must not decrease');
   positive('idleTimeout', idleTimeout);
   positive('tcpIdleTimeout', tcpIdleTimeout);
+  checkOptions('flows()', attach, 'attach');
+  if (attach.cgroup !== undefined && attach.cgroup !== null && (typeof attach.cgroup !== 'string' || attach.cgroup === '')) {
+    invalidArgument('flows()', `attach.cgroup must be a cgroup v2 directory path or null, got ${typeof attach.cgroup === 'string' ? "''" : typeof attach.cgroup}`);
+  }
+  if (attach.tc !== undefined && !(Array.isArray(attach.tc) && attach.tc.every((t) => typeof t === 'string' && /^[^\s/]{1,15}$/.test(t)))) {
+    invalidArgument('flows()', `attach.tc must be an array of interface names (e.g. ['eth0']), got ${JSON.stringify(attach.tc)}`);
+  }
+  checkRingCapacity('flows()', ringCapacity);
   if (!Number.isInteger(tableSize) || tableSize < 1 || tableSize > 1 << 24) {
     throw new KwireError('EINVAL_ARGUMENT', `tableSize must be an integer in 1..2^24, got ${tableSize}`);
   }

@@ -10,6 +10,7 @@ import { loadgenDecoder } from './loadgen-decoder.js';
 import type { LoadgenBatch } from './loadgen-batch.js';
 import { nativeCall } from './native.js';
 import { emptyStats, totalDecodeErrors, type SourceStats } from './stats.js';
+import { checkOptions } from './validate.js';
 import { resolveTransport, TransportMap, type TransportOptions } from './transport.js';
 
 export interface LoadgenOptions extends TransportOptions {
@@ -84,6 +85,7 @@ function check(name: string, value: number, min: number, max: number): void {
 }
 
 export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): LoadgenSource {
+  checkOptions('loadgen()', options);
   const { count = 1_000_000, burst = 1, cpu = -1, ratePerSecond = 0, prefill = false, tag = 0 } = options;
   const { kernelRingBytes = 8 << 20, ringCapacity = 16 << 20, batchSize = 4096 } = options;
   check('count', count, 1, Number.MAX_SAFE_INTEGER);
@@ -93,7 +95,7 @@ export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): Loadge
   if (kernelRingBytes < 4096 || (kernelRingBytes & (kernelRingBytes - 1)) !== 0) {
     throw new KwireError('EINVAL_ARGUMENT', `kernelRingBytes must be a power of two >= 4096, got ${kernelRingBytes}`);
   }
-  const transport = resolveTransport(options.transport);
+  const transport = resolveTransport(options.transport, 'loadgen()');
   const runs = Math.ceil(count / burst);
   // Program runs per BPF_PROG_TEST_RUN call (the addon takes repeat as an int).
   const chunk = Math.min(2 ** 31 - 1, Math.max(1, Math.ceil((options.chunk ?? (ratePerSecond > 0 ? burst : runs * burst)) / burst)));

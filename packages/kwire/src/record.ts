@@ -2,12 +2,13 @@
 // progress: subscribing writes a header and starts the sources; each chunk is written as it comes;
 // when the sources complete or the subscriber unsubscribes, a trailer with the totals is written and
 // the sink closed.
-import { isObservable, merge, Observable, map } from 'rxjs';
+import { isObservable, merge, Observable, map, type Subscription } from 'rxjs';
 import './capture-sources.js';
 import { captureSource, captureSourceById, type RawOpenOptions } from './capture-registry.js';
 import type { CaptureChunk, CaptureSourceInfo } from './capture-format.js';
 import { fileSink, hostHeader, writeEntry, type CaptureSink } from './capture-writer.js';
 import { KwireError } from './errors.js';
+import { checkBoolean, checkFunction, checkNumber, checkOptions, checkStrings, invalidArgument } from './validate.js';
 import { RawFrames } from './raw-frames.js';
 import type { SourceStats } from './stats.js';
 
@@ -45,6 +46,17 @@ export function record(
   sink: CaptureSink | string,
   options: Readonly<Partial<RecordOptions>> = {},
 ): Observable<RecordProgress> {
+  const fn = 'record()';
+  if (!isObservable(frames) && (typeof frames !== 'object' || frames === null || Array.isArray(frames) || !Object.values(frames).every(isObservable))) {
+    invalidArgument(fn, 'frames must be an Observable of raw frames or a map of source name → Observable (e.g. liveRawSources([\'exec\']))');
+  }
+  if (!(typeof sink === 'string' && sink !== '') && !(typeof sink === 'object' && sink !== null && typeof sink.write === 'function' && typeof sink.close === 'function')) {
+    invalidArgument(fn, "sink must be a file path ('-' for stdout) or a CaptureSink { write, close }");
+  }
+  checkOptions(fn, options);
+  checkBoolean(fn, 'append', options.append);
+  checkNumber(fn, 'flushMs', options.flushMs, 'a non-negative number of milliseconds', (n) => n >= 0);
+  checkFunction(fn, 'onClose', options.onClose);
   const inputs: [string | undefined, Frames][] = isObservable(frames) ? [[undefined, frames]] : Object.entries(frames);
   const infos: CaptureSourceInfo[] = inputs.flatMap(([name]) => {
     if (name === undefined) return [];
@@ -54,7 +66,16 @@ export function record(
   });
   const flushMs = options.flushMs ?? 100;
   return new Observable<RecordProgress>((subscriber) => {
-    const out = typeof sink === 'string' ? fileSink(sink, options) : sink;
+    // The sink is opened once the sources have started (or at their first chunk, for sources that emit
+    // as they are subscribed): a source that cannot start (a missing cgroup…) leaves no file behind.
+    let out: CaptureSink | undefined;
+    const ensureOut = (): CaptureSink => {
+      if (!out) {
+        out = typeof sink === 'string' ? fileSink(sink, options) : sink;
+        progress.bytes += writeEntry(out, hostHeader(infos));
+      }
+      return out;
+    };
     const progress: RecordProgress = { chunks: 0, records: 0, bytes: 0, lost: { kernel: 0, ring: 0 } };
     let frameBytes = 0;
     const seenLost = inputs.map(() => ({ kernel: 0, ring: 0 }));
@@ -70,16 +91,18 @@ export function record(
       return delta;
     };
     let open = true;
-    const finish = () => {
+    /** Writes the trailer; `create`: even if the sources never started (an empty capture). */
+    const finish = (create: boolean) => {
       if (!open) return;
       open = false;
+      if (!out && !create) return;
+      const o = ensureOut();
       inputs.forEach((_, i) => lostSince(i));
       const trailer = { t: 'trailer', chunks: progress.chunks, records: progress.records, bytes: frameBytes, lost: progress.lost, ended: Date.now() } as const;
-      progress.bytes += writeEntry(out, trailer);
-      out.close();
+      progress.bytes += writeEntry(o, trailer);
+      o.close();
       options.onClose?.({ ...progress, lost: { ...progress.lost } });
     };
-    progress.bytes += writeEntry(out, hostHeader(infos));
     // Per input: chunks waiting to be written as one.
     const pending = inputs.map(() => [] as RawFrames[]);
     const pendingBytes = inputs.map(() => 0);
@@ -87,53 +110,77 @@ export function record(
     const flush = (i: number) => {
       const parts = pending[i]!;
       if (parts.length === 0) return;
+      const o = ensureOut();
       pending[i] = [];
       pendingBytes[i] = 0;
       const chunk = parts.length === 1 ? parts[0]! : joinChunks(parts);
-      progress.bytes += writeEntry(out, chunkEntry(chunk, lostSince(i)));
+      progress.bytes += writeEntry(o, chunkEntry(chunk, lostSince(i)));
       progress.chunks++;
       progress.records += chunk.length;
       frameBytes += chunk.bytes.length;
       subscriber.next({ ...progress, lost: { ...progress.lost } });
     };
+    let subscription: Subscription | undefined;
+    /** A sink that cannot be written (a full disk, a closed pipe) ends the recording with its error. */
+    const fail = (error: unknown) => {
+      clearTimeout(timer);
+      open = false;
+      subscription?.unsubscribe();
+      try {
+        out?.close();
+      } catch {
+        // the write error is the one to report
+      }
+      subscriber.error(error);
+    };
+    const guarded = (run: () => void) => {
+      try {
+        run();
+      } catch (error) {
+        fail(error);
+      }
+    };
     const flushAll = () => {
       clearTimeout(timer);
       timer = undefined;
-      inputs.forEach((_, i) => flush(i));
+      guarded(() => inputs.forEach((_, i) => flush(i)));
     };
     const all = merge(...inputs.map(([, f], i) => f.pipe(map((chunk) => [i, chunk] as const))));
-    const subscription = all.subscribe({
+    subscription = all.subscribe({
       next: ([i, chunk]) => {
         if (chunk.length === 0) return;
         // A pending chunk of another source id (one Observable of several) is written first.
-        if (pending[i]!.length > 0 && (pending[i]![0]!.source !== chunk.source || pendingBytes[i]! + chunk.bytes.length > MAX_CHUNK_BYTES)) flush(i);
+        if (pending[i]!.length > 0 && (pending[i]![0]!.source !== chunk.source || pendingBytes[i]! + chunk.bytes.length > MAX_CHUNK_BYTES)) guarded(() => flush(i));
         pending[i]!.push(chunk);
         pendingBytes[i]! += chunk.bytes.length;
-        if (flushMs <= 0) flush(i);
+        if (flushMs <= 0) guarded(() => flush(i));
         else timer ??= setTimeout(flushAll, flushMs);
       },
       error: (error: unknown) => {
         // The sources are already torn down: their last stats are final.
         flushAll();
-        finish();
+        guarded(() => finish(false));
         subscriber.error(error);
       },
       complete: () => {
         flushAll();
-        finish();
+        guarded(() => finish(true));
         subscriber.complete();
       },
     });
+    if (open) guarded(ensureOut); // the sources started: the capture exists from now on
     return () => {
-      subscription.unsubscribe(); // detaches the sources first, so their final loss counts are known
+      subscription?.unsubscribe(); // detaches the sources first, so their final loss counts are known
       if (open) flushAll();
-      finish();
+      guarded(() => finish(true));
     };
   });
 }
 
 /** The capture sources `names` opened live as raw frames, for record(). */
 export function liveRawSources(names: readonly string[], options: Readonly<RawOpenOptions> = {}): Record<string, Frames> {
+  checkStrings('liveRawSources()', 'names', names ?? null);
+  checkOptions('liveRawSources()', options);
   const out: Record<string, Frames> = {};
   for (const name of names) {
     const s = captureSource(name);

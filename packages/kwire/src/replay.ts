@@ -9,11 +9,12 @@ import type { Batch } from './batch.js';
 import './capture-sources.js';
 import type { CaptureChunk, CaptureHeader, CaptureTrailer } from './capture-format.js';
 import { CaptureReader, type CaptureIssue } from './capture-reader.js';
-import { captureSource } from './capture-registry.js';
+import { captureSource, captureSourceNames } from './capture-registry.js';
 import { DecodeError } from './errors.js';
 import { FrameDecoder } from './frames.js';
 import { toEvents } from './operators.js';
 import type { StatusName } from './status.js';
+import { checkFunction, checkInputFile, checkInteger, checkNumber, checkOptions, checkStrings, invalidArgument } from './validate.js';
 
 export interface ReplayOptions {
   /** 1 replays at the pace the records were made (from their kernel timestamps), 2 twice as fast…
@@ -65,7 +66,20 @@ export interface Replay extends Observable<ReplayBatch> {
 type Input = string | Uint8Array | AsyncIterable<Uint8Array>;
 
 export function replay(input: Input, options: Readonly<Partial<ReplayOptions>> = {}): Replay {
+  const fn = 'replay()';
+  const isIterable = typeof input === 'object' && input !== null && Symbol.asyncIterator in input;
+  if (!(typeof input === 'string' && input !== '') && !(input instanceof Uint8Array) && !isIterable) {
+    invalidArgument(fn, `input must be a capture file path, a Uint8Array or an async iterable of Uint8Array (e.g. process.stdin), got ${input === null ? 'null' : typeof input}`);
+  }
+  checkOptions(fn, options);
   const { speed = Infinity, batchSize = 4096, onIssue, onProgress } = options;
+  checkNumber(fn, 'speed', speed, 'a positive number (1: real time, Infinity: as fast as possible)', (n) => n > 0);
+  checkInteger(fn, 'batchSize', batchSize, 1, 1 << 20, '2^20');
+  checkFunction(fn, 'onIssue', onIssue);
+  checkFunction(fn, 'onProgress', onProgress);
+  checkStrings(fn, 'sources', options.sources);
+  const unknown = (options.sources ?? []).filter((name) => !captureSource(name));
+  if (unknown.length > 0) invalidArgument(fn, `sources: unknown source ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${captureSourceNames().join(', ')})`);
   const only = options.sources ? new Set(options.sources) : undefined;
   let stats = emptyReplayStats();
   const name = typeof input === 'string' ? input : 'the capture';
@@ -146,6 +160,7 @@ export function replay(input: Input, options: Readonly<Partial<ReplayOptions>> =
     };
 
     const run = async () => {
+      if (typeof input === 'string') checkInputFile(fn, 'capture', input);
       const total = typeof input === 'string' ? (await stat(input)).size : input instanceof Uint8Array ? input.length : undefined;
       const pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array> =
         typeof input === 'string' ? createReadStream(input, { highWaterMark: 1 << 20 }) : input instanceof Uint8Array ? [input] : input;
@@ -172,11 +187,16 @@ export function replay(input: Input, options: Readonly<Partial<ReplayOptions>> =
   });
 
   const out = all as Replay;
-  out.batches = <B>(source: string) =>
-    all.pipe(
+  const known = (source: string) => {
+    if (!captureSource(source) || (only && !only.has(source))) invalidArgument(fn, `no source '${source}' in this replay (its sources: ${only ? [...only].join(', ') : captureSourceNames().join(', ')})`);
+  };
+  out.batches = <B>(source: string) => {
+    known(source);
+    return all.pipe(
       filter((b) => b.source === source),
       map((b) => b.batch as B),
     );
+  };
   out.events = <E>(source?: string) =>
     (source === undefined ? all.pipe(map((b) => b.batch)) : out.batches<Batch<unknown>>(source)).pipe(toEvents<unknown>()) as Observable<E>;
   out.stats = () => stats;

@@ -3,6 +3,7 @@
 // and pick one with the kw_use_perf global.
 import type { PerfOptions } from '@kwire/native';
 import { loadAddon } from './native.js';
+import { checkOneOf } from './validate.js';
 
 export type Transport = 'ringbuf' | 'perf';
 
@@ -19,7 +20,8 @@ export interface TransportOptions {
 
 let ringbuf: boolean | undefined;
 
-export function resolveTransport(transport: Transport | 'auto' = 'auto'): Transport {
+export function resolveTransport(transport: Transport | 'auto' = 'auto', fn = 'resolveTransport()'): Transport {
+  checkOneOf(fn, 'transport', transport, ['auto', 'ringbuf', 'perf']);
   if (transport !== 'auto') return transport;
   ringbuf ??= loadAddon().ringbufSupported();
   return ringbuf ? 'ringbuf' : 'perf';

@@ -2,6 +2,7 @@
 // same pipeline as the built-in sources (shared ring, WASM decoder, batches, stats).
 import { resolve } from 'node:path';
 import { KwireError } from './errors.js';
+import { checkInputFile, checkOptions, checkRingCapacity, invalidArgument } from './validate.js';
 import { kernelSource, type KernelSource } from './kernel-source.js';
 import type { RecordDecoder } from './record-decoder.js';
 
@@ -23,10 +24,21 @@ export interface SourceOptions<B> {
 }
 
 export function source<B>(options: Readonly<Pick<SourceOptions<B>, 'object' | 'map' | 'decoder'>> & Readonly<Partial<SourceOptions<B>>>): KernelSource<B> {
+  const fn = 'source()';
+  if (typeof options !== 'object' || options === null) invalidArgument(fn, 'needs options { object, map, decoder }');
   const { object, map, decoder, ringCapacity = 4 << 20, batchSize = 1024 } = options;
   if (typeof object !== 'string' || typeof map !== 'string' || !decoder) {
     throw new KwireError('EINVAL_ARGUMENT', 'source() needs an object path, a map name and a decoder');
   }
+  if (typeof decoder !== 'object' || typeof decoder.init !== 'function' || typeof decoder.decode !== 'function' || typeof decoder.batch !== 'function') {
+    invalidArgument(fn, 'decoder must be a RecordDecoder, from await defineDecoder(layout)');
+  }
+  checkInputFile(fn, 'BPF object', object);
+  checkOptions(fn, options.globals, 'globals');
+  for (const [name, bytes] of Object.entries(options.globals ?? {})) {
+    if (!(bytes instanceof Uint8Array)) invalidArgument(fn, `globals.${name} must be a Uint8Array (the variable's bytes)`);
+  }
+  checkRingCapacity(fn, ringCapacity);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1 << 20) {
     throw new KwireError('EINVAL_ARGUMENT', `batchSize must be an integer in 1..2^20, got ${batchSize}`);
   }

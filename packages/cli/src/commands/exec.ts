@@ -1,11 +1,11 @@
 // kwire exec: execsnoop-like live exec events.
-import { parseArgs } from 'node:util';
 import { exec } from 'kwire';
 import { commonHelp, commonOptions, parseCommon, parseTransport, transportHelp, transportOption } from '../common-options.js';
 import { writeOut } from '../output.js';
 import { eventWriter } from '../event-writer.js';
 import { runSource } from '../run-source.js';
 import { shapes, tables } from '../tables.js';
+import { parseCommandLine } from '../parse.js';
 
 export const execHelp = `kwire exec — trace every successful execve/execveat, live (like execsnoop)
 
@@ -26,7 +26,7 @@ Examples:
   kwire exec --pidns $(stat -L -c %i /proc/$(pgrep -n mycontainerd)/ns/pid)`;
 
 export async function execCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { ...commonOptions, ...transportOption }, strict: true });
+  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption });
   if (values.help) {
     writeOut(execHelp + '\n');
     return;

@@ -1,11 +1,11 @@
 // kwire exit: exitsnoop-like live exit events.
-import { parseArgs } from 'node:util';
 import { exits } from 'kwire';
 import { commonHelp, commonOptions, parseCommon, parseTransport, transportHelp, transportOption } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
 import { writeOut } from '../output.js';
 import { runSource } from '../run-source.js';
 import { shapes, tables } from '../tables.js';
+import { parseCommandLine } from '../parse.js';
 
 export const exitHelp = `kwire exit — trace every process exit, live (like exitsnoop)
 
@@ -15,7 +15,7 @@ Columns: TIME (wall clock), PCOMM, PID, PPID, TID (the thread that exited last),
 the process started), EXIT ('code N', or 'signal N (NAME)', '+core' when it dumped core).
 
 Options:
-  --threads           a record for every thread's exit, not only each process's
+  --threads           a record for every thread's exit (default: one per process, when it ends)
 ${transportHelp}
 
 ${commonHelp}
@@ -26,7 +26,7 @@ Examples:
   kwire exit --json | jq 'select(.signal != 0)'`;
 
 export async function exitCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { ...commonOptions, ...transportOption, threads: { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption, threads: { type: 'boolean', default: false } });
   if (values.help) {
     writeOut(exitHelp + '\n');
     return;

@@ -1,13 +1,13 @@
 // kwire flows: live flow records (packets and bytes each way), like conntracct's consumers.
-import { parseArgs } from 'node:util';
 import { Observable } from 'rxjs';
-import { flows, type FlowBatch, type FlowMode } from 'kwire';
+import { flows, isKwireError, type FlowBatch, type FlowMode } from 'kwire';
 import { commonHelp, commonOptions, parseCommon } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
-import { writeOut } from '../output.js';
+import { formatStats, writeOut } from '../output.js';
 import { runSource } from '../run-source.js';
 import { shapes, tables } from '../tables.js';
 import { UsageError } from '../usage-error.js';
+import { parseCommandLine } from '../parse.js';
 
 export const flowsHelp = `kwire flows — per-flow packet and byte accounting, live (like conntracct)
 
@@ -19,10 +19,11 @@ first packet seen) and in return, AGE (seconds since the flow's first packet).
 Flow options:
   --mode MODE            update, destroy or all (default: all)
   --curve A:R,A:R,A:R    update curve, ages and rates in seconds (default: 0:20,60:60,300:300)
-  --cgroup PATH          cgroup v2 directory to count on (default: the cgroup v2 root); 'none' for none
-  --tc IF[,IF...]        also count on these interfaces with tc (both directions)
+  --cgroup PATH          cgroup v2 directory to count on, 'none' for none (default: the cgroup v2 root)
+  --tc IF[,IF...]        also count on these interfaces with tc, both directions (default: none)
   --idle-timeout S       destroy a non-TCP flow idle this long (default: 30)
-  --netns INODE          only flows of this network namespace (see: stat -L -c %i /proc/PID/ns/net)
+  --netns INODE          only flows of this network namespace, e.g. $(stat -L -c %i /proc/PID/ns/net)
+                         (default: all)
 
 ${commonHelp.replace(/\n  --pidns [^\n]*/, '')}
 
@@ -33,20 +34,20 @@ Examples:
   kwire flows --mode destroy --duration 10
   kwire flows --json --curve 0:1,10:5,60:30 | jq 'select(.proto == 6)'`;
 
+/** Seconds the BPF side's u64 nanoseconds hold, with room. */
+const MAX_SECONDS = 1.8e10;
+
 function parseCurve(text: string) {
-  const points = text.split(',').map((p) => p.split(':').map(Number));
-  if (points.length !== 3 || points.some((p) => p.length !== 2 || p.some((n) => !(n! >= 0)))) {
-    throw new UsageError(`--curve wants three AGE:RATE points in seconds, got '${text}'`);
+  const points = text.split(',').map((p) => p.split(':').map((n) => (n === '' ? NaN : Number(n))));
+  if (points.length !== 3 || points.some((p) => p.length !== 2 || p.some((n) => !(n! >= 0 && n! <= MAX_SECONDS)))) {
+    throw new UsageError(`--curve wants three AGE:RATE points in seconds, e.g. 0:20,60:60,300:300, got '${text}'`);
   }
+  if (!(points[0]![0]! <= points[1]![0]! && points[1]![0]! <= points[2]![0]!)) throw new UsageError(`--curve: the ages must not decrease, got '${text}'`);
   return points.map(([age, rate]) => ({ age: age! * 1000, rate: rate! * 1000 })) as [{ age: number; rate: number }, { age: number; rate: number }, { age: number; rate: number }];
 }
 
 export async function flowsCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { ...commonOptions, mode: { type: 'string', default: 'all' }, curve: { type: 'string' }, cgroup: { type: 'string' }, tc: { type: 'string' }, 'idle-timeout': { type: 'string' }, netns: { type: 'string' } },
-    strict: true,
-  });
+  const { values } = parseCommandLine(args, { ...commonOptions, mode: { type: 'string', default: 'all' }, curve: { type: 'string' }, cgroup: { type: 'string' }, tc: { type: 'string' }, 'idle-timeout': { type: 'string' }, netns: { type: 'string' } });
   if (values.help) {
     writeOut(flowsHelp + '\n');
     return;
@@ -56,23 +57,37 @@ export async function flowsCommand(args: string[]): Promise<void> {
   const mode = values.mode as FlowMode;
   if (!['update', 'destroy', 'all'].includes(mode)) throw new UsageError(`--mode wants update, destroy or all, got '${values.mode}'`);
   const idle = values['idle-timeout'] === undefined ? 30 : Number(values['idle-timeout']);
-  if (!(idle > 0)) throw new UsageError(`--idle-timeout wants a positive number of seconds, got '${values['idle-timeout']}'`);
+  if (!(idle > 0 && idle <= MAX_SECONDS)) throw new UsageError(`--idle-timeout wants a positive number of seconds (at most ${MAX_SECONDS}), got '${values['idle-timeout']}'`);
+  const tc = values.tc?.split(',') ?? [];
+  const badIf = tc.find((t) => !/^[^\s/]{1,15}$/.test(t));
+  if (badIf !== undefined) throw new UsageError(`--tc wants interface names separated by commas (e.g. eth0,veth1), got '${values.tc}'`);
   const netns = values.netns === undefined ? undefined : Number(values.netns);
-  if (netns !== undefined && !(Number.isInteger(netns) && netns > 0)) throw new UsageError(`--netns wants a network namespace inode, got '${values.netns}'`);
+  if (netns !== undefined && !(Number.isInteger(netns) && netns > 0 && netns <= 0xffffffff)) throw new UsageError(`--netns wants a network namespace inode, got '${values.netns}'`);
   const consumer = flows({
     mode,
     idleTimeout: idle * 1000,
     ...(values.curve ? { curve: parseCurve(values.curve) } : {}),
-    attach: { ...(values.cgroup ? { cgroup: values.cgroup === 'none' ? null : values.cgroup } : {}), tc: values.tc ? values.tc.split(',') : [] },
+    attach: { ...(values.cgroup ? { cgroup: values.cgroup === 'none' ? null : values.cgroup } : {}), tc },
   });
   const source = Object.assign(new Observable<FlowBatch>((s) => consumer.subscribe(s)), { stats: () => consumer.stats().probe });
   const writer = eventWriter(options, tables, shapes);
-  await runSource('flows', source, options, {
+  await runSource('flows', source, { ...options, stats: false }, {
     onAttached: () => writer.start('flows'),
     onBatch: (batch) => writer.batch('flows', netns === undefined ? batch : [...batch].filter((e) => e.netns === netns)),
+  }).catch((error: unknown) => {
+    throw cliError(error);
   });
   if (options.stats) {
+    // The probe's counters as every live command prints them, then the BPF side's and this consumer's.
     const { consumer: c, probe: p } = consumer.stats();
-    process.stderr.write(`flows consumer: received=${c.received} lost=${c.lost} queueLength=${c.queueLength}; probe: packets=${p.packets} records=${p.records} bytes=${p.bytes} kernelDrops.update=${p.kernelDrops.update} kernelDrops.destroy=${p.kernelDrops.destroy} tableFull=${p.tableFull}\n`);
+    const extra = `packets=${p.packets} tableFull=${p.tableFull} kernelDrops.update=${p.kernelDrops.update} kernelDrops.destroy=${p.kernelDrops.destroy} consumer.received=${c.received} consumer.lost=${c.lost}`;
+    process.stderr.write(formatStats('flows', p).replace(/\n$/, ` ${extra}\n`));
   }
+}
+
+/** The flows source's refusal of --tc or --cgroup, in the command line's words (a usage error). */
+export function cliError(error: unknown): unknown {
+  if (!isKwireError(error, 'EINVAL_ARGUMENT')) return error;
+  const m = /^flows\(\): attach\.(tc|cgroup): (.*)$/.exec(error.message);
+  return m ? new UsageError(`--${m[1]}: ${m[2]}`) : error;
 }

@@ -1,10 +1,10 @@
 // kwire gen: a user's own BPF struct → WASM decoder and types, from the BTF of their compiled object.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { compileDecoders, generateAssembly, generateC, generateTypes, layoutFromBtf, USER_SOURCE_ID, type FieldType } from 'kwire';
+import { compileDecoders, isKwireError, generateAssembly, generateC, generateTypes, layoutFromBtf, USER_SOURCE_ID, type FieldType } from 'kwire';
 import { writeOut } from '../output.js';
 import { UsageError } from '../usage-error.js';
+import { parseCommandLine } from '../parse.js';
 
 export const genHelp = `kwire gen — generate a decoder for a struct of your own BPF object
 
@@ -18,24 +18,24 @@ Reads the struct's layout from the object's BTF (clang -g) and writes, into --ou
   NAME.h            C _Static_asserts on sizeof/offsetof, to include after the struct
 
 Options:
-  --btf FILE         compiled BPF object (ELF with a .BTF section)
-  --type NAME        struct name (without 'struct')
+  --btf FILE         compiled BPF object, an ELF with a .BTF section: clang -g (required)
+  --type NAME        struct name, without 'struct' (required)
   --name NAME        layout name (default: the struct name, camelCase, without _event)
   --out DIR          output directory (default: .)
-  --as MEMBER=TYPE   override a member's type (ip4, ip6, ip, u16be, …); repeatable
+  --as MEMBER=TYPE   override a member's type (ip4, ip6, ip, u16be, …); repeatable (default: the
+                     type BTF gives, __be16/__be32 as big-endian, char[N] as a string)
   --tail-size MEMBER member holding the byte length of a trailing flexible array of strings
-  --source-id N      frame source id (default: ${USER_SOURCE_ID})
-  --no-wasm          skip compiling the decoder
-  -h, --help
+                     (default: <array>_size or <array>_len)
+  --source-id N      frame source id, 1..65535 (default: ${USER_SOURCE_ID})
+  --no-wasm          skip compiling the decoder (default: compile it)
+  -h, --help         this help
 
-Example:
-  kwire gen --btf build/my.bpf.o --type event --out src/generated --as saddr=ip4`;
+Examples:
+  kwire gen --btf build/my.bpf.o --type event --out src/generated --as saddr=ip4
+  kwire gen --btf build/my.bpf.o --type event --no-wasm   # sources and types only`;
 
 export async function genCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
+  const { values } = parseCommandLine(args, {
       btf: { type: 'string' },
       type: { type: 'string' },
       name: { type: 'string' },
@@ -45,26 +45,34 @@ export async function genCommand(args: string[]): Promise<void> {
       'source-id': { type: 'string' },
       'no-wasm': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
-    },
-  });
+    });
   if (values.help) {
     writeOut(genHelp + '\n');
     return;
   }
-  if (!values.btf || !values.type) throw new UsageError('--btf and --type are required');
+  if (!values.btf || !values.type) throw new UsageError(`--btf OBJECT and --type STRUCT are required${values.btf ? ` (the structs of ${values.btf}: bpftool btf dump file ${values.btf} | grep STRUCT)` : ''}`);
   const as: Record<string, FieldType> = {};
   for (const a of values.as ?? []) {
     const [member, type] = a.split('=');
-    if (!member || !type) throw new UsageError(`--as wants MEMBER=TYPE, got ${a}`);
+    if (!member || !type) throw new UsageError(`--as wants MEMBER=TYPE (e.g. saddr=ip4), got '${a}'`);
     as[member] = type as FieldType;
   }
   const sourceId = values['source-id'] === undefined ? USER_SOURCE_ID : Number(values['source-id']);
-  if (!Number.isInteger(sourceId) || sourceId < 1 || sourceId > 0xffff) throw new UsageError(`--source-id must be in 1..65535`);
-  const layout = layoutFromBtf(values.btf, values.type, {
-    as,
-    ...(values.name ? { name: values.name } : {}),
-    ...(values['tail-size'] ? { tailSize: values['tail-size'] } : {}),
-  });
+  if (!Number.isInteger(sourceId) || sourceId < 1 || sourceId > 0xffff) throw new UsageError(`--source-id wants an integer in 1..65535, got '${values['source-id']}'`);
+  let layout;
+  try {
+    layout = layoutFromBtf(values.btf, values.type, {
+      as,
+      ...(values.name ? { name: values.name } : {}),
+      ...(values['tail-size'] ? { tailSize: values['tail-size'] } : {}),
+    });
+  } catch (error) {
+    // The API's option names, in the command line's words.
+    const m = isKwireError(error, 'EINVAL_ARGUMENT') ? /^(as|tailSize): (.*)$/.exec(error.message) : null;
+    if (m) throw new UsageError(`${m[1] === 'as' ? '--as' : '--tail-size'}: ${m[2]}`);
+    if (values.name && isKwireError(error, 'EINVAL_ARGUMENT') && error.message.startsWith(`layout ${values.name}: the name`)) throw new UsageError(`--name wants an identifier (letters, digits, _), got '${values.name}'`);
+    throw error;
+  }
   const origin = `the BTF of ${values.btf} (struct ${values.type})`;
   const out = values.out!;
   mkdirSync(out, { recursive: true });

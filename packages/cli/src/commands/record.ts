@@ -1,10 +1,14 @@
 // kwire record: raw frames of live sources into a capture file, with a live progress line.
-import { parseArgs } from 'node:util';
 import { captureSourceNames, liveRawSources, missingNetworkCapabilities, missingTracingCapabilities, PermissionError, record, type RecordProgress } from 'kwire';
 import { commonOptions, parseCommon, parseTransport, transportHelp, transportOption } from '../common-options.js';
-import { writeOut } from '../output.js';
+import { isOutputClosed, writeOut } from '../output.js';
+import { stopAfter, type Timer } from '../run-source.js';
+import { untilExit } from '../teardown.js';
+import { cliError } from './flows.js';
 import { formatBytes, ProgressLine } from '../progress.js';
 import { UsageError } from '../usage-error.js';
+import { parseCommandLine } from '../parse.js';
+import type { Subscription } from 'rxjs';
 
 export const recordHelp = `kwire record — record what the kernel says, undecoded, into a capture file
 
@@ -15,14 +19,15 @@ release and boot time, per-chunk kernel timestamps and loss counts. Replay it an
 privileges: kwire replay FILE.
 
 Options:
-  -o, --output FILE   the capture file ('-' for stdout)
+  -o, --output FILE   the capture file, '-' for stdout (required)
   --sources LIST      comma-separated sources to record (default: all: ${captureSourceNames().join(',')})
-  --append            add a new session at the end of FILE instead of replacing it
+  --append            add a new session at the end of FILE (default: replace FILE)
   --duration SECONDS  stop after this many seconds (default: until Ctrl-C)
-  --pidns INODE       exec, exit: only processes in this pid namespace
+  --pidns INODE       exec, exit: only processes in this pid namespace (default: all)
 ${transportHelp.replace('kernel→user transport', 'exec, exit: transport')}
   --cgroup PATH       flows: count the traffic of this cgroup v2 directory (default: the cgroup v2 root)
-  --stats             print the totals to stderr at the end (a progress line is shown on a terminal)
+  --stats             print the totals to stderr at the end (default: off; a progress line is
+                      shown on a terminal)
   -h, --help          this help
 
 Needs CAP_BPF and CAP_PERFMON (or root); flows also CAP_NET_ADMIN.
@@ -36,9 +41,7 @@ const progressText = (p: RecordProgress, startedMs: number) => {
 };
 
 export async function recordCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
+  const { values } = parseCommandLine(args, {
       output: { type: 'string', short: 'o' },
       sources: { type: 'string' },
       append: { type: 'boolean', default: false },
@@ -48,9 +51,7 @@ export async function recordCommand(args: string[]): Promise<void> {
       cgroup: { type: 'string' },
       stats: commonOptions.stats,
       help: commonOptions.help,
-    },
-    strict: true,
-  });
+    });
   if (values.help) {
     writeOut(recordHelp + '\n');
     return;
@@ -58,40 +59,52 @@ export async function recordCommand(args: string[]): Promise<void> {
   const options = parseCommon(values);
   const transport = parseTransport(values.transport);
   if (values.output === undefined) throw new UsageError('-o FILE is required (the capture to write)');
+  if (values.output === '-' && process.stdout.isTTY) throw new UsageError("-o - writes a binary capture: pipe it (| kwire replay -) or redirect it, not to the terminal");
   const known = captureSourceNames();
   const names = values.sources === undefined ? known : values.sources.split(',').filter((s) => s !== '');
   const unknown = names.filter((n) => !known.includes(n));
   if (names.length === 0 || unknown.length > 0) throw new UsageError(`--sources: unknown source '${unknown.join(',')}' (known: ${known.join(',')})`);
+  if (values.cgroup !== undefined && !names.includes('flows')) throw new UsageError('--cgroup is for the flows source, which --sources leaves out');
   // Before the file is created: a missing privilege should not leave an empty capture behind.
   const missing = names.includes('flows') ? missingNetworkCapabilities() : missingTracingCapabilities();
-  if (missing.length > 0) throw new PermissionError(`recording needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): run as root`, missing);
+  if (missing.length > 0) {
+    const grant = `setcap ${missing.map((c) => c.toLowerCase()).join(',')}+ep $(command -v node)`;
+    throw new PermissionError(`recording needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): run as root or grant them, e.g. ${grant}`, missing);
+  }
 
   const line = new ProgressLine();
   const started = Date.now();
   let last: RecordProgress = { chunks: 0, records: 0, bytes: 0, lost: { kernel: 0, ring: 0 } };
   await new Promise<void>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
+    let forget = () => {};
     const stop = () => {
-      clearTimeout(timer);
-      process.off('SIGINT', stop).off('SIGTERM', stop);
-      subscription.unsubscribe();
+      forget();
+      timer?.cancel();
+      process.off('SIGINT', stop).off('SIGTERM', stop).off('SIGHUP', stop);
+      subscription?.unsubscribe();
       resolve();
     };
-    const subscription = record(liveRawSources(names, { transport, ...(options.pidns === undefined ? {} : { pidns: options.pidns }), ...(values.cgroup === undefined ? {} : { cgroup: values.cgroup }) }), values.output!, { append: values.append, onClose: (p) => (last = p) }).subscribe({
+    // Before the sources attach: a Ctrl-C while they load must stop us, not kill us with them attached.
+    process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
+    let subscription: Subscription | undefined;
+    subscription = record(liveRawSources(names, { transport, ...(options.pidns === undefined ? {} : { pidns: options.pidns }), ...(values.cgroup === undefined ? {} : { cgroup: values.cgroup }) }), values.output!, { append: values.append, onClose: (p) => (last = p) }).subscribe({
       next: (p) => {
         last = p;
         line.update(progressText(p, started));
       },
       error: (error: unknown) => {
-        clearTimeout(timer);
-        process.off('SIGINT', stop).off('SIGTERM', stop);
-        reject(error);
+        forget();
+        timer?.cancel();
+        process.off('SIGINT', stop).off('SIGTERM', stop).off('SIGHUP', stop);
+        if (isOutputClosed(error)) resolve(); // -o - into a reader that went away
+        else reject(cliError(error));
       },
       complete: stop,
     });
     if (subscription.closed) return;
-    process.on('SIGINT', stop).on('SIGTERM', stop);
-    if (options.durationMs !== undefined) timer = setTimeout(stop, options.durationMs);
+    forget = untilExit(() => subscription?.unsubscribe());
+    if (options.durationMs !== undefined) timer = stopAfter(options.durationMs, stop);
   });
   line.done(options.stats ? `record: ${names.join(',')} → ${values.output}: chunks=${last.chunks} records=${last.records} bytes=${last.bytes} lost.kernel=${last.lost.kernel} lost.ring=${last.lost.ring}` : undefined);
 }

@@ -1,14 +1,17 @@
 // kwire replay: decode a capture with the same decoders as the live commands, in the same formats.
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { replay, type CaptureHeader, type ReplayStats } from 'kwire';
+import type { Subscription } from 'rxjs';
+import { captureSourceNames, isKwireError, KwireError, replay, type CaptureHeader, type ReplayStats } from 'kwire';
 import { useBootTime } from '../boot-time.js';
 import { commonHelp, commonOptions, parseCommon } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
-import { writeOut } from '../output.js';
+import { isOutputClosed, writeOut } from '../output.js';
+import { stopAfter, type Timer } from '../run-source.js';
+import { untilExit } from '../teardown.js';
 import { bar, ProgressLine } from '../progress.js';
 import { shapes, tables } from '../tables.js';
 import { UsageError } from '../usage-error.js';
+import { parseCommandLine } from '../parse.js';
 
 export const replayHelp = `kwire replay — decode a capture made by kwire record (no privileges needed)
 
@@ -21,9 +24,14 @@ kwire, is refused (exit status 1).
 
 Options:
   --speed SPEED       'max' (default: as fast as possible), 'realtime', or a factor (2 = twice real time)
-  --sources LIST      only these sources (comma-separated)
+  --sources LIST      only these sources, comma-separated: exec,exit,flows (default: all)
   --progress          a progress bar on stderr (default: on a terminal, for files over 16 MiB)
-${commonHelp.replace('Common options:\n', '')}`;
+${commonHelp.replace('Common options:\n', '')}
+
+Examples:
+  kwire replay host.kwcap --json --sources exec
+  kwire replay host.kwcap --speed realtime
+  kwire record -o - --sources exec | kwire replay -`;
 
 const BIG_FILE = 16 << 20;
 
@@ -36,12 +44,7 @@ function parseSpeed(s: string | undefined): number {
 }
 
 export async function replayCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { ...commonOptions, speed: { type: 'string' }, sources: { type: 'string' }, progress: { type: 'boolean', default: false } },
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseCommandLine(args, { ...commonOptions, speed: { type: 'string' }, sources: { type: 'string' }, progress: { type: 'boolean', default: false } }, true);
   if (values.help) {
     writeOut(replayHelp + '\n');
     return;
@@ -50,7 +53,11 @@ export async function replayCommand(args: string[]): Promise<void> {
   const speed = parseSpeed(values.speed);
   if (positionals.length !== 1) throw new UsageError('one capture FILE is required');
   const file = positionals[0]!;
-  const size = file === '-' ? undefined : (await stat(file)).size;
+  const known = captureSourceNames();
+  const sources = values.sources?.split(',');
+  const unknown = sources?.filter((n) => !known.includes(n)) ?? [];
+  if (unknown.length > 0) throw new UsageError(`--sources: unknown source '${unknown.join(',')}' (known: ${known.join(',')})`);
+  const size = file === '-' ? undefined : await stat(file).then((s) => s.size, () => undefined); // replay() names a missing file
   const line = values.progress || (size ?? 0) >= BIG_FILE ? new ProgressLine(values.progress) : undefined;
   const writer = eventWriter(options, tables, shapes);
   const warn = (text: string) => {
@@ -59,34 +66,43 @@ export async function replayCommand(args: string[]): Promise<void> {
   };
   const source = replay(file === '-' ? process.stdin : file, {
     speed,
-    ...(values.sources === undefined ? {} : { sources: values.sources.split(',') }),
+    ...(sources === undefined ? {} : { sources }),
     onIssue: (issue) => warn(`warning: ${issue.reason}`),
     onProgress: (done, total) => line?.update(bar(done, total ?? done)),
   });
   let header: CaptureHeader | undefined;
   await new Promise<void>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
+    let forget = () => {};
     const end = (error?: unknown) => {
-      clearTimeout(timer);
-      process.off('SIGINT', stop).off('SIGTERM', stop);
-      subscription.unsubscribe();
-      if (error === undefined) resolve();
+      forget();
+      timer?.cancel();
+      process.off('SIGINT', stop).off('SIGTERM', stop).off('SIGHUP', stop);
+      subscription?.unsubscribe();
+      if (error === undefined || isOutputClosed(error)) resolve();
+      else if (file === '-' && isKwireError(error) && error.message.startsWith('the capture ')) reject(new KwireError(error.code, `stdin${error.message.slice('the capture'.length)}`, { cause: error }));
       else reject(error);
     };
     const stop = () => end();
-    const subscription = source.subscribe({
+    let subscription: Subscription | undefined;
+    subscription = source.subscribe({
       next: ({ source: name, batch, header: h }) => {
-        if (h !== header && h) useBootTime(h.bootTime);
-        header = h;
-        const events = options.pidns === undefined ? batch : [...batch].filter((e) => (e as { pidns?: number }).pidns === options.pidns);
-        writer.batch(name, events);
+        try {
+          if (h !== header && h) useBootTime(h.bootTime);
+          header = h;
+          const events = options.pidns === undefined ? batch : [...batch].filter((e) => (e as { pidns?: number }).pidns === options.pidns);
+          writer.batch(name, events);
+        } catch (error) {
+          end(error); // a failing write: stop reading
+        }
       },
       error: end,
       complete: stop,
     });
     if (subscription.closed) return;
-    process.on('SIGINT', stop).on('SIGTERM', stop);
-    if (options.durationMs !== undefined) timer = setTimeout(stop, options.durationMs);
+    forget = untilExit(() => subscription?.unsubscribe());
+    process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
+    if (options.durationMs !== undefined) timer = stopAfter(options.durationMs, stop);
   });
   line?.done();
   if (options.stats) process.stderr.write(formatReplayStats(file, source.stats()));

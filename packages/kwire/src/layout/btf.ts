@@ -2,6 +2,7 @@
 // table, the `.BTF` section (include/uapi/linux/btf.h), and a struct from it as a Layout.
 import { readFileSync } from 'node:fs';
 import { KwireError } from '../errors.js';
+import { checkInputFile, checkOptions, checkString, invalidArgument } from '../validate.js';
 import { camel, defineLayout, type FieldSpec, type FieldType, type Layout, type ScalarType } from './layout.js';
 
 export interface BtfType {
@@ -126,17 +127,26 @@ const qualifiers: number[] = [BtfKind.typedef, BtfKind.volatile, BtfKind.const, 
 
 /** The layout of struct `struct` in the BTF of an ELF object (bytes or a path). */
 export function layoutFromBtf(object: Uint8Array | string, struct: string, options: BtfImportOptions = {}): Layout {
+  const fn = 'layoutFromBtf()';
+  if (!(typeof object === 'string' && object !== '') && !(object instanceof Uint8Array)) invalidArgument(fn, `object must be a path to a BPF object or its bytes, got ${object === null ? 'null' : typeof object}`);
+  checkString(fn, 'struct', struct);
+  checkOptions(fn, options);
+  checkOptions(fn, options.as, 'as');
+  if (options.name !== undefined) checkString(fn, 'name', options.name);
+  if (options.tailSize !== undefined) checkString(fn, 'tailSize', options.tailSize);
+  if (typeof object === 'string') checkInputFile(fn, 'BPF object', object);
   const elf = typeof object === 'string' ? readFileSync(object) : object;
   const where = typeof object === 'string' ? object : 'the object';
   let types: BtfType[];
   try {
-    types = parseBtf(elfSection(elf, '.BTF') ?? bad(`${where} has no .BTF section (compile with clang -g)`));
+    types = parseBtf(elfSection(elf, '.BTF') ?? bad(`${where} has no .BTF section (compile it with clang -g)`));
   } catch (error) {
     if (error instanceof RangeError) bad(`${where}: malformed ELF or BTF (${error.message})`);
+    if (error instanceof KwireError && error.message === 'not an ELF file') bad(`${where} is not an ELF file (want a BPF object: clang -g -O2 -target bpf -c x.bpf.c)`);
     throw error;
   }
   const id = types.findIndex((t) => t.kind === BtfKind.struct && t.name === struct);
-  if (id < 0) bad(`no struct ${struct} in the BTF of ${where}`);
+  if (id < 0) bad(`no struct ${struct} in the BTF of ${where} (its structs: bpftool btf dump file ${where} | grep STRUCT)`);
   const top = types[id]!;
   const fields: FieldSpec[] = [];
   let tail: { name: string; c: string } | undefined;
@@ -218,6 +228,11 @@ export function layoutFromBtf(object: Uint8Array | string, struct: string, optio
     }
   };
   walk(top, 0, '');
+  const members = fields.map((f) => f.c);
+  const stray = Object.keys(options.as ?? {}).filter((c) => !members.includes(c));
+  if (stray.length > 0) bad(`as: struct ${struct} has no member ${stray.join(', ')} (its members: ${members.join(', ')})`);
+  if (options.tailSize !== undefined && !tail) bad(`tailSize: struct ${struct} has no flexible array member (a trailing x[]) for ${options.tailSize} to size`);
+  if (options.tailSize !== undefined && !members.includes(options.tailSize)) bad(`tailSize: struct ${struct} has no member ${options.tailSize} (its members: ${members.join(', ')})`);
   const name = options.name ?? camel(struct.replace(/_event$/, '') || struct);
   const t = tail as { name: string; c: string } | undefined;
   let tailSpec;

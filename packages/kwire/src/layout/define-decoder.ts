@@ -5,6 +5,7 @@ import type { RecordDecoder } from '../record-decoder.js';
 import { compileDecoders } from './compile.js';
 import { defineLayout, type Layout, type LayoutSpec } from './layout.js';
 import { LayoutBatch } from './layout-batch.js';
+import { checkInteger, checkOptions, checkString, invalidArgument } from '../validate.js';
 
 /** Frame source id of user decoders unless told otherwise (built-ins use 1..255). */
 export const USER_SOURCE_ID = 0x100;
@@ -33,8 +34,15 @@ export async function defineDecoder<Row = Record<string, unknown>>(
   layout: Layout | LayoutSpec,
   options: Readonly<Partial<DefineDecoderOptions>> = {},
 ): Promise<LayoutDecoder<Row>> {
-  const l = 'align' in layout ? layout : defineLayout(layout);
+  const where = 'defineDecoder()';
+  if (typeof layout !== 'object' || layout === null) invalidArgument(where, `layout must be a Layout (defineLayout(), layoutFromBtf()) or a layout spec, got ${layout === null ? 'null' : typeof layout}`);
+  const l = 'align' in layout && 'struct' in layout ? layout : defineLayout(layout as LayoutSpec);
+  checkOptions(where, options);
   const { sourceId = USER_SOURCE_ID, tailBytesPerRecord = 512, tailMax = 65536 } = options;
+  checkInteger(where, 'sourceId', sourceId, 1, 0xffff);
+  checkInteger(where, 'tailBytesPerRecord', tailBytesPerRecord, 1, 1 << 20, '2^20');
+  checkInteger(where, 'tailMax', tailMax, 1, 1 << 24, '2^24');
+  if (options.cacheDir !== undefined) checkString(where, 'cacheDir', options.cacheDir);
   const compiled = await compileDecoders([{ layout: l, sourceId }], options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir });
   const module = new WebAssembly.Module(compiled.wasm);
   const fn = (d: { exports: unknown }, name: string) => (d.exports as Record<string, (...a: number[]) => number>)[`${l.name}${name}`]!;

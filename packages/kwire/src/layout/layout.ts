@@ -135,6 +135,7 @@ function invalid(layout: string, message: string): never {
 
 function shape(layout: string, f: FieldSpec): { kind: FieldKind; scalar?: ScalarType; dims?: number[]; size: number; align: number } {
   const t = f.type;
+  if (typeof t !== 'string' && (typeof t !== 'object' || t === null)) invalid(layout, `field ${f.name}: type must be a type name ('u32', 'ip4', …) or bytes(n)/cstring(n)/array(type, …dims), got ${t === null ? 'null' : typeof t}`);
   if (typeof t === 'string') {
     if (t === 'ip4') return { kind: 'ip4', size: 4, align: 1 };
     if (t === 'ip6' || t === 'ip') return { kind: t, size: 16, align: 1 };
@@ -147,7 +148,7 @@ function shape(layout: string, f: FieldSpec): { kind: FieldKind; scalar?: Scalar
     return { kind: t.kind, size: t.length, align: 1 };
   }
   if (t.kind === 'array') {
-    if (t.dims.length === 0 || !t.dims.every(positive)) invalid(layout, `field ${f.name}: bad array dimensions [${t.dims}]`);
+    if (!Array.isArray(t.dims) || t.dims.length === 0 || !t.dims.every(positive)) invalid(layout, `field ${f.name}: bad array dimensions [${t.dims}]`);
     const inner = shape(layout, { name: f.name, type: t.of });
     if (inner.kind !== 'int') invalid(layout, `field ${f.name}: arrays hold scalars`);
     const count = t.dims.reduce((a, b) => a * b, 1);
@@ -158,15 +159,20 @@ function shape(layout: string, f: FieldSpec): { kind: FieldKind; scalar?: Scalar
 
 /** Resolves offsets and checks the layout: names, alignment, overlaps, size, tail. */
 export function defineLayout(spec: LayoutSpec): Layout {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw new KwireError('EINVAL_ARGUMENT', `defineLayout(): the spec must be an object { name, fields: [{ name, type }, …] }, got ${spec === null ? 'null' : typeof spec}`);
+  }
   const name = spec.name;
-  if (!IDENT.test(name)) invalid(name, 'the name must be an identifier');
+  if (typeof name !== 'string' || !IDENT.test(name)) invalid(String(name), 'the name must be an identifier');
+  if (!Array.isArray(spec.fields)) invalid(name, 'fields must be an array of { name, type } (e.g. [{ name: \'pid\', type: \'u32\' }])');
   if (spec.fields.length === 0) invalid(name, 'no fields');
   const fields: Field[] = [];
   const names = new Set<string>();
   let end = 0;
   let align = 1;
   for (const f of spec.fields) {
-    if (!IDENT.test(f.name)) invalid(name, `field name ${JSON.stringify(f.name)} is not an identifier`);
+    if (typeof f !== 'object' || f === null) invalid(name, `each field must be an object { name, type }, got ${f === null ? 'null' : typeof f}`);
+    if (typeof f.name !== 'string' || !IDENT.test(f.name)) invalid(name, `field name ${JSON.stringify(f.name)} is not an identifier`);
     if (names.has(f.name)) invalid(name, `field ${f.name} declared twice`);
     names.add(f.name);
     const s = shape(name, f);

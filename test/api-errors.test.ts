@@ -1,0 +1,212 @@
+// Bad arguments to the public API: each is refused with a KwireError of a stable code whose message
+// names the function, the option and what it accepts — never a TypeError from deep inside, and never
+// silently accepted. Table-driven; the few checks that need the kernel run live.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstValueFrom, type Observable } from 'rxjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  BPF_FS_MAGIC, defineDecoder, defineLayout, EXIT_STORE_DIR, EventEncoder, exec, execEvents, exitEvents, exits, ExitStore, flows, isKwireError, layoutFromBtf,
+  liveRawSources, loadgen, memorySink, record, replay, source, type KwireErrorCode,
+} from 'kwire';
+import { canRunLive, liveSkipReason } from './helpers/live.js';
+import { kwProgramIds } from './helpers/kw-programs.js';
+import { createNetnsPair } from './helpers/netns.js';
+import { repoPath } from './helpers/repo.js';
+import { waitFor } from './helpers/run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kwire-api-errors-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const capture = repoPath('fixtures/capture/host.kwcap');
+const object = repoPath('bpf/.output/exit.bpf.o');
+const notElf = join(dir, 'not-elf.o');
+writeFileSync(notElf, 'hello\n');
+const layout = { name: 'x', fields: [{ name: 'a', type: 'u32' }] } as const;
+
+/** The error `call` throws (undefined if it returns). */
+function thrown(call: () => unknown): unknown {
+  try {
+    call();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+function expectKwireError(error: unknown, code: KwireErrorCode, message: RegExp): void {
+  expect(error).toBeInstanceOf(Error);
+  expect((error as Error).name, String(error)).not.toMatch(/^(TypeError|RangeError|SyntaxError)$/);
+  expect(isKwireError(error, code), String(error)).toBe(true);
+  expect((error as Error).message).toMatch(message);
+}
+
+// A call that must throw at once (before anything is loaded), with the message it must give.
+const sync: [string, () => unknown, RegExp][] = [
+  ['exec(null)', () => exec(null as never), /exec\(\): options must be an object, got null/],
+  ["exec('x')", () => exec('x' as never), /exec\(\): options must be an object, got 'x'/],
+  ["exec({ transport: 'pigeon' })", () => exec({ transport: 'pigeon' as never }), /transport must be 'auto', 'ringbuf' or 'perf', got 'pigeon'/],
+  ['exec({ pidns: -1 })', () => exec({ pidns: -1 }), /pidns must be a pid namespace inode/],
+  ['exec({ ringCapacity: 3 })', () => exec({ ringCapacity: 3 }), /ringCapacity must be a power of two from 4096 to 2\^30, got 3/],
+  ['exec({ batchSize: 0 })', () => exec({ batchSize: 0 }), /batchSize must be an integer/],
+  ['exec({ perf: null })', () => exec({ perf: null as never }), /perf must be an object, got null/],
+  ['exec({ perf: { pageCount: 3 } })', () => exec({ transport: 'perf', perf: { pageCount: 3 } }), /perf.pageCount must be a power of two/],
+  ['exec({ perf: { wakeupEvents: 0 } })', () => exec({ transport: 'perf', perf: { wakeupEvents: 0 } }), /perf.wakeupEvents must be an integer in 1\.\./],
+  ['execEvents({ pidns: NaN })', () => execEvents({ pidns: NaN }), /pidns must be a pid namespace inode/],
+  ['exits(null)', () => exits(null as never), /exits\(\): options must be an object/],
+  ["exits({ threads: 'yes' })", () => exits({ threads: 'yes' as never }), /threads must be true or false, got 'yes'/],
+  ["exits({ transport: 'x' })", () => exits({ transport: 'x' as never }), /transport must be/],
+  ['exits({ ringCapacity: 5 })', () => exits({ ringCapacity: 5 }), /ringCapacity must be a power of two/],
+  ["exitEvents({ pidns: 'x' })", () => exitEvents({ pidns: 'x' as never }), /pidns must be a pid namespace inode/],
+  ['flows(null)', () => flows(null as never), /flows\(\): options must be an object/],
+  ["flows({ mode: 'x' })", () => flows({ mode: 'x' as never }), /mode must be 'update', 'destroy' or 'all', got 'x'/],
+  ['flows({ curve: [null, null, null] })', () => flows({ curve: [null, null, null] as never }), /curve\[0\] must be an object, got null/],
+  ['flows({ curve: [{}, …] })', () => flows({ curve: [{}, { age: 1, rate: 1 }, { age: 2, rate: 2 }] as never }), /curve\[0\]\.age must be a number of milliseconds/],
+  ['flows({ curve: two points })', () => flows({ curve: [{ age: 0, rate: 1 }, { age: 1, rate: 1 }] as never }), /curve must have three points/],
+  ['flows({ idleTimeout: -1 })', () => flows({ idleTimeout: -1 }), /idleTimeout must be a number of milliseconds in 0\.\./],
+  ['flows({ idleTimeout: 1e30 })', () => flows({ idleTimeout: 1e30 }), /idleTimeout must be a number of milliseconds in 0\.\./],
+  ['flows({ maxQueue: -1 })', () => flows({ maxQueue: -1 }), /maxQueue must be an integer in 0\.\./],
+  ["flows({ maxQueue: 'x' })", () => flows({ maxQueue: 'x' as never }), /maxQueue must be an integer in 0\.\./],
+  ['flows({ tableSize: 0 })', () => flows({ tableSize: 0 }), /tableSize must be an integer/],
+  ['flows({ ringCapacity: 3 })', () => flows({ ringCapacity: 3 }), /ringCapacity must be a power of two/],
+  ['flows({ attach: null })', () => flows({ attach: null as never }), /attach must be an object, got null/],
+  ["flows({ attach: { tc: 'eth0' } })", () => flows({ attach: { tc: 'eth0' as never } }), /attach\.tc must be an array of interface names/],
+  ['flows({ attach: { tc: [5] } })', () => flows({ attach: { tc: [5 as never] } }), /attach\.tc must be an array of interface names/],
+  ["flows({ attach: { tc: [''] } })", () => flows({ attach: { tc: [''] } }), /attach\.tc must be an array of interface names/],
+  ['flows({ attach: { cgroup: 5 } })', () => flows({ attach: { cgroup: 5 as never } }), /attach\.cgroup must be a cgroup v2 directory path or null/],
+  ["flows({ attach: { cgroup: '' } })", () => flows({ attach: { cgroup: '' } }), /attach\.cgroup must be a cgroup v2 directory path or null/],
+  ["loadgen({ transport: 'x' })", () => loadgen({ transport: 'x' as never }), /loadgen\(\): transport must be/],
+  ['loadgen(null)', () => loadgen(null as never), /loadgen\(\): options must be an object/],
+  ['replay()', () => replay(undefined as never), /replay\(\): input must be a capture file path, a Uint8Array or an async iterable/],
+  ['replay(5)', () => replay(5 as never), /replay\(\): input must be/],
+  ["replay('')", () => replay(''), /replay\(\): input must be/],
+  ['replay(file, null)', () => replay(capture, null as never), /replay\(\): options must be an object/],
+  ['replay(file, { speed: -1 })', () => replay(capture, { speed: -1 }), /speed must be a positive number/],
+  ["replay(file, { speed: 'fast' })", () => replay(capture, { speed: 'fast' as never }), /speed must be a positive number/],
+  ["replay(file, { sources: 'exec' })", () => replay(capture, { sources: 'exec' as never }), /sources must be an array of non-empty strings/],
+  ["replay(file, { sources: ['nope'] })", () => replay(capture, { sources: ['nope'] }), /unknown source 'nope' \(known: exec, exit, flows\)/],
+  ['replay(file, { batchSize: 0 })', () => replay(capture, { batchSize: 0 }), /batchSize must be an integer/],
+  ["replay(file, { onIssue: 'x' })", () => replay(capture, { onIssue: 'x' as never }), /onIssue must be a function/],
+  ["replay(file).events('nope')", () => replay(capture).events('nope'), /no source 'nope' in this replay/],
+  ["replay(file, { sources: ['exec'] }).batches('exit')", () => replay(capture, { sources: ['exec'] }).batches('exit'), /no source 'exit' in this replay \(its sources: exec\)/],
+  ['record(null, sink)', () => record(null as never, memorySink()), /record\(\): frames must be an Observable/],
+  ['record(frames)', () => record({}, undefined as never), /record\(\): sink must be a file path/],
+  ["record(frames, sink, { append: 'y' })", () => record({}, memorySink(), { append: 'y' as never }), /append must be true or false/],
+  ["liveRawSources('exec')", () => liveRawSources('exec' as never), /names must be an array of non-empty strings, got 'exec'/],
+  ["liveRawSources(['nope'])", () => liveRawSources(['nope']), /no capture source named 'nope'/],
+  ['defineLayout()', () => defineLayout(undefined as never), /defineLayout\(\): the spec must be an object/],
+  ["defineLayout({ name: 'x' })", () => defineLayout({ name: 'x' } as never), /layout x: fields must be an array/],
+  ['defineLayout({ fields: [null] })', () => defineLayout({ name: 'x', fields: [null as never] }), /each field must be an object/],
+  ["defineLayout({ fields: [{ name: 'a' }] })", () => defineLayout({ name: 'x', fields: [{ name: 'a' } as never] }), /field a: type must be a type name/],
+  ["defineLayout({ type: 'u33' })", () => defineLayout({ name: 'x', fields: [{ name: 'a', type: 'u33' as never }] }), /field a: unknown type u33/],
+  ['layoutFromBtf()', () => layoutFromBtf(undefined as never, 'x'), /layoutFromBtf\(\): object must be a path to a BPF object or its bytes/],
+  ['layoutFromBtf(missing file)', () => layoutFromBtf(join(dir, 'nope.o'), 'x'), /BPF object .*nope\.o: no such file/],
+  ['layoutFromBtf(directory)', () => layoutFromBtf(dir, 'x'), /is a directory, not a file/],
+  ['layoutFromBtf(not ELF)', () => layoutFromBtf(notElf, 'x'), /not-elf\.o is not an ELF file \(want a BPF object/],
+  ['layoutFromBtf(no such struct)', () => layoutFromBtf(object, 'nope'), /no struct nope in the BTF of .*\(its structs: bpftool btf dump file/],
+  ['layoutFromBtf(struct undefined)', () => layoutFromBtf(object, undefined as never), /struct must be a non-empty string/],
+  ['layoutFromBtf({ as: unknown member })', () => layoutFromBtf(object, 'exit_event', { as: { nope: 'ip4' } }), /as: struct exit_event has no member nope \(its members: /],
+  ['layoutFromBtf({ as: unknown type })', () => layoutFromBtf(object, 'exit_event', { as: { pid: 'ip9' as never } }), /field pid: unknown type ip9/],
+  ['layoutFromBtf({ tailSize } without a tail)', () => layoutFromBtf(object, 'exit_event', { tailSize: 'pid' }), /tailSize: struct exit_event has no flexible array member/],
+  ['source()', () => source(undefined as never), /source\(\): needs options \{ object, map, decoder \}/],
+  ['source({})', () => source({} as never), /source\(\) needs an object path, a map name and a decoder/],
+  ["source({ decoder: 'x' })", () => source({ object, map: 'events', decoder: 'x' as never }), /decoder must be a RecordDecoder/],
+  ['ExitStore.ensureRunning(5)', () => ExitStore.ensureRunning(5 as never), /bpffsRoot must be a non-empty string/],
+  ['ExitStore.remove(undefined)', () => ExitStore.remove(undefined as never), /bpffsRoot must be a non-empty string/],
+  ["new EventEncoder({ addresses: 'x' })", () => new EventEncoder({ addresses: 'x' as never }), /addresses must be 'string' or 'bytes'/],
+];
+
+describe('the API refuses bad arguments with EINVAL_ARGUMENT', () => {
+  it.each(sync)('%s', (_name, call, message) => {
+    expectKwireError(thrown(call), 'EINVAL_ARGUMENT', message);
+  });
+
+  it.each([
+    ['defineDecoder()', () => defineDecoder(undefined as never), /defineDecoder\(\): layout must be a Layout/],
+    ["defineDecoder('x')", () => defineDecoder('x' as never), /defineDecoder\(\): layout must be a Layout/],
+    ['defineDecoder({})', () => defineDecoder({} as never), /the name must be an identifier/],
+    ['defineDecoder(spec, { sourceId: 0 })', () => defineDecoder(layout as never, { sourceId: 0 }), /sourceId must be an integer in 1\.\.65535, got 0/],
+    ['defineDecoder(spec, { sourceId: 70000 })', () => defineDecoder(layout as never, { sourceId: 70000 }), /sourceId must be an integer in 1\.\.65535/],
+    ['defineDecoder(spec, null)', () => defineDecoder(layout as never, null as never), /options must be an object, got null/],
+  ] as const)('%s rejects', async (_name, call, message) => {
+    const error = await call().then(() => undefined, (e: unknown) => e);
+    expectKwireError(error, 'EINVAL_ARGUMENT', message);
+  });
+});
+
+/** The error an Observable ends with on subscription (undefined if it emits or completes first). */
+const errorOf = (o: Observable<unknown>) => firstValueFrom(o).then(() => undefined, (e: unknown) => e);
+
+describe('file inputs are named in the error, on subscription', () => {
+  it.each([
+    ['a missing capture', () => replay(join(dir, 'nope.kwcap')), 'EINVAL_ARGUMENT', /replay\(\): capture .*nope\.kwcap: no such file/],
+    ['a directory', () => replay(dir), 'EINVAL_ARGUMENT', /replay\(\): capture .* is a directory, not a file/],
+    ['a file that is not a capture', () => replay(notElf), 'ECAPTURE_FORMAT', /not-elf\.o is not a kwire capture/],
+  ] as const)('replay of %s', async (_name, open, code, message) => {
+    expectKwireError(await errorOf(open()), code, message);
+  });
+
+  it('record --append to a file that is not a capture refuses it and leaves it as it was', async () => {
+    const file = join(dir, 'text.kwcap');
+    writeFileSync(file, 'hello\n');
+    const error = await errorOf(record({}, file, { append: true }));
+    expectKwireError(error, 'ECAPTURE_FORMAT', /cannot append to .*text\.kwcap: it is not a kwire capture/);
+    expect(readFileSync(file, 'utf8')).toBe('hello\n');
+  });
+});
+
+describe.skipIf(!canRunLive)(`bad attach targets, live${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, () => {
+  it.each([
+    ['tc on a missing interface', { attach: { tc: ['kwnope0'] } }, /attach\.tc: no network interface 'kwnope0' in this network namespace \(list them: ip -br link\)/],
+    ['a missing cgroup', { attach: { cgroup: join(dir, 'nope') } }, /attach\.cgroup: .*nope: no such directory \(the cgroup v2 root here: /],
+    ['a directory that is not a cgroup', { attach: { cgroup: dir } }, /attach\.cgroup: .* is not a cgroup v2 directory/],
+  ] as const)('flows() with %s errors with EINVAL_ARGUMENT and leaves nothing loaded', async (_name, options, message) => {
+    const before = new Set(kwProgramIds());
+    expectKwireError(await errorOf(flows(options)), 'EINVAL_ARGUMENT', message);
+    // The kernel frees a closed program a moment later (RCU): wait for that, no longer.
+    await waitFor('the programs it loaded to be freed', () => kwProgramIds().every((id) => before.has(id)), 5000);
+  });
+});
+
+describe.skipIf(!canRunLive)(`ExitStore methods, live${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, () => {
+  const root = join(dir, 'bpffs');
+  afterAll(() => {
+    if (existsSync(join(root, EXIT_STORE_DIR))) ExitStore.remove(root);
+    if (existsSync(root) && statfsSync(root).type === BPF_FS_MAGIC) execFileSync('umount', [root]);
+  });
+
+  it.each([
+    ['trace(-1, { traceId })', (s: ExitStore) => s.trace(-1, { traceId: 1n }), /pid must be a positive integer, got -1/],
+    ['trace(pid)', (s: ExitStore) => s.trace(process.pid, undefined as never), /the options with a traceId are required/],
+    ['trace(pid, { traceId: 1 })', (s: ExitStore) => s.trace(process.pid, { traceId: 1 as never }), /traceId must be a u64 bigint \(e\.g\. 42n\), got the number 1/],
+    ["trace(pid, { pidns: 'x' })", (s: ExitStore) => s.trace(process.pid, { traceId: 1n, pidns: 'x' as never }), /pidns must be a pid namespace inode/],
+    ['getExited(42)', (s: ExitStore) => s.getExited(42 as never), /traceId must be a u64 bigint/],
+    ["deleteExited('x')", (s: ExitStore) => s.deleteExited('x' as never), /traceId must be a u64 bigint/],
+    ['exitedFromWaitStatus(1n, -3, 0)', (s: ExitStore) => s.exitedFromWaitStatus(1n, -3, 0), /pid must be a positive integer, got -3/],
+    ['exitedFromWaitStatus(1n, pid, 1 << 20)', (s: ExitStore) => s.exitedFromWaitStatus(1n, process.pid, 1 << 20), /status must be a wait\(2\) status word/],
+  ] as const)('%s', (_name, call, message) => {
+    mkdirSync(root, { recursive: true });
+    const store = ExitStore.ensureRunning(root);
+    try {
+      expectKwireError(thrown(() => call(store)), 'EINVAL_ARGUMENT', message);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe.skipIf(!canRunLive)(`flows() with tc, live${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, () => {
+  it('detaches its tc filters when the process calls process.exit() while subscribed (they would outlive it)', async () => {
+    const pair = createNetnsPair();
+    try {
+      const before = new Set(kwProgramIds());
+      const code = "import { flows } from 'kwire'; flows({ attach: { cgroup: null, tc: ['veth0'] } }).subscribe(); setTimeout(() => process.exit(0), 300);";
+      pair.run(pair.a, process.execPath, ['--input-type=module', '-e', code]);
+      expect(pair.run(pair.a, 'tc', ['qdisc', 'show', 'dev', 'veth0'])).not.toContain('clsact');
+      await waitFor('the programs it loaded to be freed', () => kwProgramIds().every((id) => before.has(id)), 5000);
+    } finally {
+      pair.cleanup();
+    }
+  });
+});
