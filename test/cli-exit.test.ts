@@ -8,17 +8,22 @@ import { run, waitFor, type RunResult } from './helpers/run.js';
 const kwire = (...args: string[]) => run(process.execPath, [repoPath('packages/cli/bin/kwire.js'), ...args]);
 
 const kwExitIds = () => (JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { id: number; name?: string }[]).filter((p) => p.name === 'kw_exit').map((p) => p.id);
+/** Ids of the kw_exit programs that are attached (have a link). */
+const attachedKwExitIds = () => {
+  const linked = new Set((JSON.parse(execFileSync('bpftool', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { prog_id?: number }[]).map((l) => l.prog_id));
+  return kwExitIds().filter((id) => linked.has(id));
+};
 
 /** Runs `kwire exit ARGS`, then `workload` once its program is attached, then stops it with SIGINT. */
 async function kwireExitAround(args: string[], workload: string): Promise<{ result: RunResult; work: RunResult }> {
-  const before = new Set(kwExitIds());
+  const before = new Set(attachedKwExitIds());
   const child = spawn(process.execPath, [repoPath('packages/cli/bin/kwire.js'), 'exit', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const closed = new Promise<number | null>((r) => child.on('close', r));
-  await waitFor('its kw_exit to be attached', () => kwExitIds().some((id) => !before.has(id)) || child.exitCode !== null, 30_000);
+  await waitFor('its kw_exit to be attached', () => attachedKwExitIds().some((id) => !before.has(id)) || child.exitCode !== null, 30_000);
   const work = await run('sh', ['-c', workload]);
   await new Promise((r) => setTimeout(r, 300));
   child.kill('SIGINT');
