@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { config, type Observable, type Subscription } from 'rxjs';
+import { config, Subscription, type Observable, type Observer } from 'rxjs';
 import { exec, execDecoder, exits, flows, loadgen, source, type Transport } from 'kwire';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
 import { fdCount, heldProgramIds, programsFreed, rssAfterGc, settlesTo, sleep, threadCount, wasmMemoryCount } from './helpers/leaks.js';
@@ -46,9 +46,26 @@ async function until(what: string, check: () => boolean, poke: () => void, ms = 
   }
 }
 
-/** One subscribe/unsubscribe cycle; returns the ids of the programs held while attached. */
+/** One subscribe/unsubscribe cycle; returns the ids of the programs held while attached. A failed
+ *  expectation still unsubscribes, so that it does not fail every later test too. */
 async function cycle(subject: Subject, scenario: Scenario): Promise<number[]> {
-  const src = subject.make();
+  const all = new Subscription();
+  try {
+    return await run(subject, scenario, all);
+  } finally {
+    all.unsubscribe();
+  }
+}
+
+async function run(subject: Subject, scenario: Scenario, all: Subscription): Promise<number[]> {
+  const made = subject.make();
+  const src = {
+    subscribe: (observer?: Partial<Observer<unknown>> | ((value: unknown) => void)): Subscription => {
+      const sub = made.subscribe(observer);
+      all.add(sub);
+      return sub;
+    },
+  };
   const { poke } = subject;
   if (scenario === 'idle') {
     // Unsubscribed before the kernel could deliver anything (loadgen: while it generates).

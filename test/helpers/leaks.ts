@@ -51,13 +51,20 @@ export async function programsFreed(ids: Iterable<number>, ms = 10_000): Promise
   return left;
 }
 
-/** Live WebAssembly memories: V8 reserves 8 GiB of address space (guard regions included) for each on
- *  x86-64, and nothing else in this process maps that much at once. */
+/** Live WebAssembly memories. On x86-64 V8 reserves 10 GiB of address space for each (a 2 GiB guard,
+ *  then the memory, then guard pages up to 8 GiB) and makes the pages in use readable and writable: so
+ *  each memory is one rw mapping with a PROT_NONE reservation of at least 1 GiB on both sides. */
 export function wasmMemoryCount(): number {
+  const maps = readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .map((line) => /^([0-9a-f]+)-([0-9a-f]+) (\S+)/.exec(line))
+    .filter((m) => m !== null)
+    .map((m) => ({ start: parseInt(m[1]!, 16), end: parseInt(m[2]!, 16), perms: m[3]! }));
+  const guard = (m: (typeof maps)[number] | undefined) => m !== undefined && m.perms === '---p' && m.end - m.start >= 2 ** 30;
   let n = 0;
-  for (const line of readFileSync('/proc/self/maps', 'utf8').split('\n')) {
-    const range = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
-    if (range && parseInt(range[2]!, 16) - parseInt(range[1]!, 16) >= 8 * 2 ** 30) n++;
+  for (let i = 1; i + 1 < maps.length; i++) {
+    const [before, m, after] = [maps[i - 1], maps[i]!, maps[i + 1]];
+    if (m.perms === 'rw-p' && guard(before) && before!.end === m.start && guard(after) && after!.start === m.end) n++;
   }
   return n;
 }
