@@ -422,14 +422,14 @@ SEC("tc")
 int kw_flow_tc_ingress(struct __sk_buff *skb)
 {
 	on_tc(skb, 1);
-	return 0; /* TC_ACT_OK */
+	return -1; /* TC_ACT_UNSPEC, TCX_NEXT: a counter, not a verdict; what follows still runs */
 }
 
 SEC("tc")
 int kw_flow_tc_egress(struct __sk_buff *skb)
 {
 	on_tc(skb, 0);
-	return 0;
+	return -1;
 }
 
 /* A TCP socket closed: the flow's destroy record, with its final counters. A flow with both ends in

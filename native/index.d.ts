@@ -45,8 +45,9 @@ export class BpfObject {
   /** After load: attaches a cgroup_skb (or other cgroup) program to a cgroup v2 directory (a link,
    *  multi-attach semantics). Detached by close(). */
   attachCgroup(program: string, cgroupPath: string): void;
-  /** After load: attaches a tc program to an interface's clsact qdisc (created when absent, removed on
-   *  close()) in one direction. Detached by close(). */
+  /** After load: attaches a tc program to an interface in one direction: a tcx link (Linux >= 6.6, so
+   *  the kernel detaches it when the process dies), else a filter on the interface's clsact qdisc
+   *  (created when absent, removed on close()). Detached by close(). */
   attachTc(program: string, ifname: string, direction: 'ingress' | 'egress'): void;
   /** Starts a poll thread copying the samples of a BPF_MAP_TYPE_PERF_EVENT_ARRAY map (one perf ring
    *  per CPU, opened here and stored into the map) into the shared ring, as openRing does for a ring

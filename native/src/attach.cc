@@ -1,7 +1,9 @@
 // BpfObject methods for programs libbpf cannot attach by their SEC name alone: cgroup_skb (needs a
 // cgroup) and tc (needs an interface and a direction); and map sizing before load. Everything attached
-// here is undone by close(): cgroup links are destroyed, tc filters detached, and a clsact qdisc this
-// object created is removed.
+// here is undone by close(): cgroup and tcx links are destroyed, tc filters detached, and a clsact
+// qdisc this object created is removed. Links are fds, so the kernel also undoes them when the process
+// dies without close() (SIGKILL); a tc filter it would keep: tc filters are only the fallback.
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -15,6 +17,13 @@
 #include "libbpf_log.h"
 
 namespace kwire {
+namespace {
+
+// enum bpf_attach_type in include/uapi/linux/bpf.h (Linux >= 6.6); libbpf 1.1's headers predate it.
+constexpr int kTcxIngress = 46;
+constexpr int kTcxEgress = 47;
+
+}  // namespace
 
 bpf_program* BpfObject::FindProgram(Napi::Env env, const std::string& name) {
   bpf_program* prog = bpf_object__find_program_by_name(obj_, name.c_str());
@@ -86,6 +95,16 @@ Napi::Value BpfObject::AttachTc(const Napi::CallbackInfo& info) {
     return Napi::Value();
   }
   ClearLibbpfLog();
+  // A tcx link (the program goes before any tc filter; it returns TC_ACT_UNSPEC, i.e. TCX_NEXT, so
+  // everything else on the interface still runs).
+  int link = bpf_link_create(bpf_program__fd(prog), static_cast<int>(ifindex),
+                             static_cast<bpf_attach_type>(direction == "ingress" ? kTcxIngress : kTcxEgress),
+                             nullptr);
+  if (link >= 0) {
+    detachers_.push_back([link]() { close(link); });
+    return env.Undefined();
+  }
+  // Older kernels (EINVAL: no such attach type): a filter on the clsact qdisc, through netlink.
   LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(ifindex),
               .attach_point = direction == "ingress" ? BPF_TC_INGRESS : BPF_TC_EGRESS);
   int ret = bpf_tc_hook_create(&hook);  // the clsact qdisc, for both directions
