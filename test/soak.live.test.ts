@@ -198,7 +198,8 @@ describe.skipIf(!canRunLive)(`soak: subscribe and unsubscribe ${CYCLES} times pe
 
   it('a subscribe that fails after loading releases what it loaded', async () => {
     const sources = [
-      () => exec({ transport: 'perf', perf: { pageCount: 3 } }), // openPerf refuses, after load and attach
+      // after load and attach: a map that is not a ring buffer (EMAP), and one that does not exist
+      () => source({ object: repoPath('bpf/.output/exec.bpf.o'), map: 'scratch', decoder: execDecoder }),
       () => source({ object: repoPath('bpf/.output/exec.bpf.o'), map: 'no_such_map', decoder: execDecoder }),
     ];
     for (const make of sources) make().subscribe({ error: () => {} }); // warm-up
