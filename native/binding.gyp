@@ -9,6 +9,7 @@
         "src/bpf_globals.cc",
         "src/bpf_object.cc",
         "src/kernel_ringbuf.cc",
+        "src/stoppable_epoll.cc",
         "src/shared_ring.cc",
         "src/ring_reader.cc",
         "src/poll_reader.cc",

@@ -3,8 +3,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/perf_event.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -15,8 +13,6 @@
 
 namespace kwire {
 namespace {
-
-constexpr uint32_t kTagStop = 0xffffffffu;
 
 // Memory ordering mirrors the kernel's perf ring protocol, described at the top of
 // kernel/events/ring_buffer.c (perf_output_put_handle) and in include/uapi/linux/perf_event.h
@@ -61,23 +57,7 @@ int KernelPerfbuf::Open(int map_fd, uint32_t max_entries, const PerfOptions& opt
     return possible < 0 ? -possible : EINVAL;
   }
   int cpus = static_cast<int>(max_entries) < possible ? static_cast<int>(max_entries) : possible;
-  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_fd_ < 0) {
-    err = errno, *syscall = "epoll_create1";
-    Close();
-    return err;
-  }
-  stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd_ < 0) {
-    err = errno, *syscall = "eventfd";
-    Close();
-    return err;
-  }
-  struct epoll_event ev = {};
-  ev.events = EPOLLIN;
-  ev.data.u32 = kTagStop;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stop_fd_, &ev) < 0) {
-    err = errno, *syscall = "epoll_ctl";
+  if ((err = epoll_.Open(syscall)) != 0) {
     Close();
     return err;
   }
@@ -131,9 +111,7 @@ int KernelPerfbuf::Open(int map_fd, uint32_t max_entries, const PerfOptions& opt
       Close();
       return err;
     }
-    ev.data.u32 = static_cast<uint32_t>(rings_.size() - 1);
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0) {
-      err = errno, *syscall = "epoll_ctl";
+    if ((err = epoll_.Add(fd, syscall)) != 0) {
       Close();
       return err;
     }
@@ -156,9 +134,7 @@ void KernelPerfbuf::Close() {
     if (r.fd >= 0) close(r.fd);
   }
   rings_.clear();
-  if (epoll_fd_ >= 0) close(epoll_fd_);
-  if (stop_fd_ >= 0) close(stop_fd_);
-  epoll_fd_ = stop_fd_ = -1;
+  epoll_.Close();
   map_fd_ = -1;
 }
 
@@ -214,24 +190,8 @@ void KernelPerfbuf::Publish(size_t i) {
   r.published = r.tail;
 }
 
-KernelPerfbuf::Wait KernelPerfbuf::WaitForData(int timeout_ms) {
-  struct epoll_event events[16];
-  int n;
-  do {
-    n = epoll_wait(epoll_fd_, events, 16, timeout_ms);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return Wait::kError;
-  if (n == 0) return Wait::kTimeout;
-  for (int i = 0; i < n; i++) {
-    if (events[i].data.u32 == kTagStop) return Wait::kStop;
-  }
-  return Wait::kReady;
-}
+KernelPerfbuf::Wait KernelPerfbuf::WaitForData(int timeout_ms) { return epoll_.WaitFor(timeout_ms); }
 
-void KernelPerfbuf::Stop() {
-  uint64_t one = 1;
-  ssize_t ignored = write(stop_fd_, &one, sizeof one);
-  (void)ignored;
-}
+void KernelPerfbuf::Stop() { epoll_.Stop(); }
 
 }  // namespace kwire

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "stoppable_epoll.h"
+
 namespace kwire {
 
 struct PerfOptions {
@@ -26,7 +28,7 @@ struct PerfRecord {
 class KernelPerfbuf {
  public:
   enum class Peek { kEmpty, kSample, kLost, kOther };
-  enum class Wait { kReady, kTimeout, kStop, kError };
+  using Wait = StoppableEpoll::Wait;
 
   KernelPerfbuf() = default;
   ~KernelPerfbuf() { Close(); }
@@ -73,8 +75,7 @@ class KernelPerfbuf {
   size_t page_size_ = 0;
   std::vector<Ring> rings_;
   std::vector<uint8_t> scratch_;  // a record that wraps the end of a ring, reassembled
-  int epoll_fd_ = -1;
-  int stop_fd_ = -1;
+  StoppableEpoll epoll_;          // every CPU's perf event fd, and a stop eventfd
 };
 
 }  // namespace kwire

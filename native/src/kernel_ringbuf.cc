@@ -1,8 +1,6 @@
 #include "kernel_ringbuf.h"
 
 #include <linux/bpf.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -10,9 +8,6 @@
 
 namespace kwire {
 namespace {
-
-constexpr uint32_t kTagMap = 1;
-constexpr uint32_t kTagStop = 2;
 
 // Memory ordering mirrors the kernel side, kernel/bpf/ringbuf.c (Linux 6.x):
 //  - __bpf_ringbuf_reserve() writes the record header (len | BPF_RINGBUF_BUSY_BIT, pg_off) and then
@@ -67,29 +62,7 @@ int KernelRingbuf::Open(int map_fd, uint32_t max_entries, const char** syscall) 
   consumer_ = published_ = LoadAcquire64(consumer_map_);
   producer_ = consumer_;
 
-  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_fd_ < 0) {
-    err = errno, *syscall = "epoll_create1";
-    Close();
-    return err;
-  }
-  stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd_ < 0) {
-    err = errno, *syscall = "eventfd";
-    Close();
-    return err;
-  }
-  struct epoll_event ev = {};
-  ev.events = EPOLLIN;
-  ev.data.u32 = kTagMap;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, map_fd, &ev) < 0) {
-    err = errno, *syscall = "epoll_ctl";
-    Close();
-    return err;
-  }
-  ev.data.u32 = kTagStop;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stop_fd_, &ev) < 0) {
-    err = errno, *syscall = "epoll_ctl";
+  if ((err = epoll_.Open(syscall)) != 0 || (err = epoll_.Add(map_fd, syscall)) != 0) {
     Close();
     return err;
   }
@@ -99,11 +72,9 @@ int KernelRingbuf::Open(int map_fd, uint32_t max_entries, const char** syscall) 
 void KernelRingbuf::Close() {
   if (producer_map_) munmap(producer_map_, producer_map_len_);
   if (consumer_map_) munmap(consumer_map_, page_size_);
-  if (epoll_fd_ >= 0) close(epoll_fd_);
-  if (stop_fd_ >= 0) close(stop_fd_);
+  epoll_.Close();
   producer_map_ = consumer_map_ = nullptr;
   data_ = nullptr;
-  epoll_fd_ = stop_fd_ = -1;
 }
 
 KernelRingbuf::Peek KernelRingbuf::PeekRecord(KernelRecord* rec) {
@@ -132,24 +103,8 @@ void KernelRingbuf::Publish() {
   published_ = consumer_;
 }
 
-KernelRingbuf::Wait KernelRingbuf::WaitForData(int timeout_ms) {
-  struct epoll_event events[2];
-  int n;
-  do {
-    n = epoll_wait(epoll_fd_, events, 2, timeout_ms);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return Wait::kError;
-  if (n == 0) return Wait::kTimeout;
-  for (int i = 0; i < n; i++) {
-    if (events[i].data.u32 == kTagStop) return Wait::kStop;
-  }
-  return Wait::kReady;
-}
+KernelRingbuf::Wait KernelRingbuf::WaitForData(int timeout_ms) { return epoll_.WaitFor(timeout_ms); }
 
-void KernelRingbuf::Stop() {
-  uint64_t one = 1;
-  ssize_t ignored = write(stop_fd_, &one, sizeof one);
-  (void)ignored;
-}
+void KernelRingbuf::Stop() { epoll_.Stop(); }
 
 }  // namespace kwire

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "stoppable_epoll.h"
+
 namespace kwire {
 
 struct KernelRecord {
@@ -20,7 +22,7 @@ struct KernelRecord {
 class KernelRingbuf {
  public:
   enum class Peek { kEmpty, kBusy, kRecord };
-  enum class Wait { kReady, kTimeout, kStop, kError };
+  using Wait = StoppableEpoll::Wait;
 
   KernelRingbuf() = default;
   ~KernelRingbuf() { Close(); }
@@ -56,8 +58,7 @@ class KernelRingbuf {
   uint64_t published_ = 0;            // last value stored into the consumer page
   uint64_t producer_ = 0;             // last producer position seen
   uint32_t peeked_size_ = 0;          // rounded size of the record PeekRecord returned
-  int epoll_fd_ = -1;
-  int stop_fd_ = -1;
+  StoppableEpoll epoll_;              // the map fd, and a stop eventfd
 };
 
 }  // namespace kwire
