@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DecodeError, ExecBatch, execDecoder, FrameDecoder, SourceId, type ExecEvent } from 'kwire';
 import { encodeExec, type ExecRecord } from './reference/exec.js';
 import { concat, frame } from './reference/frames.js';
+import { fuzzRandomBytes, fuzzTruncatedAndMutated } from './helpers/decoder-fuzz.js';
 
 const sample: ExecRecord = {
   ts: 123456789012345678n,
@@ -116,36 +117,10 @@ describe('exec decoder properties', () => {
   });
 
   it('never crashes on random bytes: records decode, are skipped, or the input is refused', () => {
-    const d = decoder();
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => {
-        try {
-          const { batches } = d.decode(bytes);
-          for (const b of batches) for (const e of b) expect(e.type).toBe('exec');
-        } catch (error) {
-          expect(error).toBeInstanceOf(DecodeError);
-        }
-      }),
-      { numRuns: 2000 },
-    );
+    fuzzRandomBytes(decoder(), 'exec');
   });
 
   it('handles every truncation and byte mutation of valid frames', () => {
-    const d = decoder();
-    fc.assert(
-      fc.property(fc.array(arbRecord, { minLength: 1, maxLength: 5 }), fc.nat(), fc.nat(), fc.integer({ min: 1, max: 255 }), (records, cut, at, xor) => {
-        const bytes = concat(records.map((r) => frame(SourceId.exec, encodeExec(r))));
-        const mutated = bytes.slice(0, (cut % bytes.length) + 1);
-        mutated[at % mutated.length]! ^= xor;
-        try {
-          const { batches, skipped } = d.decode(mutated);
-          const n = batches.reduce((s, b) => s + b.length, 0) + Object.values(skipped).reduce((s, v) => s + v!, 0);
-          expect(n).toBeLessThanOrEqual(records.length + 1);
-        } catch (error) {
-          expect(error).toBeInstanceOf(DecodeError);
-        }
-      }),
-      { numRuns: 2000 },
-    );
+    fuzzTruncatedAndMutated(decoder(), arbRecord, (r) => frame(SourceId.exec, encodeExec(r)));
   });
 });

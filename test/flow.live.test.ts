@@ -152,7 +152,7 @@ describe.skipIf(!canRunLive)(`flows, live in network namespaces${liveSkipReason 
   });
 
   it('a short curve rate-limits the updates of a steady flow phase by phase', async () => {
-    const curve = [{ age: 0, rate: 100 }, { age: 1000, rate: 500 }, { age: 2000, rate: 1000 }];
+    const curve = [{ age: 0, rate: 100 }, { age: 1000, rate: 500 }, { age: 2000, rate: 1000 }] as const;
     const curved = flows({ mode: 'update', curve, idleTimeout: 5000 });
     const c = collect(curved);
     try {
