@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SourceId } from 'kwire';
-import { decoderWasmPath } from '../packages/kwire/src/artifacts.js';
+import { decoderWasmPath } from '../packages/kwire/src/platform/artifacts.js';
 import { encodeExec, type ExecRecord } from '../test/reference/exec.js';
 import { concat, frame } from '../test/reference/frames.js';
 import { report } from './lib/report.js';

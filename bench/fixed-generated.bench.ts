@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SourceId } from 'kwire';
-import { decoderWasmPath } from '../packages/kwire/src/artifacts.js';
+import { decoderWasmPath } from '../packages/kwire/src/platform/artifacts.js';
 import { encodeExit } from '../test/reference/exit.js';
 import { encodeFlow, ipv4 } from '../test/reference/flow.js';
 import { concat, frame } from '../test/reference/frames.js';

@@ -2,7 +2,7 @@
 // packages/kwire/src/capture-reader.ts): never a crash, never a hang.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeEntry } from '../packages/kwire/src/capture-format.js';
+import { encodeEntry } from '../packages/kwire/src/capture/format.js';
 import { CaptureReader, execDecoder, FrameDecoder, type CaptureChunk, type CaptureHeader, type ExecEvent } from 'kwire';
 import { captureOf, decodeChunks, execChunks, mixedChunks, replayAll } from './helpers/capture.js';
 

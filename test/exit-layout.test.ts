@@ -37,7 +37,7 @@ describe('exit layout', () => {
   });
 
   it('the store\'s own encoder writes what the WASM decoder reads back', async () => {
-    const { encodeExitRecord, decodeExitRecord } = await import('../packages/kwire/src/exit-record.js');
+    const { encodeExitRecord, decodeExitRecord } = await import('../packages/kwire/src/kinds/exit-record.js');
     const row = { startTime: 2n ** 63n + 1n, exitTime: 2n, cgroupId: 3n, pidnsDev: 4n, pid: 5, tid: 6, ppid: 7, status: 0x300, pidns: 9, flags: 0, comm: 'sleepy' };
     expect(decodeExitRecord(encodeExitRecord(row))).toMatchObject({ startTime: row.startTime, exitTime: 2n, cgroupId: 3n, pidnsDev: 4n, pid: 5, tid: 6, ppid: 7, status: 0x300, exitCode: 3, signal: 0, pidns: 9, comm: 'sleepy' });
   });

@@ -34,7 +34,7 @@ describe('shared ring layout', () => {
   });
 
   it('has the same header offsets in C and TypeScript', async () => {
-    const { RingLayout } = await import('../packages/kwire/src/shared-ring.js');
+    const { RingLayout } = await import('../packages/kwire/src/pipeline/shared-ring.js');
     const ts = RingLayout as Record<string, number>;
     for (const [name, value] of c) {
       if (name.startsWith('KW_RING_')) expect(ts[camel(name.slice(8))], name).toBe(value);

@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ExecBatch, execDecoder, SourceId } from 'kwire';
-import { instantiateDecoders } from '../packages/kwire/src/decoders.js';
-import { allocateSharedRing, RingLayout } from '../packages/kwire/src/shared-ring.js';
+import { instantiateDecoders } from '../packages/kwire/src/pipeline/decoders.js';
+import { allocateSharedRing, RingLayout } from '../packages/kwire/src/pipeline/shared-ring.js';
 import { encodeExec, type ExecRecord } from './reference/exec.js';
 
 const addon = createRequire(import.meta.url)('@kwire/native') as typeof import('@kwire/native');

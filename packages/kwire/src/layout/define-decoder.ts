@@ -1,7 +1,7 @@
 // defineDecoder(layout): a RecordDecoder for a user's own fixed-layout struct, compiled at run time
 // (layout/compile.ts) and usable wherever a built-in one is: source({ object, map, decoder }),
 // FrameDecoder for captures and tests.
-import type { RecordDecoder } from '../record-decoder.js';
+import type { RecordDecoder } from '../pipeline/record-decoder.js';
 import { compileDecoders } from './compile.js';
 import { defineLayout, type Layout, type LayoutSpec } from './layout.js';
 import { LayoutBatch } from './layout-batch.js';

@@ -1,7 +1,7 @@
 // The batch of a runtime-defined decoder (defineDecoder): columns by name, rows built on demand.
 // Built-in records use generated, typed column code instead (packages/kwire/src/generated/).
-import type { Batch } from '../batch.js';
-import type { DecoderInstance } from '../decoders.js';
+import type { Batch } from '../pipeline/batch.js';
+import type { DecoderInstance } from '../pipeline/decoders.js';
 import { layoutColumns, typedArrayName, type Column } from './columns.js';
 import { slabLayout } from './gen-assembly.js';
 import type { Layout } from './layout.js';

@@ -1,5 +1,5 @@
 // Field values from decoded columns (shared by the runtime batch and generated row functions).
-import { cString, nulSeparated } from '../batch.js';
+import { cString, nulSeparated } from '../pipeline/batch.js';
 import type { Field } from './layout.js';
 
 export { cString, nulSeparated };

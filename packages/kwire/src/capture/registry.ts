@@ -1,0 +1,56 @@
+// Sources that can be captured and replayed register here: how to open them live as raw frames,
+// how to decode their frames, and their record layout version (captures store it with every chunk).
+import type { Batch } from '../pipeline/batch.js';
+import { KwireError } from '../errors.js';
+import type { KernelSource } from '../pipeline/source.js';
+import type { RawFrames } from '../pipeline/raw-frames.js';
+import type { RecordDecoder } from '../pipeline/record-decoder.js';
+import type { Transport } from '../pipeline/transport.js';
+
+export interface RawOpenOptions {
+  /** Only processes in this pid namespace, for sources that filter by it. */
+  pidns?: number;
+  /** Kernel→user transport, for sources that offer a choice (exec, exit). Default: 'auto'. */
+  transport?: Transport | 'auto';
+  /** cgroup v2 directory whose traffic flow sources count. Default: the cgroup v2 root. */
+  cgroup?: string;
+}
+
+export interface CaptureSource<B extends Batch<unknown> = Batch<unknown>> {
+  /** The source's name (as in the CLI and in event `type`s' commands), e.g. 'exec'. */
+  readonly name: string;
+  /** Frame header source id (sources.ts). */
+  readonly id: number;
+  /** Version of the record layout; a capture's chunks carry it, replay refuses other versions. */
+  readonly layout: number;
+  /** Byte offset of a u64 boot-time nanosecond timestamp in each record (per-chunk times). */
+  readonly tsOffset: number;
+  readonly decoder: RecordDecoder<B>;
+  /** The live source as raw frames (kernelSource with rawDecoder). */
+  openRaw(options: Readonly<RawOpenOptions>): KernelSource<RawFrames>;
+}
+
+const byName = new Map<string, CaptureSource>();
+const byId = new Map<number, CaptureSource>();
+
+export function registerCaptureSource<B extends Batch<unknown>>(source: CaptureSource<B>): void {
+  const known = byName.get(source.name) ?? byId.get(source.id);
+  if (known && known !== (source as unknown)) {
+    throw new KwireError('EINVAL_ARGUMENT', `capture source ${source.name} (id ${source.id}) is already registered`);
+  }
+  byName.set(source.name, source as unknown as CaptureSource);
+  byId.set(source.id, source as unknown as CaptureSource);
+}
+
+export function captureSource(name: string): CaptureSource | undefined {
+  return byName.get(name);
+}
+
+export function captureSourceById(id: number): CaptureSource | undefined {
+  return byId.get(id);
+}
+
+/** Names of every registered source, in registration order. */
+export function captureSourceNames(): string[] {
+  return [...byName.keys()];
+}

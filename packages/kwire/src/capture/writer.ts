@@ -1,0 +1,67 @@
+// Writing a capture: a sink takes framed entries; fileSink writes each synchronously, so a reader
+// following the file sees whole entries as soon as they exist.
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { hostname, release } from 'node:os';
+import { KwireError } from '../errors.js';
+import { CAPTURE_FORMAT, CAPTURE_VERSION, SYNC, encodeEntry, type CaptureEntry, type CaptureHeader, type CaptureSourceInfo } from './format.js';
+
+export interface CaptureSink {
+  write(bytes: Uint8Array): void;
+  close(): void;
+}
+
+/** A capture file; `append` adds a new session at its end instead of replacing it. `-` is stdout. */
+export function fileSink(path: string, options: Readonly<{ append?: boolean }> = {}): CaptureSink {
+  const fd = path === '-' ? 1 : openSync(path, options.append ? 'a+' : 'w');
+  if (options.append && fd !== 1) refuseNonCapture(fd, path);
+  return {
+    write: (bytes) => {
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    },
+    close: () => {
+      if (fd !== 1) closeSync(fd);
+    },
+  };
+}
+
+/** Appending to a file that is not empty and not a capture would hide a capture inside it. */
+function refuseNonCapture(fd: number, path: string): void {
+  const head = new Uint8Array(SYNC.length);
+  const n = readSync(fd, head, 0, head.length, 0);
+  if (n === 0 || (n === SYNC.length && head.every((b, i) => b === SYNC[i]))) return;
+  closeSync(fd);
+  throw new KwireError('ECAPTURE_FORMAT', `cannot append to ${path}: it is not a kwire capture (it does not start with the capture signature)`);
+}
+
+/** An in-memory sink (tests, pipes). */
+export function memorySink(): CaptureSink & { bytes(): Uint8Array } {
+  const parts: Uint8Array[] = [];
+  return {
+    write: (bytes) => void parts.push(bytes.slice()),
+    close: () => {},
+    bytes: () => new Uint8Array(Buffer.concat(parts)), // a plain copy: Buffer.slice() would share
+  };
+}
+
+export function writeEntry(sink: CaptureSink, entry: CaptureEntry): number {
+  const bytes = encodeEntry(entry);
+  sink.write(bytes);
+  return bytes.length;
+}
+
+/** This machine's header. */
+export function hostHeader(sources: CaptureSourceInfo[]): CaptureHeader {
+  return { t: 'header', format: CAPTURE_FORMAT, version: CAPTURE_VERSION, host: hostname(), kernel: release(), bootTime: bootTimeEpochNs(), started: Date.now(), sources };
+}
+
+/** Wall-clock time of boot in epoch ns, from /proc/uptime (10 ms resolution). */
+export function bootTimeEpochNs(): bigint {
+  try {
+    const uptime = readFileSync('/proc/uptime', 'utf8').split(' ')[0]!;
+    const [s = '0', frac = '0'] = uptime.split('.');
+    const uptimeNs = BigInt(s) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9));
+    return BigInt(Date.now()) * 1_000_000n - uptimeNs;
+  } catch {
+    return 0n;
+  }
+}

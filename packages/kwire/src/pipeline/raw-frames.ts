@@ -1,0 +1,68 @@
+// Raw frames as they came out of the addon, before decoding: what captures store. A RawFrames batch
+// is one chunk of whole frames of one source (u32 length | u16 source | u16 flags | payload, padded
+// to 8), copied out of the shared ring by assembly/raw.ts.
+import type { Batch } from './batch.js';
+import type { DecoderInstance } from './decoders.js';
+import type { RecordDecoder } from './record-decoder.js';
+import type { SourceName } from '../sources.js';
+
+export interface RawFrame {
+  source: number;
+  flags: number;
+  /** The record's bytes (a view into the chunk). */
+  payload: Uint8Array;
+}
+
+export class RawFrames implements Batch<RawFrame> {
+  private offsets: Uint32Array | undefined;
+  constructor(
+    /** Frames in the chunk. */
+    readonly length: number,
+    /** The frames, back to back. */
+    readonly bytes: Uint8Array,
+  ) {}
+
+  /** Source id of the chunk's frames (0 when empty). */
+  get source(): number {
+    return this.bytes.length >= 8 ? this.bytes[4]! | (this.bytes[5]! << 8) : 0;
+  }
+
+  get(i: number): RawFrame {
+    if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of chunk of ${this.length}`);
+    const at = this.frameOffsets()[i]!;
+    const v = new DataView(this.bytes.buffer, this.bytes.byteOffset + at, 8);
+    const len = v.getUint32(0, true);
+    return { source: v.getUint16(4, true), flags: v.getUint16(6, true), payload: this.bytes.subarray(at + 8, at + 8 + len) };
+  }
+
+  *[Symbol.iterator](): Iterator<RawFrame> {
+    for (let i = 0; i < this.length; i++) yield this.get(i);
+  }
+
+  private frameOffsets(): Uint32Array {
+    if (this.offsets) return this.offsets;
+    const offsets = new Uint32Array(this.length);
+    const v = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
+    for (let i = 0, at = 0; i < this.length; i++) {
+      offsets[i] = at;
+      at += (8 + v.getUint32(at, true) + 7) & ~7;
+    }
+    return (this.offsets = offsets);
+  }
+}
+
+/** Average bytes budgeted per frame in a chunk; a chunk holds at least MIN_CHUNK_BYTES. */
+const BYTES_PER_FRAME = 256;
+const MIN_CHUNK_BYTES = 1 << 20;
+
+/** A decoder that copies frames of `source` unchanged (kernelSource() opens the ring with its id). */
+export function rawDecoder(source: SourceName): RecordDecoder<RawFrames> {
+  return {
+    source,
+    init: (d, batchSize) => d.exports.rawInit(batchSize, Math.max(MIN_CHUNK_BYTES, batchSize * BYTES_PER_FRAME)),
+    decode: (d) => d.exports.rawDecode(),
+    status: (d) => d.exports.rawStatus(),
+    errors: (d, code) => d.exports.rawErrors(code),
+    batch: (d: DecoderInstance, n) => new RawFrames(n, new Uint8Array(d.memory.buffer, d.exports.rawOutput(), d.exports.rawUsed()).slice()),
+  };
+}

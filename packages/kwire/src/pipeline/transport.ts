@@ -1,0 +1,28 @@
+// The kernel→user transport of a BPF source: a BPF ring buffer (Linux >= 5.8) or a perf event array
+// (one perf ring per CPU, every kernel). Built-in objects carry both maps (bpf/include/transport.bpf.h)
+// and pick one with the kw_use_perf global.
+import type { PerfOptions } from '@kwire/native';
+import { loadAddon } from '../platform/native.js';
+import { checkOneOf } from '../validate.js';
+
+export type Transport = 'ringbuf' | 'perf';
+
+/** Map names in the built-in objects. */
+export const TransportMap = { ringbuf: 'events', perf: 'events_perf' } as const;
+
+export interface TransportOptions {
+  /** 'auto' picks 'ringbuf' when the kernel has ring buffers, else 'perf'. Default 'auto'. */
+  transport: Transport | 'auto';
+  /** Perf rings: data pages per CPU (power of two), wake-up every N samples or at a byte watermark.
+   *  Default { pageCount: 64, wakeupEvents: 1 }. */
+  perf: PerfOptions;
+}
+
+let ringbuf: boolean | undefined;
+
+export function resolveTransport(transport: Transport | 'auto' = 'auto', fn = 'resolveTransport()'): Transport {
+  checkOneOf(fn, 'transport', transport, ['auto', 'ringbuf', 'perf']);
+  if (transport !== 'auto') return transport;
+  ringbuf ??= loadAddon().ringbufSupported();
+  return ringbuf ? 'ringbuf' : 'perf';
+}

@@ -1,0 +1,54 @@
+// source({ object, map, decoder }): records of a user's own BPF object's ring buffer through the
+// same pipeline as the built-in sources (shared ring, WASM decoder, batches, stats).
+import { resolve } from 'node:path';
+import { KwireError } from '../errors.js';
+import { checkInputFile, checkOptions, checkRingCapacity, invalidArgument } from '../validate.js';
+import { kernelSource, type KernelSource } from './source.js';
+import type { RecordDecoder } from './record-decoder.js';
+
+export interface SourceOptions<B> {
+  /** Path to the BPF object (ELF with BTF). */
+  object: string;
+  /** Name of its BPF_MAP_TYPE_RINGBUF map. */
+  map: string;
+  /** From defineDecoder(layout). */
+  decoder: RecordDecoder<B>;
+  /** Global variables to set before load, name → bytes. Default: none. */
+  globals: Record<string, Uint8Array>;
+  /** A u64 global counting the kernel side's dropped records, reported as lost.kernel. Default: none. */
+  droppedGlobal: string;
+  /** Shared ring size in bytes, a power of two. Default: 4 MiB. */
+  ringCapacity: number;
+  /** Records per batch at most. Default: 1024. */
+  batchSize: number;
+}
+
+export function source<B>(options: Readonly<Pick<SourceOptions<B>, 'object' | 'map' | 'decoder'>> & Readonly<Partial<SourceOptions<B>>>): KernelSource<B> {
+  const fn = 'source()';
+  if (typeof options !== 'object' || options === null) invalidArgument(fn, 'needs options { object, map, decoder }');
+  const { object, map, decoder, ringCapacity = 4 << 20, batchSize = 1024 } = options;
+  if (typeof object !== 'string' || typeof map !== 'string' || !decoder) {
+    throw new KwireError('EINVAL_ARGUMENT', 'source() needs an object path, a map name and a decoder');
+  }
+  if (typeof decoder !== 'object' || typeof decoder.init !== 'function' || typeof decoder.decode !== 'function' || typeof decoder.batch !== 'function') {
+    invalidArgument(fn, 'decoder must be a RecordDecoder, from await defineDecoder(layout)');
+  }
+  checkInputFile(fn, 'BPF object', object);
+  checkOptions(fn, options.globals, 'globals');
+  for (const [name, bytes] of Object.entries(options.globals ?? {})) {
+    if (!(bytes instanceof Uint8Array)) invalidArgument(fn, `globals.${name} must be a Uint8Array (the variable's bytes)`);
+  }
+  checkRingCapacity(fn, ringCapacity);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1 << 20) {
+    throw new KwireError('EINVAL_ARGUMENT', `batchSize must be an integer in 1..2^20, got ${batchSize}`);
+  }
+  return kernelSource({
+    object: resolve(object),
+    map,
+    globals: options.globals ?? {},
+    ...(options.droppedGlobal ? { droppedGlobal: options.droppedGlobal } : {}),
+    decoder,
+    ringCapacity,
+    batchSize,
+  });
+}
