@@ -13,7 +13,7 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { generateBuiltins } = await import(join(repo, 'packages/kwire/dist/layout/builtin.js'));
 const rootAt = process.argv.indexOf('--root');
 const root = rootAt > 0 ? process.argv[rootAt + 1] : repo;
-const files = generateBuiltins();
+const files = await generateBuiltins();
 const check = process.argv.includes('--check');
 const out = check ? mkdtempSync(join(tmpdir(), 'kwire-gen-')) : root;
 for (const [path, content] of files) {

@@ -1,76 +1,94 @@
-// kwire's public API. Everything not listed here is internal.
-export { exec, execEvents } from './kinds/exec.js';
-export type { ExecOptions } from './kinds/exec.js';
-export { ExecBatch, ExecFlags } from './kinds/exec-batch.js';
-export type { ExecEvent } from './kinds/exec-batch.js';
-export type { Batch } from './pipeline/batch.js';
+// kwire's public API, grouped by purpose. Everything not listed here is internal; the generators, the
+// BTF parser, record kinds and producers are in the `kwire/gen` subpath (gen.ts).
+
+// Live sources: cold, shared Observables of batches (and their event and raw-frame forms).
+export { execs, execEvents, execRaw } from './generated/exec.js';
+export { exits, exitEvents, exitRaw } from './generated/exit.js';
+export { flows, flowEvents } from './kinds/flow-probe.js';
+export { loadgen } from './kinds/loadgen-source.js';
+export { source } from './pipeline/user-source.js';
 export type { KernelSource } from './pipeline/source.js';
+export type { ExecOptions } from './kinds/exec.js';
+export type { ExitOptions } from './kinds/exit.js';
+export type { FlowOptions, FlowCurvePoint, FlowAttach } from './kinds/flow.js';
+export type { FlowConsumer, FlowMode, FlowStats, ConsumerStats } from './kinds/flow-consumer.js';
+export type { FlowProbeStats } from './kinds/flow-probe.js';
+export type { LoadgenOptions, LoadgenStats, LoadgenSource } from './kinds/loadgen-source.js';
+export type { SourceOptions } from './pipeline/user-source.js';
+export type { Transport, TransportOptions } from './pipeline/transport.js';
+export { defaultCurve, defaultCgroupRoot } from './kinds/flow-producer.js';
+
+// What a source emits: a batch of typed-array columns per record kind, and one event object per record.
+export type { Batch } from './pipeline/batch.js';
+export { ExecBatch } from './generated/exec.js';
+export { ExecFlags } from './kinds/exec.js';
+export type { ExecEvent } from './kinds/exec.js';
+export { ExitBatch } from './generated/exit.js';
+export { ExitFlags, exitText } from './kinds/exit.js';
+export type { ExitEvent } from './kinds/exit.js';
+export { FlowBatch } from './generated/flow.js';
+export { FlowKind } from './kinds/flow.js';
+export type { FlowEvent, FlowKindName } from './kinds/flow.js';
+export { LoadgenBatch } from './generated/loadgen.js';
+export type { LoadgenEvent } from './generated/loadgen.js';
+export { RawFrames } from './pipeline/raw-frames.js';
+export type { RawFrame } from './pipeline/raw-frames.js';
+
+// Operators and counters.
+export { toEvents } from './pipeline/operators.js';
 export type { SourceStats } from './pipeline/stats.js';
 export { totalDecodeErrors } from './pipeline/stats.js';
-export { toEvents } from './pipeline/operators.js';
+
+// Decoding frames outside a live source (captures, tests): the same WASM decoders.
 export { FrameDecoder } from './pipeline/frames.js';
 export type { FrameDecodeResult } from './pipeline/frames.js';
-export { execDecoder } from './kinds/exec-decoder.js';
 export type { RecordDecoder } from './pipeline/record-decoder.js';
+export { execDecoder } from './generated/exec.js';
+export { exitDecoder } from './generated/exit.js';
+export { flowDecoder } from './generated/flow.js';
+export { loadgenDecoder } from './generated/loadgen.js';
+export { rawDecoder } from './pipeline/raw-frames.js';
 export { Status } from './pipeline/status.js';
-export { SourceId } from './sources.js';
-export { KwireError, PermissionError, NotSupportedError, DecodeError, isKwireError, isPermissionError } from './errors.js';
-export type { KwireErrorCode } from './errors.js';
-export { missingTracingCapabilities, missingNetworkCapabilities } from './platform/capabilities.js';
-export { exits, exitEvents, exitRaw } from './kinds/exit.js';
-export type { ExitOptions } from './kinds/exit.js';
-export { ExitBatch, ExitFlags } from './kinds/exit-batch.js';
-export type { ExitEvent } from './kinds/exit-batch.js';
-export { exitDecoder } from './kinds/exit-decoder.js';
-export { decodeWaitStatus, encodeWaitStatus } from './kinds/wait-status.js';
-export type { WaitStatus } from './kinds/wait-status.js';
-export { ExitStore, EXIT_STORE_DIR } from './kinds/exit-store.js';
-export type { ExitStoreOptions, TracingTask, ExitStatus } from './kinds/exit-store.js';
-export { ensureBpffs, BPF_FS_MAGIC } from './platform/bpffs.js';
-export { execRaw } from './kinds/exec.js';
-export { RawFrames, rawDecoder } from './pipeline/raw-frames.js';
-export type { RawFrame } from './pipeline/raw-frames.js';
-export { registerCaptureSource, captureSource, captureSourceNames } from './capture/registry.js';
-export type { CaptureSource, RawOpenOptions } from './capture/registry.js';
-export { CAPTURE_FORMAT, CAPTURE_VERSION } from './capture/format.js';
-export type { CaptureHeader, CaptureChunk, CaptureTrailer, CaptureEntry, CaptureSourceInfo } from './capture/format.js';
-export { CaptureReader } from './capture/reader.js';
-export type { CaptureIssue, ReadEntry } from './capture/reader.js';
-export { fileSink, memorySink } from './capture/writer.js';
-export type { CaptureSink } from './capture/writer.js';
+export { SourceId } from './generated/kinds.js';
+export type { KindName } from './generated/kinds.js';
+
+// Your own BPF structs: layouts declared or read from BTF, decoders compiled at run time.
+export { defineLayout, bytes, cstring, array } from './layout/layout.js';
+export type { Layout, LayoutSpec, Field, FieldSpec, FieldType, FieldKind, ScalarType, IntType, BigEndianType, TailSpec } from './layout/layout.js';
+export { layoutFromBtf } from './layout/btf.js';
+export type { BtfImportOptions } from './layout/btf.js';
+export { defineDecoder, USER_SOURCE_ID } from './layout/define-decoder.js';
+export type { DefineDecoderOptions, LayoutDecoder } from './layout/define-decoder.js';
+export { LayoutBatch } from './layout/layout-batch.js';
+
+// Captures: record raw frames to a file, replay them anywhere; events as MessagePack.
 export { record, liveRawSources } from './capture/record.js';
 export type { RecordProgress, RecordOptions } from './capture/record.js';
 export { replay } from './capture/replay.js';
 export type { Replay, ReplayBatch, ReplayOptions, ReplayStats } from './capture/replay.js';
+export { CaptureReader } from './capture/reader.js';
+export type { CaptureIssue, ReadEntry } from './capture/reader.js';
+export { fileSink, memorySink } from './capture/writer.js';
+export type { CaptureSink } from './capture/writer.js';
+export { registerCaptureSource, captureSource, captureSourceNames } from './capture/registry.js';
+export type { CaptureSource, RawOpenOptions } from './capture/registry.js';
+export { CAPTURE_FORMAT, CAPTURE_VERSION } from './capture/format.js';
+export type { CaptureHeader, CaptureChunk, CaptureTrailer, CaptureEntry, CaptureSourceInfo } from './capture/format.js';
 export { EventEncoder, EventDecoder, ADDRESS_FIELDS } from './capture/msgpack.js';
 export type { MsgpackOptions } from './capture/msgpack.js';
-export { ipToBytes, bytesToIp } from './platform/ip.js';
-export { flows, flowEvents, flowProbe, flowRaw, defaultCurve, defaultCgroupRoot } from './kinds/flow.js';
-export type { FlowOptions, FlowCurvePoint, FlowAttach, FlowProbe, FlowProbeStats } from './kinds/flow.js';
-export type { FlowConsumer, FlowMode, FlowStats, ConsumerStats } from './kinds/flow-consumer.js';
-export { FlowBatch, FlowKind, formatAddress } from './kinds/flow-batch.js';
-export type { FlowEvent, FlowKindName } from './kinds/flow-batch.js';
-export { flowDecoder } from './kinds/flow-decoder.js';
-export { loadgen } from './kinds/loadgen.js';
-export type { LoadgenOptions, LoadgenStats, LoadgenSource } from './kinds/loadgen.js';
-export { LoadgenBatch } from './kinds/loadgen-batch.js';
-export type { LoadgenEvent } from './kinds/loadgen-batch.js';
-export { loadgenDecoder } from './kinds/loadgen-decoder.js';
-export { resolveTransport } from './pipeline/transport.js';
-export type { Transport, TransportOptions } from './pipeline/transport.js';
-export { defineLayout, compareLayouts, layoutHash, bytes, cstring, array } from './layout/layout.js';
-export type { Layout, LayoutSpec, Field, FieldSpec, FieldType, FieldKind, ScalarType, IntType, BigEndianType, TailSpec } from './layout/layout.js';
-export { layoutFromBtf, parseBtf, elfSection } from './layout/btf.js';
-export type { BtfImportOptions, BtfType } from './layout/btf.js';
-export { generateAssembly } from './layout/gen-assembly.js';
-export { generateTypes } from './layout/gen-types.js';
-export { generateC } from './layout/gen-c.js';
-export { compileDecoders, cacheDirectory } from './layout/compile.js';
-export { defineDecoder, USER_SOURCE_ID } from './layout/define-decoder.js';
-export type { DefineDecoderOptions, LayoutDecoder } from './layout/define-decoder.js';
-export { LayoutBatch } from './layout/layout-batch.js';
-export { source } from './pipeline/user-source.js';
-export type { SourceOptions } from './pipeline/user-source.js';
-export type { DecoderInstance } from './pipeline/decoders.js';
-export { execLayout } from './layouts/exec.js';
+
+// The exit-status store: exits of chosen pids kept in pinned maps, across processes.
+export { ExitStore, EXIT_STORE_DIR } from './kinds/exit-store.js';
+export type { ExitStoreOptions, TracingTask, ExitStatus } from './kinds/exit-store.js';
+export { decodeWaitStatus, encodeWaitStatus } from './kinds/wait-status.js';
+export type { WaitStatus } from './kinds/wait-status.js';
+export { ensureBpffs, BPF_FS_MAGIC } from './platform/bpffs.js';
+
+// Errors and privileges: typed, with a stable `code`.
+export { KwireError, PermissionError, NotSupportedError, DecodeError, isKwireError, isPermissionError } from './errors.js';
+export type { KwireErrorCode } from './errors.js';
+export { missingTracingCapabilities, missingNetworkCapabilities } from './platform/capabilities.js';
+
+// Small helpers: the kernel's clock, IP addresses.
 export { bootTimeNs } from './platform/boot-time.js';
+export { ipToBytes, bytesToIp } from './platform/ip.js';

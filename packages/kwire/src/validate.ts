@@ -75,3 +75,8 @@ export function checkInputFile(fn: string, what: string, path: string): void {
   }
   if (isDirectory) invalidArgument(fn, `${what} ${path} is a directory, not a file`);
 }
+
+/** Records per batch: an integer in 1..2^20. */
+export function checkBatchSize(fn: string, value: unknown): void {
+  checkInteger(fn, 'batchSize', value, 1, 1 << 20, '2^20');
+}

@@ -1,5 +1,5 @@
 // kwire exec: execsnoop-like live exec events.
-import { exec } from 'kwire';
+import { execs } from 'kwire';
 import { commonHelp, commonOptions, parseCommon, parseTransport, transportHelp, transportOption } from '../common-options.js';
 import { writeOut } from '../output.js';
 import { eventWriter } from '../event-writer.js';
@@ -33,7 +33,7 @@ export async function execCommand(args: string[]): Promise<void> {
   }
   const options = parseCommon(values);
   const transport = parseTransport(values.transport);
-  const source = exec({ transport, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
+  const source = execs({ transport, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
   const writer = eventWriter(options, tables, shapes);
   await runSource('exec', source, options, {
     onAttached: () => writer.start('exec'),

@@ -72,8 +72,8 @@ export async function flowsCommand(args: string[]): Promise<void> {
   const source = Object.assign(new Observable<FlowBatch>((s) => consumer.subscribe(s)), { stats: () => consumer.stats().probe });
   const writer = eventWriter(options, tables, shapes);
   await runSource('flows', source, { ...options, stats: false }, {
-    onAttached: () => writer.start('flows'),
-    onBatch: (batch) => writer.batch('flows', netns === undefined ? batch : [...batch].filter((e) => e.netns === netns)),
+    onAttached: () => writer.start('flow'),
+    onBatch: (batch) => writer.batch('flow', netns === undefined ? batch : [...batch].filter((e) => e.netns === netns)),
   }).catch((error: unknown) => {
     throw cliError(error);
   });

@@ -1,7 +1,8 @@
 // kwire gen: a user's own BPF struct → WASM decoder and types, from the BTF of their compiled object.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileDecoders, isKwireError, generateAssembly, generateC, generateTypes, layoutFromBtf, USER_SOURCE_ID, type FieldType } from 'kwire';
+import { isKwireError, layoutFromBtf, USER_SOURCE_ID, type FieldType } from 'kwire';
+import { compileDecoders, generateAssembly, generateC, generateTypes } from 'kwire/gen';
 import { writeOut } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import { parseCommandLine } from '../parse.js';

@@ -25,12 +25,12 @@ Options:
   --duration SECONDS  stop after this many seconds (default: until Ctrl-C)
   --pidns INODE       exec, exit: only processes in this pid namespace (default: all)
 ${transportHelp.replace('kernel→user transport', 'exec, exit: transport')}
-  --cgroup PATH       flows: count the traffic of this cgroup v2 directory (default: the cgroup v2 root)
+  --cgroup PATH       flow: count the traffic of this cgroup v2 directory (default: the cgroup v2 root)
   --stats             print the totals to stderr at the end (default: off; a progress line is
                       shown on a terminal)
   -h, --help          this help
 
-Needs CAP_BPF and CAP_PERFMON (or root); flows also CAP_NET_ADMIN.
+Needs CAP_BPF and CAP_PERFMON (or root); flow also CAP_NET_ADMIN.
 Examples:
   kwire record -o host.kwcap --sources exec,exit --duration 60
   kwire record -o - --sources exec | kwire replay - --json`;
@@ -64,9 +64,9 @@ export async function recordCommand(args: string[]): Promise<void> {
   const names = values.sources === undefined ? known : values.sources.split(',').filter((s) => s !== '');
   const unknown = names.filter((n) => !known.includes(n));
   if (names.length === 0 || unknown.length > 0) throw new UsageError(`--sources: unknown source '${unknown.join(',')}' (known: ${known.join(',')})`);
-  if (values.cgroup !== undefined && !names.includes('flows')) throw new UsageError('--cgroup is for the flows source, which --sources leaves out');
+  if (values.cgroup !== undefined && !names.includes('flow')) throw new UsageError('--cgroup is for the flow source, which --sources leaves out');
   // Before the file is created: a missing privilege should not leave an empty capture behind.
-  const missing = names.includes('flows') ? missingNetworkCapabilities() : missingTracingCapabilities();
+  const missing = names.includes('flow') ? missingNetworkCapabilities() : missingTracingCapabilities();
   if (missing.length > 0) {
     const grant = `setcap ${missing.map((c) => c.toLowerCase()).join(',')}+ep $(command -v node)`;
     throw new PermissionError(`recording needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): run as root or grant them, e.g. ${grant}`, missing);

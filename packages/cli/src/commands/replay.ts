@@ -24,7 +24,7 @@ kwire, is refused (exit status 1).
 
 Options:
   --speed SPEED       'max' (default: as fast as possible), 'realtime', or a factor (2 = twice real time)
-  --sources LIST      only these sources, comma-separated: exec,exit,flows (default: all)
+  --sources LIST      only these sources, comma-separated: ${captureSourceNames().join(',')} (default: all)
   --progress          a progress bar on stderr (default: on a terminal, for files over 16 MiB)
 ${commonHelp.replace('Common options:\n', '')}
 

@@ -3,7 +3,7 @@
 // when the sources complete or the subscriber unsubscribes, a trailer with the totals is written and
 // the sink closed.
 import { isObservable, merge, Observable, map, type Subscription } from 'rxjs';
-import './sources.js';
+import '../generated/kinds.js'; // the built-in kinds register their captures
 import { captureSource, captureSourceById, type RawOpenOptions } from './registry.js';
 import type { CaptureChunk, CaptureSourceInfo } from './format.js';
 import { fileSink, hostHeader, writeEntry, type CaptureSink } from './writer.js';

@@ -6,6 +6,7 @@ import type { KernelSource } from '../pipeline/source.js';
 import type { RawFrames } from '../pipeline/raw-frames.js';
 import type { RecordDecoder } from '../pipeline/record-decoder.js';
 import type { Transport } from '../pipeline/transport.js';
+import { kindRaw, timeOffset, type AnyKind } from '../pipeline/kind.js';
 
 export interface RawOpenOptions {
   /** Only processes in this pid namespace, for sources that filter by it. */
@@ -19,7 +20,7 @@ export interface RawOpenOptions {
 export interface CaptureSource<B extends Batch<unknown> = Batch<unknown>> {
   /** The source's name (as in the CLI and in event `type`s' commands), e.g. 'exec'. */
   readonly name: string;
-  /** Frame header source id (sources.ts). */
+  /** Frame header source id. */
   readonly id: number;
   /** Version of the record layout; a capture's chunks carry it, replay refuses other versions. */
   readonly layout: number;
@@ -53,4 +54,18 @@ export function captureSourceById(id: number): CaptureSource | undefined {
 /** Names of every registered source, in registration order. */
 export function captureSourceNames(): string[] {
   return [...byName.keys()];
+}
+
+/** Registers a declared kind that can be captured (generated/kinds.ts does it for the built-in ones). */
+export function registerKindCapture<B extends Batch<unknown>>(kind: AnyKind, decoder: RecordDecoder<B>): void {
+  const options = kind.capture;
+  if (!options) throw new KwireError('EINVAL_ARGUMENT', `registerKindCapture(): kind ${kind.name} declares no capture options`);
+  registerCaptureSource({
+    name: kind.name,
+    id: kind.sourceId,
+    layout: kind.layoutVersion,
+    tsOffset: timeOffset(kind),
+    decoder,
+    openRaw: (o) => kindRaw(kind, options(o), `${kind.name}Raw()`),
+  });
 }

@@ -6,10 +6,10 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Observable, filter, map } from 'rxjs';
 import type { Batch } from '../pipeline/batch.js';
-import './sources.js';
+import '../generated/kinds.js'; // the built-in kinds register their captures
 import type { CaptureChunk, CaptureHeader, CaptureTrailer } from './format.js';
 import { CaptureReader, type CaptureIssue } from './reader.js';
-import { captureSource, captureSourceNames } from './registry.js';
+import { captureSource, captureSourceById, captureSourceNames } from './registry.js';
 import { DecodeError } from '../errors.js';
 import { FrameDecoder } from '../pipeline/frames.js';
 import { toEvents } from '../pipeline/operators.js';
@@ -99,13 +99,13 @@ export function replay(input: Input, options: Readonly<Partial<ReplayOptions>> =
     const reader = new CaptureReader(issue, name);
 
     const decoderFor = (chunk: CaptureChunk, offset: number): FrameDecoder<Batch<unknown>> | undefined => {
-      const key = `${chunk.source}/${chunk.layout}`;
+      const key = `${chunk.id}/${chunk.layout}`;
       const known = decoders.get(key);
       if (known) return known;
-      const source = captureSource(chunk.source);
+      // By frame source id: a kind renamed since the capture was made (flows → flow) still replays.
+      const source = captureSourceById(chunk.id);
       let why: string | undefined;
-      if (!source) why = `source '${chunk.source}' is not known to this kwire`;
-      else if (source.id !== chunk.id) why = `source '${chunk.source}' has id ${chunk.id} here, ${source.id} in this kwire`;
+      if (!source) why = `source '${chunk.source}' (id ${chunk.id}) is not known to this kwire`;
       else if (source.layout !== chunk.layout) why = `${chunk.source} records in layout version ${chunk.layout}; this kwire decodes version ${source.layout}`;
       if (why) {
         if (!unusable.has(key)) issue({ kind: 'skipped', offset, reason: `chunks at offset ${offset} and later: ${why}` });
@@ -136,7 +136,8 @@ export function replay(input: Input, options: Readonly<Partial<ReplayOptions>> =
         s.trailers.push(entry);
         return;
       }
-      if (only && !only.has(entry.source)) return;
+      const kind = captureSourceById(entry.id)?.name ?? entry.source;
+      if (only && !only.has(kind)) return;
       s.chunks++;
       s.lost.kernel += entry.lost?.kernel ?? 0;
       s.lost.ring += entry.lost?.ring ?? 0;
@@ -155,7 +156,7 @@ export function replay(input: Input, options: Readonly<Partial<ReplayOptions>> =
       for (const batch of result.batches) {
         if (closed) return;
         s.records += batch.length;
-        subscriber.next({ source: entry.source, batch, header, offset });
+        subscriber.next({ source: kind, batch, header, offset });
       }
     };
 

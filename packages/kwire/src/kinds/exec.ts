@@ -1,13 +1,15 @@
-// exec(): execve/execveat events from tracepoint sched/sched_process_exec (bpf/exec.bpf.c).
-import type { Observable } from 'rxjs';
+// exec: every successful execve/execveat, from tracepoint sched/sched_process_exec (bpf/exec.bpf.c).
+// The record kind's one declaration; everything else is generated from it (generated/exec.ts).
 import { KwireError } from '../errors.js';
-import { execDecoder } from './exec-decoder.js';
-import type { ExecBatch, ExecEvent } from './exec-batch.js';
-import { kernelSource, u32Bytes, type KernelSource, type KernelSourceSpec } from '../pipeline/source.js';
-import { rawDecoder, type RawFrames } from '../pipeline/raw-frames.js';
-import { toEvents } from '../pipeline/operators.js';
+import { cstring } from '../layout/layout.js';
+import { defineKind } from '../pipeline/kind.js';
 import { resolveTransport, type TransportOptions } from '../pipeline/transport.js';
-import { checkOptions, checkPerfOptions, checkRingCapacity } from '../validate.js';
+import { bpfProducer, u32Bytes } from '../producers/bpf.js';
+import { checkBatchSize, checkOptions, checkPerfOptions, checkRingCapacity } from '../validate.js';
+import type { ExecBatch } from '../generated/exec.js';
+
+/** bpf/include/exec.h flags. */
+export const ExecFlags = { argvTruncated: 0x1, filenameTruncated: 0x2, argvFault: 0x4 } as const;
 
 export interface ExecOptions extends TransportOptions {
   /** Only processes whose pid namespace has this inode (filtered in the kernel). Default: all. */
@@ -18,39 +20,100 @@ export interface ExecOptions extends TransportOptions {
   batchSize: number;
 }
 
-export function exec(options: Readonly<Partial<ExecOptions>> = {}): KernelSource<ExecBatch> {
-  return kernelSource({ ...execSpec(options, 'exec()'), decoder: execDecoder });
+export interface ExecEvent {
+  type: 'exec';
+  /** Boot-time nanoseconds. */
+  ts: bigint;
+  pid: number;
+  ppid: number;
+  uid: number;
+  gid: number;
+  comm: string;
+  filename: string;
+  argv: string[];
+  /** argv (or the filename) was longer than the kernel-side limit: argv holds a prefix, its last element may be cut. */
+  truncated: boolean;
+  /** Inode of the process's pid namespace. */
+  pidns: number;
+  cgroupId: bigint;
 }
 
-/** exec() as raw frames, undecoded (for captures). */
-export function execRaw(options: Readonly<Partial<ExecOptions>> = {}): KernelSource<RawFrames> {
-  return kernelSource({ ...execSpec(options, 'execRaw()'), decoder: rawDecoder('exec') });
-}
+const quote = (s: string) => (s === '' || /[\s"'\\]/.test(s) ? JSON.stringify(s) : s);
+const truncated = (b: ExecBatch, i: number) => (b.flags[i]! & (ExecFlags.argvTruncated | ExecFlags.filenameTruncated)) !== 0;
 
-function execSpec(options: Readonly<Partial<ExecOptions>>, fn: string): Omit<KernelSourceSpec<unknown>, 'decoder'> {
-  checkOptions(fn, options);
-  const { pidns = 0, ringCapacity = 4 << 20, batchSize = 1024, perf } = options ?? {};
-  checkRingCapacity(fn, ringCapacity);
-  checkPerfOptions(fn, perf);
-  if (!Number.isInteger(pidns) || pidns < 0 || pidns > 0xffffffff) {
-    throw new KwireError('EINVAL_ARGUMENT', `pidns must be a pid namespace inode (a u32), got ${pidns}`);
-  }
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1 << 20) {
-    throw new KwireError('EINVAL_ARGUMENT', `batchSize must be an integer in 1..2^20, got ${batchSize}`);
-  }
-  return {
-    object: 'exec',
-    map: 'events',
-    globals: pidns ? { target_pidns: u32Bytes(pidns) } : {},
-    droppedGlobal: 'dropped',
-    ringCapacity,
-    batchSize,
-    transport: resolveTransport(options.transport, fn),
-    ...(perf ? { perfOptions: perf } : {}),
-  };
-}
-
-/** exec() as one event object per record. */
-export function execEvents(options: Readonly<Partial<ExecOptions>> = {}): Observable<ExecEvent> {
-  return exec(options).pipe(toEvents());
-}
+export const execKind = defineKind({
+  name: 'exec',
+  sourceId: 1,
+  layoutVersion: 1, // bpf/include/exec.h EXEC_LAYOUT_VERSION (test/raw-frames.test.ts checks they agree)
+  object: 'exec',
+  // bpf/include/exec.h: a fixed head, then filename and argv as NUL-separated strings.
+  layout: {
+    name: 'exec',
+    struct: 'exec_event',
+    size: 64,
+    fields: [
+      { name: 'ts', type: 'u64' },
+      { name: 'cgroupId', type: 'u64' },
+      { name: 'pid', type: 'u32' },
+      { name: 'ppid', type: 'u32' },
+      { name: 'uid', type: 'u32' },
+      { name: 'gid', type: 'u32' },
+      { name: 'pidns', type: 'u32' },
+      { name: 'argc', type: 'u32' },
+      { name: 'argsSize', type: 'u32' },
+      { name: 'flags', type: 'u32' },
+      { name: 'comm', type: cstring(16) },
+    ],
+    tail: { name: 'args', sizeField: 'argsSize' },
+  },
+  time: 'ts',
+  // Average filename+argv bytes budgeted per record; one record's tail can be EXEC_TAIL_MAX long.
+  heap: { bytesPerRecord: 512, max: 4096 + 8192 },
+  accessors: {
+    filename: { returns: 'string', get: (b: ExecBatch, i: number) => b.args(i)[0] ?? '' },
+    argv: { returns: 'string[]', get: (b: ExecBatch, i: number) => b.args(i).slice(1) },
+    truncated: { returns: 'boolean', get: truncated },
+  },
+  event: (b: ExecBatch, i: number): ExecEvent => {
+    const [filename = '', ...argv] = b.args(i);
+    return {
+      type: 'exec', ts: b.ts[i]!, pid: b.pid[i]!, ppid: b.ppid[i]!, uid: b.uid[i]!, gid: b.gid[i]!, comm: b.comm(i),
+      filename, argv, truncated: truncated(b, i), pidns: b.pidns[i]!, cgroupId: b.cgroupId[i]!,
+    };
+  },
+  open: (options: Readonly<Partial<ExecOptions>>, fn: string) => {
+    checkOptions(fn, options);
+    const { pidns = 0, ringCapacity = 4 << 20, batchSize = 1024, perf } = options ?? {};
+    checkRingCapacity(fn, ringCapacity);
+    checkPerfOptions(fn, perf);
+    if (!Number.isInteger(pidns) || pidns < 0 || pidns > 0xffffffff) {
+      throw new KwireError('EINVAL_ARGUMENT', `${fn}: pidns must be a pid namespace inode (a u32), got ${pidns}`);
+    }
+    checkBatchSize(fn, batchSize);
+    const producer = bpfProducer({
+      what: 'tracing exec events',
+      object: 'exec',
+      map: 'events',
+      globals: pidns ? { target_pidns: u32Bytes(pidns) } : {},
+      droppedGlobal: 'dropped',
+      transport: resolveTransport(options?.transport, fn),
+      ...(perf ? { perfOptions: perf } : {}),
+    });
+    return { producer, ringCapacity, batchSize };
+  },
+  capture: ({ pidns, transport }) => ({ ...(pidns === undefined ? {} : { pidns }), ...(transport === undefined ? {} : { transport }) }),
+  cli: {
+    columns: [
+      { header: 'TIME', width: 8, value: (e, t) => t.clock(e.ts) },
+      { header: 'PCOMM', width: 16, value: (e) => e.comm },
+      { header: 'PID', width: 7, value: (e) => String(e.pid) },
+      { header: 'PPID', width: 7, value: (e) => String(e.ppid) },
+      { header: 'UID', width: 6, value: (e) => String(e.uid) },
+      { header: 'ARGS', width: 0, value: (e) => [e.filename, ...e.argv.slice(1)].map(quote).join(' ') + (e.truncated ? ' ...' : '') },
+    ],
+  },
+  doc: {
+    summary: 'Every successful execve/execveat, live (tracepoint sched/sched_process_exec).',
+    example: "execEvents({ pidns }).subscribe((e) => console.log(e.pid, e.filename, e.argv));",
+  },
+});

@@ -1,11 +1,10 @@
 // Exit records (bpf/include/exit.h) as the exit-status store needs them: encoding one from a wait
 // status learned in user space, and decoding one read from the store's map through the WASM decoder.
 import { FrameDecoder } from '../pipeline/frames.js';
-import { exitDecoder } from './exit-decoder.js';
-import type { ExitEvent } from './exit-batch.js';
-import { SourceId } from '../sources.js';
-import type { ExitRow } from '../generated/exit.js';
-import { exitLayout } from '../layouts/exit.js';
+import { exitDecoder, type ExitBatch, type ExitRow } from '../generated/exit.js';
+import { exitKind, type ExitEvent } from './exit.js';
+
+const exitLayout = exitKind.layout;
 
 export const EXIT_RECORD_SIZE = exitLayout.size;
 
@@ -24,7 +23,7 @@ export function encodeExitRecord(r: ExitRecordFields): Uint8Array {
   return out;
 }
 
-let decoder: FrameDecoder<import('./exit-batch.js').ExitBatch> | undefined;
+let decoder: FrameDecoder<ExitBatch> | undefined;
 
 /** One record's bytes to an event, through the same WASM decoder as the live path. */
 export function decodeExitRecord(bytes: Uint8Array): ExitEvent | undefined {
@@ -32,7 +31,7 @@ export function decodeExitRecord(bytes: Uint8Array): ExitEvent | undefined {
   const framed = new Uint8Array(8 + ((bytes.length + 7) & ~7));
   const v = new DataView(framed.buffer);
   v.setUint32(0, bytes.length, true);
-  v.setUint16(4, SourceId.exit, true);
+  v.setUint16(4, exitKind.sourceId, true);
   framed.set(bytes, 8);
   const { batches } = decoder.decode(framed);
   return batches[0]?.get(0);

@@ -8,7 +8,7 @@ import { ensureBpffs } from '../platform/bpffs.js';
 import { requireTracingCapabilities } from '../platform/capabilities.js';
 import { checkOptions, checkString } from '../validate.js';
 import { KwireError } from '../errors.js';
-import type { ExitEvent } from './exit-batch.js';
+import type { ExitEvent } from './exit.js';
 import { decodeExitRecord, encodeExitRecord } from './exit-record.js';
 import { loadAddon, nativeCall, type BpfMap } from '../platform/native.js';
 import { ownPidNamespace, u64Bytes } from '../platform/pidns.js';

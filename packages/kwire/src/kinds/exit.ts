@@ -1,14 +1,18 @@
-// exit(): process (or thread) exits from tracepoint sched/sched_process_exit (bpf/exit.bpf.c).
-import type { Observable } from 'rxjs';
+// exit: process (or thread) exits, from tracepoint sched/sched_process_exit (bpf/exit.bpf.c).
+// The record kind's one declaration; everything else is generated from it (generated/exit.ts).
 import { KwireError } from '../errors.js';
-import { exitDecoder } from './exit-decoder.js';
-import type { ExitBatch, ExitEvent } from './exit-batch.js';
-import { kernelSource, u32Bytes, type KernelSource, type KernelSourceSpec } from '../pipeline/source.js';
-import { toEvents } from '../pipeline/operators.js';
-import { ownPidNamespace, u64Bytes } from '../platform/pidns.js';
-import { rawDecoder, type RawFrames } from '../pipeline/raw-frames.js';
+import { cstring } from '../layout/layout.js';
+import { defineKind } from '../pipeline/kind.js';
 import { resolveTransport, type TransportOptions } from '../pipeline/transport.js';
-import { checkBoolean, checkOptions, checkPerfOptions, checkRingCapacity } from '../validate.js';
+import { ownPidNamespace, u64Bytes } from '../platform/pidns.js';
+import { bpfProducer, u32Bytes } from '../producers/bpf.js';
+import { checkBatchSize, checkBoolean, checkOptions, checkPerfOptions, checkRingCapacity } from '../validate.js';
+import { decodeWaitStatus } from './wait-status.js';
+import { constants } from 'node:os';
+import type { ExitBatch } from '../generated/exit.js';
+
+/** bpf/include/exit.h flags. */
+export const ExitFlags = { groupDead: 0x1 } as const;
 
 export interface ExitOptions extends TransportOptions {
   /** Only processes whose pid namespace has this inode (filtered in the kernel). Default: all. */
@@ -21,43 +25,112 @@ export interface ExitOptions extends TransportOptions {
   batchSize: number;
 }
 
-export function exits(options: Readonly<Partial<ExitOptions>> = {}): KernelSource<ExitBatch> {
-  return kernelSource({ ...exitSpec(options, 'exits()'), decoder: exitDecoder });
+export interface ExitEvent {
+  type: 'exit';
+  /** Thread-group id (the process), in the initial pid namespace. */
+  pid: number;
+  /** The exiting thread. */
+  tid: number;
+  ppid: number;
+  /** WEXITSTATUS when the process exited normally, else 0. */
+  exitCode: number;
+  /** The terminating signal when a signal killed it, else 0. */
+  signal: number;
+  /** The terminating signal dumped core. */
+  coreDump: boolean;
+  /** The raw wait(2) status word. */
+  status: number;
+  /** Boot-time ns the process started. */
+  startTime: bigint;
+  /** Boot-time ns of the exit. */
+  exitTime: bigint;
+  comm: string;
+  /** Inode of the process's pid namespace. */
+  pidns: number;
+  /** Device of nsfs (st_dev of /proc/self/ns/pid); with pidns it names the namespace. */
+  pidnsDev: bigint;
+  cgroupId: bigint;
 }
 
-/** exits() as raw frames, undecoded (for captures). */
-export function exitRaw(options: Readonly<Partial<ExitOptions>> = {}): KernelSource<RawFrames> {
-  return kernelSource({ ...exitSpec(options, 'exitRaw()'), decoder: rawDecoder('exit') });
+const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+
+/** 'code N', or 'signal N (NAME)' with ' +core' when it dumped core. */
+export function exitText(e: Pick<ExitEvent, 'exitCode' | 'signal' | 'coreDump'>): string {
+  if (e.signal === 0) return `code ${e.exitCode}`;
+  return `signal ${e.signal} (${signalNames.get(e.signal) ?? '?'})${e.coreDump ? ' +core' : ''}`;
 }
 
-function exitSpec(options: Readonly<Partial<ExitOptions>>, fn: string): Omit<KernelSourceSpec<unknown>, 'decoder'> {
-  checkOptions(fn, options);
-  const { pidns = 0, threads = false, ringCapacity = 1 << 20, batchSize = 1024, perf } = options ?? {};
-  checkBoolean(fn, 'threads', threads);
-  checkRingCapacity(fn, ringCapacity);
-  checkPerfOptions(fn, perf);
-  if (!Number.isInteger(pidns) || pidns < 0 || pidns > 0xffffffff) {
-    throw new KwireError('EINVAL_ARGUMENT', `pidns must be a pid namespace inode (a u32), got ${pidns}`);
-  }
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1 << 20) {
-    throw new KwireError('EINVAL_ARGUMENT', `batchSize must be an integer in 1..2^20, got ${batchSize}`);
-  }
-  const globals: Record<string, Uint8Array> = { nsfs_dev: u64Bytes(ownPidNamespace().dev) };
-  if (pidns) globals.target_pidns = u32Bytes(pidns);
-  if (threads) globals.trace_threads = u32Bytes(1);
-  return {
-    object: 'exit',
-    map: 'events',
-    globals,
-    droppedGlobal: 'dropped',
-    ringCapacity,
-    batchSize,
-    transport: resolveTransport(options.transport, fn),
-    ...(perf ? { perfOptions: perf } : {}),
-  };
-}
-
-/** exits() as one event object per record. */
-export function exitEvents(options: Readonly<Partial<ExitOptions>> = {}): Observable<ExitEvent> {
-  return exits(options).pipe(toEvents());
-}
+export const exitKind = defineKind({
+  name: 'exit',
+  sourceId: 2,
+  layoutVersion: 1, // bpf/include/exit.h EXIT_LAYOUT_VERSION (test/raw-frames.test.ts checks they agree)
+  object: 'exit',
+  // bpf/include/exit.h: fixed size, one per process (or thread) exit.
+  layout: {
+    name: 'exit',
+    struct: 'exit_event',
+    size: 72,
+    fields: [
+      { name: 'startTime', type: 'u64' },
+      { name: 'exitTime', type: 'u64' },
+      { name: 'cgroupId', type: 'u64' },
+      { name: 'pidnsDev', type: 'u64' },
+      { name: 'pid', type: 'u32' },
+      { name: 'tid', type: 'u32' },
+      { name: 'ppid', type: 'u32' },
+      { name: 'status', type: 'u32' },
+      { name: 'pidns', type: 'u32' },
+      { name: 'flags', type: 'u32' },
+      { name: 'comm', type: cstring(16) },
+    ],
+  },
+  time: 'exitTime',
+  event: (b: ExitBatch, i: number): ExitEvent => {
+    const status = b.status[i]!;
+    const { exitCode, signal, coreDump } = decodeWaitStatus(status);
+    return {
+      type: 'exit', pid: b.pid[i]!, tid: b.tid[i]!, ppid: b.ppid[i]!, exitCode, signal, coreDump, status,
+      startTime: b.startTime[i]!, exitTime: b.exitTime[i]!, comm: b.comm(i), pidns: b.pidns[i]!, pidnsDev: b.pidnsDev[i]!, cgroupId: b.cgroupId[i]!,
+    };
+  },
+  open: (options: Readonly<Partial<ExitOptions>>, fn: string) => {
+    checkOptions(fn, options);
+    const { pidns = 0, threads = false, ringCapacity = 1 << 20, batchSize = 1024, perf } = options ?? {};
+    checkBoolean(fn, 'threads', threads);
+    checkRingCapacity(fn, ringCapacity);
+    checkPerfOptions(fn, perf);
+    if (!Number.isInteger(pidns) || pidns < 0 || pidns > 0xffffffff) {
+      throw new KwireError('EINVAL_ARGUMENT', `${fn}: pidns must be a pid namespace inode (a u32), got ${pidns}`);
+    }
+    checkBatchSize(fn, batchSize);
+    const globals: Record<string, Uint8Array> = { nsfs_dev: u64Bytes(ownPidNamespace().dev) };
+    if (pidns) globals.target_pidns = u32Bytes(pidns);
+    if (threads) globals.trace_threads = u32Bytes(1);
+    const producer = bpfProducer({
+      what: 'tracing exit events',
+      object: 'exit',
+      map: 'events',
+      globals,
+      droppedGlobal: 'dropped',
+      transport: resolveTransport(options?.transport, fn),
+      ...(perf ? { perfOptions: perf } : {}),
+    });
+    return { producer, ringCapacity, batchSize };
+  },
+  capture: ({ pidns, transport }) => ({ ...(pidns === undefined ? {} : { pidns }), ...(transport === undefined ? {} : { transport }) }),
+  cli: {
+    columns: [
+      { header: 'TIME', width: 8, value: (e, t) => t.clock(e.exitTime) },
+      { header: 'PCOMM', width: 16, value: (e) => e.comm },
+      { header: 'PID', width: 7, value: (e) => String(e.pid) },
+      { header: 'PPID', width: 7, value: (e) => String(e.ppid) },
+      { header: 'TID', width: 7, value: (e) => String(e.tid) },
+      { header: 'AGE(s)', width: 8, value: (e) => (Number(e.exitTime - e.startTime) / 1e9).toFixed(2) },
+      { header: 'EXIT', width: 0, value: exitText },
+    ],
+  },
+  doc: {
+    summary: 'One record per process exit (at its last thread\'s exit; with threads, per thread), exactly as waitpid(2) would report it.',
+    example: "exitEvents().subscribe((e) => console.log(e.pid, e.comm, e.signal ? `signal ${e.signal}` : `code ${e.exitCode}`));",
+  },
+});

@@ -3,8 +3,9 @@
 // consumer whose queue is full loses the new records and counts them (ConsumerStats), while the probe
 // and the other consumers go on.
 import { Observable } from 'rxjs';
-import type { FlowBatch } from './flow-batch.js';
-import type { FlowProbe, FlowProbeStats } from './flow.js';
+import type { FlowBatch } from '../generated/flow.js';
+import { FlowKind } from './flow.js';
+import type { FlowProbe, FlowProbeStats } from './flow-probe.js';
 
 export type FlowMode = 'update' | 'destroy' | 'all';
 
@@ -46,7 +47,7 @@ export function flowConsumer(probe: FlowProbe, mode: FlowMode, maxQueue: number)
     };
     const inner = probe.subscribe({
       next: (all) => {
-        const batch = mode === 'all' ? all : all.ofKind(mode);
+        const batch = mode === 'all' ? all : ofKind(all, FlowKind[mode]);
         if (batch.length === 0) return;
         if (consumer.queueLength + batch.length > maxQueue) {
           consumer.lost += batch.length;
@@ -73,4 +74,11 @@ export function flowConsumer(probe: FlowProbe, mode: FlowMode, maxQueue: number)
     };
   });
   return Object.assign(cold, { mode, stats: (): FlowStats => ({ consumer: { ...consumer }, probe: probe.stats() }) });
+}
+
+/** The records of one kind (the batch itself when all are). */
+function ofKind(batch: FlowBatch, kind: number): FlowBatch {
+  const rows: number[] = [];
+  for (let i = 0; i < batch.length; i++) if (batch.kind[i] === kind) rows.push(i);
+  return rows.length === batch.length ? batch : batch.select(rows);
 }

@@ -9,6 +9,9 @@ export interface TypesOptions {
   origin: string;
   /** 'builtin': imports from inside packages/kwire/src/generated/; 'user': imports from 'kwire'. */
   mode: 'builtin' | 'user';
+  /** 'builtin': also a function building a row from the columns (the batch classes read columns
+   *  directly, so the generated kinds leave it out). Default: true. */
+  rowFunction?: boolean;
 }
 
 const pascal = (s: string) => s[0]!.toUpperCase() + s.slice(1);
@@ -62,7 +65,7 @@ export function generateTypes(layout: Layout, options: TypesOptions): string {
     w(`import type { DecoderInstance } from '../pipeline/decoders.js';`);
     w(`import { takeSlab } from '../layout/slab.js';`);
     const helpers = [used.has('cstring') && 'cString', used.has('array') && 'nest', (used.has('ip4') || used.has('ip6') || used.has('ip')) && 'ipString', layout.tail && 'nulSeparated'].filter(Boolean);
-    if (helpers.length) w(`import { ${helpers.join(', ')} } from '../layout/values.js';`);
+    if (helpers.length && options.rowFunction !== false) w(`import { ${helpers.join(', ')} } from '../layout/values.js';`);
   } else {
     w(`import { defineLayout, type LayoutBatch } from 'kwire';`);
   }
@@ -118,6 +121,7 @@ export function generateTypes(layout: Layout, options: TypesOptions): string {
   });
   w('  };');
   w('}');
+  if (options.rowFunction === false) return lines.join('\n') + '\n';
   w();
   w(`/** Record \`i\` of a batch's columns as a row. */`);
   w(`export function ${p}Row(c: ${P}Columns, i: number): ${P}Row {`);

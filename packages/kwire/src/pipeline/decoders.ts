@@ -3,46 +3,19 @@
 import { readFileSync } from 'node:fs';
 import { decoderWasmPath } from '../platform/artifacts.js';
 
-/** The exports of assembly/index.ts. Pointers are byte offsets into `memory`. */
+/** The exports every decoders module has (assembly/index.ts); each kind's decoder types its own
+ *  (generated/<kind>.ts). Pointers are byte offsets into `memory`. */
 export interface DecoderExports {
   alloc(size: number): number;
   cursorRing(ring: number): number;
   cursorLinear(buf: number, len: number): void;
   cursorOffset(): number;
-  execInit(capacity: number, heapCapacity: number): void;
-  execColumn(id: number): number;
-  execPack(n: number): number;
-  execHeapUsed(): number;
-  execErrors(code: number): number;
-  execDecode(): number;
-  execStatus(): number;
-  exitInit(capacity: number): void;
-  exitColumn(id: number): number;
-  exitPack(n: number): number;
-  exitErrors(code: number): number;
-  exitDecode(): number;
-  exitStatus(): number;
   rawInit(capacity: number, bytes: number): void;
   rawOutput(): number;
   rawUsed(): number;
   rawErrors(code: number): number;
   rawDecode(): number;
   rawStatus(): number;
-  flowInit(capacity: number): void;
-  flowColumn(id: number): number;
-  flowPack(n: number): number;
-  flowErrors(code: number): number;
-  flowStatus(): number;
-  flowFiltered(): number;
-  flowFilter(kinds: number, proto: number, port: number, netns: number): void;
-  flowFilterAddr(addr: number): void;
-  flowDecode(): number;
-  loadgenInit(capacity: number): void;
-  loadgenColumn(id: number): number;
-  loadgenPack(n: number): number;
-  loadgenErrors(code: number): number;
-  loadgenDecode(): number;
-  loadgenStatus(): number;
 }
 
 export interface DecoderInstance {

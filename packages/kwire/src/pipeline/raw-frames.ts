@@ -4,7 +4,6 @@
 import type { Batch } from './batch.js';
 import type { DecoderInstance } from './decoders.js';
 import type { RecordDecoder } from './record-decoder.js';
-import type { SourceName } from '../sources.js';
 
 export interface RawFrame {
   source: number;
@@ -56,9 +55,10 @@ const BYTES_PER_FRAME = 256;
 const MIN_CHUNK_BYTES = 1 << 20;
 
 /** A decoder that copies frames of `source` unchanged (kernelSource() opens the ring with its id). */
-export function rawDecoder(source: SourceName): RecordDecoder<RawFrames> {
+export function rawDecoder(source: string, sourceId: number): RecordDecoder<RawFrames> {
   return {
     source,
+    sourceId,
     init: (d, batchSize) => d.exports.rawInit(batchSize, Math.max(MIN_CHUNK_BYTES, batchSize * BYTES_PER_FRAME)),
     decode: (d) => d.exports.rawDecode(),
     status: (d) => d.exports.rawStatus(),

@@ -1,12 +1,13 @@
 // A record kind's decoder as the pipeline sees it: set up its output in a decoder instance, decode a
-// batch from the cursor, copy the batch out. One object per record kind (exec-decoder.ts, …).
+// batch from the cursor, copy the batch out. One object per record kind (generated from its declaration,
+// packages/kwire/src/generated/<kind>.ts), or from defineDecoder for a user's layout.
 import type { DecoderInstance } from './decoders.js';
 
 export interface RecordDecoder<B> {
-  /** Record kind: a SourceName for built-ins, a layout's name for user decoders. */
+  /** Record kind: a kind's name for built-ins, a layout's name for user decoders. */
   readonly source: string;
-  /** Frame source id; default: SourceId[source]. */
-  readonly sourceId?: number;
+  /** Frame source id of the records it decodes (a producer tags its frames with it). */
+  readonly sourceId: number;
   /** The WebAssembly module holding this decoder; default: the built-in decoders (assembly/). */
   readonly module?: () => WebAssembly.Module;
   /** Allocates the decoder's output for batches of up to `batchSize` records. */

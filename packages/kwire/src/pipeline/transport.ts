@@ -3,6 +3,7 @@
 // and pick one with the kw_use_perf global.
 import type { PerfOptions } from '@kwire/native';
 import { loadAddon } from '../platform/native.js';
+import { NotSupportedError } from '../errors.js';
 import { checkOneOf } from '../validate.js';
 
 export type Transport = 'ringbuf' | 'perf';
@@ -20,9 +21,14 @@ export interface TransportOptions {
 
 let ringbuf: boolean | undefined;
 
+/** The transport to use: 'auto' resolved for this kernel. Throws NotSupportedError for 'ringbuf' on a
+ *  kernel without BPF ring buffers (Linux < 5.8). */
 export function resolveTransport(transport: Transport | 'auto' = 'auto', fn = 'resolveTransport()'): Transport {
   checkOneOf(fn, 'transport', transport, ['auto', 'ringbuf', 'perf']);
-  if (transport !== 'auto') return transport;
+  if (transport === 'perf') return transport;
   ringbuf ??= loadAddon().ringbufSupported();
+  if (transport === 'ringbuf' && !ringbuf) {
+    throw new NotSupportedError('BPF ring buffers', `${fn}: this kernel has no BPF ring buffers (Linux >= 5.8): use transport 'perf' or 'auto'`);
+  }
   return ringbuf ? 'ringbuf' : 'perf';
 }

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { KwireError } from '../errors.js';
 import { checkInputFile, checkOptions, checkRingCapacity, invalidArgument } from '../validate.js';
 import { kernelSource, type KernelSource } from './source.js';
+import { bpfProducer } from '../producers/bpf.js';
 import type { RecordDecoder } from './record-decoder.js';
 
 export interface SourceOptions<B> {
@@ -42,13 +43,12 @@ export function source<B>(options: Readonly<Pick<SourceOptions<B>, 'object' | 'm
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1 << 20) {
     throw new KwireError('EINVAL_ARGUMENT', `batchSize must be an integer in 1..2^20, got ${batchSize}`);
   }
-  return kernelSource({
+  const producer = bpfProducer({
+    what: `tracing ${decoder.source} events`,
     object: resolve(object),
     map,
     globals: options.globals ?? {},
     ...(options.droppedGlobal ? { droppedGlobal: options.droppedGlobal } : {}),
-    decoder,
-    ringCapacity,
-    batchSize,
   });
+  return kernelSource({ producer, decoder, ringCapacity, batchSize });
 }

@@ -1,0 +1,31 @@
+// kwire/gen: what builds kwire rather than uses it: record kinds and producers (the seam a new source
+// plugs into), the layout generators, the in-process decoder compiler and kwire's own ELF/BTF reader.
+// Stable enough for `kwire gen` and contributors; not needed to trace.
+
+// Record kinds: one declaration each (packages/kwire/src/kinds/), the rest generated from it.
+export { defineKind, isKind, kindSource, kindRaw, timeOffset } from './pipeline/kind.js';
+export type { Kind, KindSpec, SourcePlan, CliColumn, TimeFormat, Accessor } from './pipeline/kind.js';
+export { builtinKinds } from './generated/kinds.js';
+export { registerKindCapture } from './capture/registry.js';
+
+// Producers: anything that fills a source's shared ring (pipeline/producer.ts).
+export { kernelSource } from './pipeline/source.js';
+export type { KernelSourceSpec } from './pipeline/source.js';
+export type { Producer, ProducerContext, OpenProducer, ProducerCounters } from './pipeline/producer.js';
+export { bpfProducer, u32Bytes } from './producers/bpf.js';
+export type { BpfProducerSpec, StartedContext } from './producers/bpf.js';
+export { resolveTransport } from './pipeline/transport.js';
+
+// Generators and the decoder compiler.
+export { generateAssembly } from './layout/gen-assembly.js';
+export { generateTypes } from './layout/gen-types.js';
+export { generateC } from './layout/gen-c.js';
+export { generateBuiltins } from './layout/builtin.js';
+export { compileDecoders, cacheDirectory } from './layout/compile.js';
+export { compareLayouts, layoutHash } from './layout/layout.js';
+
+// ELF and BTF.
+export { parseBtf, elfSection } from './layout/btf.js';
+export type { BtfType } from './layout/btf.js';
+
+export type { DecoderInstance } from './pipeline/decoders.js';
