@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { firstValueFrom, type Observable } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  BPF_FS_MAGIC, defineDecoder, defineLayout, EXIT_STORE_DIR, EventEncoder, exec, execEvents, exitEvents, exits, ExitStore, flows, isKwireError, layoutFromBtf,
+  BPF_FS_MAGIC, defineDecoder, defineLayout, EXIT_STORE_DIR, EventEncoder, execs, execEvents, exitEvents, exits, ExitStore, flows, isKwireError, layoutFromBtf,
   liveRawSources, loadgen, memorySink, record, replay, source, type KwireErrorCode,
 } from 'kwire';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
@@ -44,15 +44,15 @@ function expectKwireError(error: unknown, code: KwireErrorCode, message: RegExp)
 
 // A call that must throw at once (before anything is loaded), with the message it must give.
 const sync: [string, () => unknown, RegExp][] = [
-  ['exec(null)', () => exec(null as never), /exec\(\): options must be an object, got null/],
-  ["exec('x')", () => exec('x' as never), /exec\(\): options must be an object, got 'x'/],
-  ["exec({ transport: 'pigeon' })", () => exec({ transport: 'pigeon' as never }), /transport must be 'auto', 'ringbuf' or 'perf', got 'pigeon'/],
-  ['exec({ pidns: -1 })', () => exec({ pidns: -1 }), /pidns must be a pid namespace inode/],
-  ['exec({ ringCapacity: 3 })', () => exec({ ringCapacity: 3 }), /ringCapacity must be a power of two from 4096 to 2\^30, got 3/],
-  ['exec({ batchSize: 0 })', () => exec({ batchSize: 0 }), /batchSize must be an integer/],
-  ['exec({ perf: null })', () => exec({ perf: null as never }), /perf must be an object, got null/],
-  ['exec({ perf: { pageCount: 3 } })', () => exec({ transport: 'perf', perf: { pageCount: 3 } }), /perf.pageCount must be a power of two/],
-  ['exec({ perf: { wakeupEvents: 0 } })', () => exec({ transport: 'perf', perf: { wakeupEvents: 0 } }), /perf.wakeupEvents must be an integer in 1\.\./],
+  ['execs(null)', () => execs(null as never), /execs\(\): options must be an object, got null/],
+  ["execs('x')", () => execs('x' as never), /execs\(\): options must be an object, got 'x'/],
+  ["execs({ transport: 'pigeon' })", () => execs({ transport: 'pigeon' as never }), /transport must be 'auto', 'ringbuf' or 'perf', got 'pigeon'/],
+  ['execs({ pidns: -1 })', () => execs({ pidns: -1 }), /pidns must be a pid namespace inode/],
+  ['execs({ ringCapacity: 3 })', () => execs({ ringCapacity: 3 }), /ringCapacity must be a power of two from 4096 to 2\^30, got 3/],
+  ['execs({ batchSize: 0 })', () => execs({ batchSize: 0 }), /batchSize must be an integer/],
+  ['execs({ perf: null })', () => execs({ perf: null as never }), /perf must be an object, got null/],
+  ['execs({ perf: { pageCount: 3 } })', () => execs({ transport: 'perf', perf: { pageCount: 3 } }), /perf.pageCount must be a power of two/],
+  ['execs({ perf: { wakeupEvents: 0 } })', () => execs({ transport: 'perf', perf: { wakeupEvents: 0 } }), /perf.wakeupEvents must be an integer in 1\.\./],
   ['execEvents({ pidns: NaN })', () => execEvents({ pidns: NaN }), /pidns must be a pid namespace inode/],
   ['exits(null)', () => exits(null as never), /exits\(\): options must be an object/],
   ["exits({ threads: 'yes' })", () => exits({ threads: 'yes' as never }), /threads must be true or false, got 'yes'/],
@@ -85,7 +85,7 @@ const sync: [string, () => unknown, RegExp][] = [
   ['replay(file, { speed: -1 })', () => replay(capture, { speed: -1 }), /speed must be a positive number/],
   ["replay(file, { speed: 'fast' })", () => replay(capture, { speed: 'fast' as never }), /speed must be a positive number/],
   ["replay(file, { sources: 'exec' })", () => replay(capture, { sources: 'exec' as never }), /sources must be an array of non-empty strings/],
-  ["replay(file, { sources: ['nope'] })", () => replay(capture, { sources: ['nope'] }), /unknown source 'nope' \(known: exec, exit, flows\)/],
+  ["replay(file, { sources: ['nope'] })", () => replay(capture, { sources: ['nope'] }), /unknown source 'nope' \(known: exec, exit, flow\)/],
   ['replay(file, { batchSize: 0 })', () => replay(capture, { batchSize: 0 }), /batchSize must be an integer/],
   ["replay(file, { onIssue: 'x' })", () => replay(capture, { onIssue: 'x' as never }), /onIssue must be a function/],
   ["replay(file).events('nope')", () => replay(capture).events('nope'), /no source 'nope' in this replay/],

@@ -53,7 +53,7 @@ describe.skipIf(!canRunLive)(`record and replay, live${canRunLive ? '' : ` (skip
       const exitSub = exitEvents().subscribe((e) => exits.push(e));
       const flowSub = flowEvents().subscribe((e) => (e.netns === nsA || e.netns === nsB) && flowsSeen.push(e));
       const sink = memorySink();
-      const recording = record(liveRawSources(['exec', 'exit', 'flows']), sink).subscribe();
+      const recording = record(liveRawSources(['exec', 'exit', 'flow']), sink).subscribe();
       // Exits with codes and a signal, children of one shell whose pid it prints last.
       const workload = await run('sh', ['-c', `for i in $(seq 1 8); do sh -c "exit $i"; done; sh -c 'kill -TERM $$'; echo $$`]);
       const parent = Number(workload.stdout.trim());
@@ -82,7 +82,7 @@ describe.skipIf(!canRunLive)(`record and replay, live${canRunLive ? '' : ` (skip
       // Two probes: their own flow cookies (so flowIds), start and event times; the same packets.
       const flowFields = (e: FlowEvent) => [e.kind, e.netns, e.proto, e.srcAddr, e.srcPort, e.dstAddr, e.dstPort, e.packetsOrig, e.bytesOrig, e.packetsRet, e.bytesRet];
       const tcp = (e: FlowEvent) => e.proto === 6 && e.dstPort === 5701;
-      const replayedFlows = events<FlowEvent>('flows').filter((e) => (e.netns === nsA || e.netns === nsB) && tcp(e));
+      const replayedFlows = events<FlowEvent>('flow').filter((e) => (e.netns === nsA || e.netns === nsB) && tcp(e));
       expect(replayedFlows.map(flowFields)).toEqual(flowsSeen.filter(tcp).map(flowFields));
       expect(replayedFlows.filter((e) => e.kind === 'destroy').map((e) => e.netns).sort()).toEqual([nsA, nsB].sort());
     } finally {
@@ -90,7 +90,7 @@ describe.skipIf(!canRunLive)(`record and replay, live${canRunLive ? '' : ` (skip
     }
   });
 
-  it('kwire record --sources exec,exit,flows then kwire replay print what kwire exec and kwire exit print, in every format', async () => {
+  it('kwire record --sources exec,exit,flow then kwire replay print what kwire exec and kwire exit print, in every format', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kwcap-'));
     try {
       const file = join(dir, 'w.kwcap');
@@ -101,13 +101,13 @@ describe.skipIf(!canRunLive)(`record and replay, live${canRunLive ? '' : ` (skip
       // code, and every 20th makes a TCP connection to a closed loopback port (refused: one flow).
       const workload = `for i in $(seq 1 300); do /bin/true ${tag} $i; sh -c "exit $((i % 200 + 1))"; [ $((i % 20)) -eq 0 ] && curl -s -m 1 http://127.0.0.1:${port}/; sleep 0.01; done; echo $$`;
       const [rec, liveExec, liveExit, work] = await Promise.all([
-        kwire('record', '-o', file, '--sources', 'exec,exit,flows', '--duration', '3', '--stats'),
+        kwire('record', '-o', file, '--sources', 'exec,exit,flow', '--duration', '3', '--stats'),
         kwire('exec', '--json', '--duration', '3'),
         kwire('exit', '--json', '--duration', '3'),
         run('sh', ['-c', workload]),
       ]);
       expect(rec.code, rec.stderr).toBe(0);
-      expect(rec.stderr).toMatch(/^record: exec,exit,flows → .*: chunks=\d+ records=\d+ bytes=\d+ lost\.kernel=0 lost\.ring=0$/m);
+      expect(rec.stderr).toMatch(/^record: exec,exit,flow → .*: chunks=\d+ records=\d+ bytes=\d+ lost\.kernel=0 lost\.ring=0$/m);
       const parent = Number(work.stdout.trim().split('\n').at(-1));
       const replayed = await kwire('replay', file, '--json', '--stats');
       expect(replayed.code, replayed.stderr).toBe(0);
@@ -159,7 +159,7 @@ describe('the bundled capture and the main job', () => {
     const r = replay(fixture);
     const events = await lastValueFrom(r.events<ExecEvent | ExitEvent | FlowEvent>().pipe(toArray()));
     expect(r.stats().issues).toEqual([]);
-    expect(r.stats().headers[0]!.sources.map((s) => s.name)).toEqual(['exec', 'exit', 'flows']);
+    expect(r.stats().headers[0]!.sources.map((s) => s.name)).toEqual(['exec', 'exit', 'flow']);
     const execs = events.filter((e): e is ExecEvent => e.type === 'exec');
     const exits = events.filter((e): e is ExitEvent => e.type === 'exit');
     const flows = events.filter((e): e is FlowEvent => e.type === 'flow');

@@ -165,7 +165,7 @@ describe('damaged captures', () => {
     expect(events).toHaveLength(2);
     expect(issues.map((i) => [i.kind, i.reason])).toEqual([
       ['skipped', expect.stringMatching(/layout version 2; this kwire decodes version 1/)],
-      ['skipped', expect.stringMatching(/source 'warp' is not known/)],
+      ['skipped', expect.stringMatching(/source 'warp' \(id 99\) is not known/)],
     ]);
   });
 

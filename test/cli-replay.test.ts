@@ -30,7 +30,7 @@ describe('kwire replay', () => {
     const pidns = events[0].pidns as number;
     const filtered = await kwire('replay', fixture, '--json', '--sources', 'exec', '--pidns', String(pidns));
     expect(filtered.stdout.trim().split('\n')).toHaveLength(events.filter((e) => e.type === 'exec' && e.pidns === pidns).length);
-    const others = await kwire('replay', fixture, '--json', '--sources', 'exit,flows');
+    const others = await kwire('replay', fixture, '--json', '--sources', 'exit,flow');
     const types = others.stdout.trim().split('\n').map((l) => JSON.parse(l).type as string);
     expect(types.length).toBe(events.filter((e) => e.type !== 'exec').length);
     expect(new Set(types)).toEqual(new Set(['exit', 'flow']));

@@ -1,8 +1,11 @@
-// The exec layout (packages/kwire/src/layouts/exec.ts) against the BTF clang emitted for
+// The exec layout (packages/kwire/src/kinds/exec.ts) against the BTF clang emitted for
 // bpf/include/exec.h: read by kwire's own BTF parser and, independently, by bpftool.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compareLayouts, execLayout, layoutFromBtf } from 'kwire';
+import { layoutFromBtf } from 'kwire';
+import { builtinKinds, compareLayouts } from 'kwire/gen';
+
+const execLayout = builtinKinds.find(({ kind }) => kind.name === 'exec')!.kind.layout;
 import { btfStruct } from './helpers/btf.js';
 import { repoPath } from './helpers/repo.js';
 import { encodeExec } from './reference/exec.js';

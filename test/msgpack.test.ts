@@ -59,6 +59,6 @@ describe('MessagePack events', () => {
     );
     expect(bytesToIp(ipToBytes('::1'))).toBe('::1');
     expect(bytesToIp(ipToBytes('2001:db8:0:0:1:0:0:1'))).toBe('2001:db8::1:0:0:1');
-    expect(bytesToIp(ipToBytes('::ffff:1.2.3.4'))).toBe('::ffff:102:304');
+    expect(bytesToIp(ipToBytes('::ffff:1.2.3.4'))).toBe('::ffff:1.2.3.4') // RFC 5952 §5: an IPv4-mapped address ends in dotted quad;
   });
 });

@@ -11,8 +11,8 @@ describe.skipIf(!canRunLive)(`unprivileged start${canRunLive ? '' : ` (skipped: 
   it('the library throws a PermissionError naming CAP_BPF and CAP_PERFMON', async () => {
     const before = kwProgramIds();
     const script = `
-      import { exec } from 'kwire';
-      exec().subscribe({ error: (e) => { console.log(JSON.stringify({ name: e.name, code: e.code, missing: e.missing, message: e.message })); } });
+      import { execs } from 'kwire';
+      execs().subscribe({ error: (e) => { console.log(JSON.stringify({ name: e.name, code: e.code, missing: e.missing, message: e.message })); } });
     `;
     const result = await run('setpriv', [...dropAll, process.execPath, '--input-type=module', '-e', script], { cwd: repoPath('test') });
     expect(result.stderr).toBe('');

@@ -45,7 +45,7 @@ describe('capture registry', () => {
   it.each([
     ['exec', 'exec.h', 'EXEC_LAYOUT_VERSION', SourceId.exec, 0],
     ['exit', 'exit.h', 'EXIT_LAYOUT_VERSION', SourceId.exit, 8],
-    ['flows', 'flow.h', 'FLOW_LAYOUT_VERSION', SourceId.flow, 8],
+    ['flow', 'flow.h', 'FLOW_LAYOUT_VERSION', SourceId.flow, 8],
   ])('registers %s with the layout version of bpf/include/%s', (name, header, define, id, tsOffset) => {
     const version = Number(new RegExp(`#define ${define} (\\d+)`).exec(readFileSync(repoPath(`bpf/include/${header}`), 'utf8'))![1]);
     expect(version).toBeGreaterThan(0);
@@ -53,6 +53,6 @@ describe('capture registry', () => {
   });
 
   it('lists every built-in capture source', () => {
-    expect(captureSourceNames()).toEqual(['exec', 'exit', 'flows']);
+    expect(captureSourceNames()).toEqual(['exec', 'exit', 'flow']);
   });
 });

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { config, Subscription, type Observable, type Observer } from 'rxjs';
-import { exec, execDecoder, exits, flows, loadgen, source, type Transport } from 'kwire';
+import { execs, execDecoder, exits, flows, loadgen, source, type Transport } from 'kwire';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
 import { fdCount, heldProgramIds, programsFreed, rssAfterGc, settlesTo, sleep, threadCount, wasmMemoryCount } from './helpers/leaks.js';
 import { repoPath } from './helpers/repo.js';
@@ -143,7 +143,7 @@ const figures: Record<string, { before: Counts; after: Counts }> = {};
 
 const subjects: Subject[] = [
   ...(['ringbuf', 'perf'] as Transport[]).flatMap((transport): Subject[] => [
-    { name: `exec over ${transport}`, make: () => exec({ transport, ringCapacity: 1 << 20 }), poke: trueProcess },
+    { name: `exec over ${transport}`, make: () => execs({ transport, ringCapacity: 1 << 20 }), poke: trueProcess },
     { name: `exits over ${transport}`, make: () => exits({ transport }), poke: trueProcess },
     {
       name: `loadgen over ${transport}`,

@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineDecoder, generateC, layoutFromBtf, source, toEvents, type Layout, type LayoutDecoder } from 'kwire';
+import { defineDecoder, layoutFromBtf, source, toEvents, type Layout, type LayoutDecoder } from 'kwire';
+import { generateC } from 'kwire/gen';
 import { compileBpf } from './helpers/clang.js';
 import { canRunLive, liveSkipReason, openFdCount } from './helpers/live.js';
 import { repoPath } from './helpers/repo.js';

@@ -8,7 +8,7 @@
 // count on it with tc programs (filters the kernel keeps until someone removes them).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { exec, exits, flows } from 'kwire';
+import { execs, exits, flows } from 'kwire';
 
 const [mode, tc] = process.argv.slice(2);
 
@@ -29,7 +29,7 @@ const report = () => process.stdout.write(JSON.stringify({ ids: heldProgramIds()
 exits({ transport: 'perf' }).subscribe();
 flows(tc ? { attach: { cgroup: null, tc: [tc] } } : {}).subscribe();
 let first = true;
-exec({ transport: 'ringbuf' }).subscribe(() => {
+execs({ transport: 'ringbuf' }).subscribe(() => {
   if (!first) return;
   first = false;
   report();

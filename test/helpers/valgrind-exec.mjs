@@ -2,14 +2,14 @@
 // transports, each waiting for one record (odd cycles unsubscribe from inside next()), then an exit
 // with one source still attached (the addon's env cleanup hook closes its reader).
 import { spawn } from 'node:child_process';
-import { exec } from 'kwire';
+import { execs } from 'kwire';
 
 const cycles = Number(process.argv[2] ?? 3);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 for (let i = 0; i < cycles; i++) {
   for (const transport of ['ringbuf', 'perf']) {
     let n = 0;
-    const sub = exec({ transport, ringCapacity: 1 << 16 }).subscribe(() => {
+    const sub = execs({ transport, ringCapacity: 1 << 16 }).subscribe(() => {
       n++;
       if (i % 2 === 1) sub.unsubscribe();
     });
@@ -26,5 +26,5 @@ globalThis.gc?.();
 await sleep(100);
 globalThis.gc?.();
 process.stdout.write(`valgrind-exec: ${cycles} cycles over ringbuf and perf\n`);
-exec({ transport: 'perf', ringCapacity: 1 << 16 }).subscribe();
+execs({ transport: 'perf', ringCapacity: 1 << 16 }).subscribe();
 process.exit(0);

@@ -87,10 +87,14 @@ export class ExecBatch implements Batch<ExecEvent> {
   readonly pidns: Uint32Array;
   readonly argc: Uint32Array;
   readonly flags: Uint32Array;
-  /** 16 bytes per record. */ readonly commBytes: Uint8Array;
-  /** Offset of each record's args in strings. */ readonly argsOffset: Uint32Array;
-  /** Byte length of each record's args. */ readonly argsLength: Uint32Array;
-  /** The string heap: every record's tail bytes. */ readonly strings: Uint8Array;
+  /** 16 bytes per record. */
+  readonly commBytes: Uint8Array;
+  /** Offset of each record's args in strings. */
+  readonly argsOffset: Uint32Array;
+  /** Byte length of each record's args. */
+  readonly argsLength: Uint32Array;
+  /** The string heap: every record's tail bytes. */
+  readonly strings: Uint8Array;
 
   constructor(c: ExecColumns) {
     this.length = c.length;
@@ -149,18 +153,18 @@ export class ExecBatch implements Batch<ExecEvent> {
     };
     return new ExecBatch({
       length: n,
-      ts: pick(this.ts, new BigUint64Array(n * 1), 1),
-      cgroupId: pick(this.cgroupId, new BigUint64Array(n * 1), 1),
-      pid: pick(this.pid, new Uint32Array(n * 1), 1),
-      ppid: pick(this.ppid, new Uint32Array(n * 1), 1),
-      uid: pick(this.uid, new Uint32Array(n * 1), 1),
-      gid: pick(this.gid, new Uint32Array(n * 1), 1),
-      pidns: pick(this.pidns, new Uint32Array(n * 1), 1),
-      argc: pick(this.argc, new Uint32Array(n * 1), 1),
-      flags: pick(this.flags, new Uint32Array(n * 1), 1),
+      ts: pick(this.ts, new BigUint64Array(n), 1),
+      cgroupId: pick(this.cgroupId, new BigUint64Array(n), 1),
+      pid: pick(this.pid, new Uint32Array(n), 1),
+      ppid: pick(this.ppid, new Uint32Array(n), 1),
+      uid: pick(this.uid, new Uint32Array(n), 1),
+      gid: pick(this.gid, new Uint32Array(n), 1),
+      pidns: pick(this.pidns, new Uint32Array(n), 1),
+      argc: pick(this.argc, new Uint32Array(n), 1),
+      flags: pick(this.flags, new Uint32Array(n), 1),
       comm: pick(this.commBytes, new Uint8Array(n * 16), 16),
-      argsOffset: pick(this.argsOffset, new Uint32Array(n * 1), 1),
-      argsLength: pick(this.argsLength, new Uint32Array(n * 1), 1),
+      argsOffset: pick(this.argsOffset, new Uint32Array(n), 1),
+      argsLength: pick(this.argsLength, new Uint32Array(n), 1),
       strings: this.strings,
     });
   }

@@ -83,7 +83,8 @@ export class ExitBatch implements Batch<ExitEvent> {
   readonly status: Uint32Array;
   readonly pidns: Uint32Array;
   readonly flags: Uint32Array;
-  /** 16 bytes per record. */ readonly commBytes: Uint8Array;
+  /** 16 bytes per record. */
+  readonly commBytes: Uint8Array;
 
   constructor(c: ExitColumns) {
     this.length = c.length;
@@ -122,16 +123,16 @@ export class ExitBatch implements Batch<ExitEvent> {
     };
     return new ExitBatch({
       length: n,
-      startTime: pick(this.startTime, new BigUint64Array(n * 1), 1),
-      exitTime: pick(this.exitTime, new BigUint64Array(n * 1), 1),
-      cgroupId: pick(this.cgroupId, new BigUint64Array(n * 1), 1),
-      pidnsDev: pick(this.pidnsDev, new BigUint64Array(n * 1), 1),
-      pid: pick(this.pid, new Uint32Array(n * 1), 1),
-      tid: pick(this.tid, new Uint32Array(n * 1), 1),
-      ppid: pick(this.ppid, new Uint32Array(n * 1), 1),
-      status: pick(this.status, new Uint32Array(n * 1), 1),
-      pidns: pick(this.pidns, new Uint32Array(n * 1), 1),
-      flags: pick(this.flags, new Uint32Array(n * 1), 1),
+      startTime: pick(this.startTime, new BigUint64Array(n), 1),
+      exitTime: pick(this.exitTime, new BigUint64Array(n), 1),
+      cgroupId: pick(this.cgroupId, new BigUint64Array(n), 1),
+      pidnsDev: pick(this.pidnsDev, new BigUint64Array(n), 1),
+      pid: pick(this.pid, new Uint32Array(n), 1),
+      tid: pick(this.tid, new Uint32Array(n), 1),
+      ppid: pick(this.ppid, new Uint32Array(n), 1),
+      status: pick(this.status, new Uint32Array(n), 1),
+      pidns: pick(this.pidns, new Uint32Array(n), 1),
+      flags: pick(this.flags, new Uint32Array(n), 1),
       comm: pick(this.commBytes, new Uint8Array(n * 16), 16),
     });
   }

@@ -86,8 +86,10 @@ export class FlowBatch implements Batch<FlowEvent> {
   readonly start: BigUint64Array;
   readonly ts: BigUint64Array;
   readonly cookie: BigUint64Array;
-  /** 16 bytes per record. */ readonly srcAddrBytes: Uint8Array;
-  /** 16 bytes per record. */ readonly dstAddrBytes: Uint8Array;
+  /** 16 bytes per record. */
+  readonly srcAddrBytes: Uint8Array;
+  /** 16 bytes per record. */
+  readonly dstAddrBytes: Uint8Array;
   readonly packetsOrig: Float64Array;
   readonly bytesOrig: Float64Array;
   readonly packetsRet: Float64Array;
@@ -146,22 +148,22 @@ export class FlowBatch implements Batch<FlowEvent> {
     };
     return new FlowBatch({
       length: n,
-      start: pick(this.start, new BigUint64Array(n * 1), 1),
-      ts: pick(this.ts, new BigUint64Array(n * 1), 1),
-      cookie: pick(this.cookie, new BigUint64Array(n * 1), 1),
+      start: pick(this.start, new BigUint64Array(n), 1),
+      ts: pick(this.ts, new BigUint64Array(n), 1),
+      cookie: pick(this.cookie, new BigUint64Array(n), 1),
       srcAddr: pick(this.srcAddrBytes, new Uint8Array(n * 16), 16),
       dstAddr: pick(this.dstAddrBytes, new Uint8Array(n * 16), 16),
-      packetsOrig: pick(this.packetsOrig, new Float64Array(n * 1), 1),
-      bytesOrig: pick(this.bytesOrig, new Float64Array(n * 1), 1),
-      packetsRet: pick(this.packetsRet, new Float64Array(n * 1), 1),
-      bytesRet: pick(this.bytesRet, new Float64Array(n * 1), 1),
-      connmark: pick(this.connmark, new Uint32Array(n * 1), 1),
-      netns: pick(this.netns, new Uint32Array(n * 1), 1),
-      srcPort: pick(this.srcPort, new Uint16Array(n * 1), 1),
-      dstPort: pick(this.dstPort, new Uint16Array(n * 1), 1),
-      proto: pick(this.proto, new Uint8Array(n * 1), 1),
-      kind: pick(this.kind, new Uint8Array(n * 1), 1),
-      flowId: pick(this.flowId, new Uint32Array(n * 1), 1),
+      packetsOrig: pick(this.packetsOrig, new Float64Array(n), 1),
+      bytesOrig: pick(this.bytesOrig, new Float64Array(n), 1),
+      packetsRet: pick(this.packetsRet, new Float64Array(n), 1),
+      bytesRet: pick(this.bytesRet, new Float64Array(n), 1),
+      connmark: pick(this.connmark, new Uint32Array(n), 1),
+      netns: pick(this.netns, new Uint32Array(n), 1),
+      srcPort: pick(this.srcPort, new Uint16Array(n), 1),
+      dstPort: pick(this.dstPort, new Uint16Array(n), 1),
+      proto: pick(this.proto, new Uint8Array(n), 1),
+      kind: pick(this.kind, new Uint8Array(n), 1),
+      flowId: pick(this.flowId, new Uint32Array(n), 1),
     });
   }
 }

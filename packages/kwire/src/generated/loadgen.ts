@@ -79,10 +79,10 @@ export class LoadgenBatch implements Batch<LoadgenEvent> {
     };
     return new LoadgenBatch({
       length: n,
-      seq: pick(this.seq, new BigUint64Array(n * 1), 1),
-      ts: pick(this.ts, new BigUint64Array(n * 1), 1),
-      cpu: pick(this.cpu, new Uint32Array(n * 1), 1),
-      tag: pick(this.tag, new Uint32Array(n * 1), 1),
+      seq: pick(this.seq, new BigUint64Array(n), 1),
+      ts: pick(this.ts, new BigUint64Array(n), 1),
+      cpu: pick(this.cpu, new Uint32Array(n), 1),
+      tag: pick(this.tag, new Uint32Array(n), 1),
     });
   }
 }
