@@ -14,6 +14,15 @@ describe('kwire flows', () => {
     for (const option of ['--mode', '--curve', '--cgroup', '--tc', '--idle-timeout', '--json', '--duration', '--stats']) expect(result.stdout).toContain(option);
   });
 
+  it('leaves --pidns out of its help whole: no stray continuation line under another option', async () => {
+    const { stdout } = await kwire('flows', '--help');
+    const common = stdout.slice(stdout.indexOf('Common options:'));
+    expect(common).not.toContain('--pidns');
+    // every continuation line (deep indent) follows an option line whose text it continues
+    expect(common).not.toMatch(/--duration[^\n]*\n {22}\(default: all\)/);
+    expect(common.split('\n\n')[0]!.split('\n').filter((l) => /^ {22}\S/.test(l))).toEqual(['                      (default: a table)']);
+  });
+
   it.each([
     [['flows', '--mode', 'some'], /--mode wants update, destroy or all/],
     [['flows', '--curve', '1:2'], /--curve wants three AGE:RATE points/],

@@ -12,16 +12,23 @@ export const commonOptions = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
-export const commonHelp = `Common options:
-  --json              one JSON object per line (64-bit values as decimal strings) (default: a table)
-  --msgpack           a stream of MessagePack maps, JSON's field names (64-bit values as uint64)
-                      (default: a table)
-  --addresses KIND    with --msgpack: addresses as 'string' or 'bytes' (4 or 16) (default: string)
-  --duration SECONDS  stop after this many seconds (default: until Ctrl-C)
-  --pidns INODE       only processes in this pid namespace, e.g. $(stat -L -c %i /proc/PID/ns/pid)
-                      (default: all)
-  --stats             print the source's counters to stderr at the end (default: off)
-  -h, --help          this help`;
+/** Each common option's help, whole (an entry may span lines), so a command can leave one out. */
+const commonOptionHelp = {
+  json: '  --json              one JSON object per line (64-bit values as decimal strings) (default: a table)',
+  msgpack: '  --msgpack           a stream of MessagePack maps, JSON\'s field names (64-bit values as uint64)\n                      (default: a table)',
+  addresses: "  --addresses KIND    with --msgpack: addresses as 'string' or 'bytes' (4 or 16) (default: string)",
+  duration: '  --duration SECONDS  stop after this many seconds (default: until Ctrl-C)',
+  pidns: '  --pidns INODE       only processes in this pid namespace, e.g. $(stat -L -c %i /proc/PID/ns/pid)\n                      (default: all)',
+  stats: "  --stats             print the source's counters to stderr at the end (default: off)",
+  help: '  -h, --help          this help',
+} as const;
+
+/** The common options' help, without those a command does not take. */
+export function commonHelpWithout(...left: (keyof typeof commonOptionHelp)[]): string {
+  return ['Common options:', ...Object.entries(commonOptionHelp).filter(([name]) => !left.includes(name as keyof typeof commonOptionHelp)).map(([, text]) => text)].join('\n');
+}
+
+export const commonHelp = commonHelpWithout();
 
 export interface CommonOptions {
   json: boolean;

@@ -1,7 +1,7 @@
 // kwire flows: live flow records (packets and bytes each way), like conntracct's consumers.
 import { Observable } from 'rxjs';
 import { flows, isKwireError, type FlowBatch, type FlowMode } from 'kwire';
-import { commonHelp, commonOptions, parseCommon } from '../common-options.js';
+import { commonHelpWithout, commonOptions, parseCommon } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
 import { formatStats, writeOut } from '../output.js';
 import { runSource } from '../run-source.js';
@@ -25,7 +25,7 @@ Flow options:
   --netns INODE          only flows of this network namespace, e.g. $(stat -L -c %i /proc/PID/ns/net)
                          (default: all)
 
-${commonHelp.replace(/\n  --pidns [^\n]*/, '')}
+${commonHelpWithout('pidns')}
 
 Transport: a BPF ring buffer only, not selectable: destroy records of idle flows are written by a
 BPF timer callback, which has no context for a perf event output.
