@@ -110,7 +110,7 @@ const sync: [string, () => unknown, RegExp][] = [
   ['layoutFromBtf({ as: unknown type })', () => layoutFromBtf(object, 'exit_event', { as: { pid: 'ip9' as never } }), /field pid: unknown type ip9/],
   ['layoutFromBtf({ tailSize } without a tail)', () => layoutFromBtf(object, 'exit_event', { tailSize: 'pid' }), /tailSize: struct exit_event has no flexible array member/],
   ['source()', () => source(undefined as never), /source\(\): needs options \{ object, map, decoder \}/],
-  ['source({})', () => source({} as never), /source\(\) needs an object path, a map name and a decoder/],
+  ['source({})', () => source({} as never), /source\(\): needs options { object: a path, map: a name, decoder }/],
   ["source({ decoder: 'x' })", () => source({ object, map: 'events', decoder: 'x' as never }), /decoder must be a RecordDecoder/],
   ['ExitStore.ensureRunning(5)', () => ExitStore.ensureRunning(5 as never), /bpffsRoot must be a non-empty string/],
   ['ExitStore.remove(undefined)', () => ExitStore.remove(undefined as never), /bpffsRoot must be a non-empty string/],
@@ -178,7 +178,7 @@ describe.skipIf(!canRunLive)(`ExitStore methods, live${canRunLive ? '' : ` (skip
 
   it.each([
     ['trace(-1, { traceId })', (s: ExitStore) => s.trace(-1, { traceId: 1n }), /pid must be a positive integer, got -1/],
-    ['trace(pid)', (s: ExitStore) => s.trace(process.pid, undefined as never), /the options with a traceId are required/],
+    ['trace(pid)', (s: ExitStore) => s.trace(process.pid, undefined as never), /trace\(\): the options { traceId } are required/],
     ['trace(pid, { traceId: 1 })', (s: ExitStore) => s.trace(process.pid, { traceId: 1 as never }), /traceId must be a u64 bigint \(e\.g\. 42n\), got the number 1/],
     ["trace(pid, { pidns: 'x' })", (s: ExitStore) => s.trace(process.pid, { traceId: 1n, pidns: 'x' as never }), /pidns must be a pid namespace inode/],
     ['getExited(42)', (s: ExitStore) => s.getExited(42 as never), /traceId must be a u64 bigint/],

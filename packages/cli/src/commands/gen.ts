@@ -69,9 +69,9 @@ export async function genCommand(args: string[]): Promise<void> {
     });
   } catch (error) {
     // The API's option names, in the command line's words.
-    const m = isKwireError(error, 'EINVAL_ARGUMENT') ? /^(as|tailSize): (.*)$/.exec(error.message) : null;
+    const m = isKwireError(error, 'EINVAL_ARGUMENT') ? /^layoutFromBtf\(\): (as|tailSize): (.*)$/.exec(error.message) : null;
     if (m) throw new UsageError(`${m[1] === 'as' ? '--as' : '--tail-size'}: ${m[2]}`);
-    if (values.name && isKwireError(error, 'EINVAL_ARGUMENT') && error.message.startsWith(`layout ${values.name}: the name`)) throw new UsageError(`--name wants an identifier (letters, digits, _), got '${values.name}'`);
+    if (values.name && isKwireError(error, 'EINVAL_ARGUMENT') && error.message.includes(`layout ${values.name}: the name`)) throw new UsageError(`--name wants an identifier (letters, digits, _), got '${values.name}'`);
     throw error;
   }
   const origin = `the BTF of ${values.btf} (struct ${values.type})`;

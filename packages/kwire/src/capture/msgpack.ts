@@ -66,7 +66,7 @@ export class EventDecoder {
 
   private fix(value: unknown): Record<string, unknown> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new KwireError('EINVAL_ARGUMENT', 'a kwire MessagePack event stream holds maps only');
+      throw new KwireError('EINVAL_ARGUMENT', 'EventDecoder: a kwire MessagePack event stream holds maps only');
     }
     const event = value as Record<string, unknown>;
     if (this.strings) for (const f of ADDRESS_FIELDS) if (event[f] instanceof Uint8Array) event[f] = bytesToIp(event[f] as Uint8Array);
@@ -76,7 +76,7 @@ export class EventDecoder {
 
 function checkAddresses(a: unknown): 'string' | 'bytes' {
   if (a === undefined || a === 'string' || a === 'bytes') return a ?? 'string';
-  throw new KwireError('EINVAL_ARGUMENT', `addresses must be 'string' or 'bytes', got '${String(a)}'`);
+  throw new KwireError('EINVAL_ARGUMENT', `EventEncoder: addresses must be 'string' or 'bytes', got '${String(a)}'`);
 }
 
 function addressesToBytes(event: object): object {

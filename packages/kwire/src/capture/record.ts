@@ -4,7 +4,7 @@
 // the sink closed.
 import { isObservable, merge, Observable, map, type Subscription } from 'rxjs';
 import '../generated/kinds.js'; // the built-in kinds register their captures
-import { captureSource, captureSourceById, type RawOpenOptions } from './registry.js';
+import { captureSource, captureSourceById, captureSourceNames, type RawOpenOptions } from './registry.js';
 import type { CaptureChunk, CaptureSourceInfo } from './format.js';
 import { fileSink, hostHeader, writeEntry, type CaptureSink } from './writer.js';
 import { KwireError } from '../errors.js';
@@ -61,7 +61,7 @@ export function record(
   const infos: CaptureSourceInfo[] = inputs.flatMap(([name]) => {
     if (name === undefined) return [];
     const s = captureSource(name);
-    if (!s) throw new KwireError('EINVAL_ARGUMENT', `no capture source named '${name}'`);
+    if (!s) throw new KwireError('EINVAL_ARGUMENT', `record(): no capture source named '${name}' (known: ${captureSourceNames().join(', ')})`);
     return [{ name: s.name, id: s.id, layout: s.layout }];
   });
   const flushMs = options.flushMs ?? 100;
@@ -184,7 +184,7 @@ export function liveRawSources(names: readonly string[], options: Readonly<RawOp
   const out: Record<string, Frames> = {};
   for (const name of names) {
     const s = captureSource(name);
-    if (!s) throw new KwireError('EINVAL_ARGUMENT', `no capture source named '${name}'`);
+    if (!s) throw new KwireError('EINVAL_ARGUMENT', `liveRawSources(): no capture source named '${name}' (known: ${captureSourceNames().join(', ')})`);
     out[name] = s.openRaw(options);
   }
   return out;

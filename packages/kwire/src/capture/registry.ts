@@ -37,7 +37,7 @@ const byId = new Map<number, CaptureSource>();
 export function registerCaptureSource<B extends Batch<unknown>>(source: CaptureSource<B>): void {
   const known = byName.get(source.name) ?? byId.get(source.id);
   if (known && known !== (source as unknown)) {
-    throw new KwireError('EINVAL_ARGUMENT', `capture source ${source.name} (id ${source.id}) is already registered`);
+    throw new KwireError('EINVAL_ARGUMENT', `registerCaptureSource(): capture source ${source.name} (id ${source.id}) is already registered`);
   }
   byName.set(source.name, source as unknown as CaptureSource);
   byId.set(source.id, source as unknown as CaptureSource);

@@ -63,7 +63,7 @@ export class ExitStore {
     checkOptions('ExitStore.ensureRunning()', options);
     const { maxTraced = 4096, maxExited = 4096, mount = true } = options;
     for (const [name, n] of [['maxTraced', maxTraced], ['maxExited', maxExited]] as const) {
-      if (!Number.isInteger(n) || n < 1 || n > 1 << 24) throw new KwireError('EINVAL_ARGUMENT', `${name} must be an integer in 1..2^24, got ${n}`);
+      if (!Number.isInteger(n) || n < 1 || n > 1 << 24) throw new KwireError('EINVAL_ARGUMENT', `ExitStore.ensureRunning(): ${name} must be an integer in 1..2^24, got ${n}`);
     }
     requireTracingCapabilities('the exit-status store');
     const root = ensureBpffs(bpffsRoot, mount);
@@ -78,7 +78,7 @@ export class ExitStore {
     const dir = join(bpffsRoot, EXIT_STORE_DIR);
     const missing = Object.values(PINS).filter((p) => !existsSync(join(dir, p)));
     if (missing.length > 0) {
-      throw new KwireError('EINVAL_ARGUMENT', `no complete exit-status store at ${dir} (missing ${missing.join(', ')}); ExitStore.remove() clears a broken one`);
+      throw new KwireError('EINVAL_ARGUMENT', `ExitStore.open(): no complete exit-status store at ${dir} (missing ${missing.join(', ')}); ExitStore.remove() clears a broken one`);
     }
     const addon = loadAddon();
     const what = `opening the exit-status store at ${dir}`;
@@ -104,11 +104,11 @@ export class ExitStore {
 
   /** Records the exit of `pid` (as counted in pid namespace `pidns`, default ours) under `traceId`. */
   trace(pid: number, options: { traceId: bigint; pidns?: number }): void {
-    checkPid(pid);
-    if (typeof options !== 'object' || options === null) throw new KwireError('EINVAL_ARGUMENT', 'trace(pid, { traceId }): the options with a traceId are required');
-    checkTraceId(options.traceId);
+    checkPid(pid, 'trace()');
+    if (typeof options !== 'object' || options === null) throw new KwireError('EINVAL_ARGUMENT', 'trace(): the options { traceId } are required, as in trace(pid, { traceId: 42n })');
+    checkTraceId(options.traceId, 'trace()');
     if (options.pidns !== undefined && !(Number.isInteger(options.pidns) && options.pidns > 0 && options.pidns <= 0xffffffff)) {
-      throw new KwireError('EINVAL_ARGUMENT', `pidns must be a pid namespace inode (a u32), got ${String(options.pidns)}`);
+      throw new KwireError('EINVAL_ARGUMENT', `trace(): pidns must be a pid namespace inode (a u32), got ${String(options.pidns)}`);
     }
     const own = ownPidNamespace().inode;
     const pidns = options.pidns ?? own;
@@ -122,7 +122,7 @@ export class ExitStore {
     } catch (error) {
       const errno = (error as KwireError).errno;
       if (errno === E2BIG) throw new KwireError('EMAP_FULL', `cannot trace pid ${pid}: the store already traces ${this.tracing.info().maxEntries} pids`, { cause: error });
-      if (errno === EEXIST) throw new KwireError('EINVAL_ARGUMENT', `pid ${pid} is already traced (under trace id ${this.getTracingTask(pid)?.traceId})`, { cause: error });
+      if (errno === EEXIST) throw new KwireError('EINVAL_ARGUMENT', `trace(): pid ${pid} is already traced (under trace id ${this.getTracingTask(pid)?.traceId})`, { cause: error });
       throw error;
     }
     // It may have exited between the check and the insert, unseen by the kernel side: undo, say so.
@@ -133,7 +133,7 @@ export class ExitStore {
   }
 
   getTracingTask(pid: number): TracingTask | undefined {
-    checkPid(pid);
+    checkPid(pid, 'getTracingTask()');
     const bytes = nativeCall('getTracingTask', () => this.tracing.lookup(u32Key(pid)));
     if (!bytes) return undefined;
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -142,12 +142,12 @@ export class ExitStore {
 
   /** Stops tracing `pid`. False when it was not traced (or its exit was already recorded). */
   untrace(pid: number): boolean {
-    checkPid(pid);
+    checkPid(pid, 'untrace()');
     return nativeCall('untrace', () => this.tracing.delete(u32Key(pid)));
   }
 
   getExited(traceId: bigint): ExitStatus | undefined {
-    checkTraceId(traceId);
+    checkTraceId(traceId, 'getExited()');
     const bytes = nativeCall('getExited', () => this.exited.lookup(traceKey(traceId)));
     if (!bytes) return undefined;
     const e = decodeExitRecord(bytes);
@@ -157,7 +157,7 @@ export class ExitStore {
   }
 
   deleteExited(traceId: bigint): boolean {
-    checkTraceId(traceId);
+    checkTraceId(traceId, 'deleteExited()');
     return nativeCall('deleteExited', () => this.exited.delete(traceKey(traceId)));
   }
 
@@ -171,10 +171,10 @@ export class ExitStore {
   /** Records an exit learned from waitpid(2) (`status` as it encodes it) under `traceId`, unless the
    *  kernel side recorded it first, and stops tracing `pid`. True when this call recorded it. */
   exitedFromWaitStatus(traceId: bigint, pid: number, status: number, comm = ''): boolean {
-    checkTraceId(traceId);
-    checkPid(pid);
-    if (typeof comm !== 'string') throw new KwireError('EINVAL_ARGUMENT', `comm must be a string, got ${typeof comm}`);
-    if (!Number.isInteger(status) || status < 0 || status > 0xffff) throw new KwireError('EINVAL_ARGUMENT', `status must be a wait(2) status word, got ${status}`);
+    checkTraceId(traceId, 'exitedFromWaitStatus()');
+    checkPid(pid, 'exitedFromWaitStatus()');
+    if (typeof comm !== 'string') throw new KwireError('EINVAL_ARGUMENT', `exitedFromWaitStatus(): comm must be a string, got ${typeof comm}`);
+    if (!Number.isInteger(status) || status < 0 || status > 0xffff) throw new KwireError('EINVAL_ARGUMENT', `exitedFromWaitStatus(): status must be a wait(2) status word, got ${status}`);
     const traced = this.getTracingTask(pid);
     const ns = ownPidNamespace();
     const record = encodeExitRecord({
@@ -273,12 +273,12 @@ function unpinAll(dir: string): void {
   rmdirSync(dir);
 }
 
-function checkPid(pid: unknown): void {
-  if (!(typeof pid === 'number' && Number.isInteger(pid) && pid > 0 && pid <= 0x3fffffff)) throw new KwireError('EINVAL_ARGUMENT', `pid must be a positive integer, got ${String(pid)}`);
+function checkPid(pid: unknown, fn: string): void {
+  if (!(typeof pid === 'number' && Number.isInteger(pid) && pid > 0 && pid <= 0x3fffffff)) throw new KwireError('EINVAL_ARGUMENT', `${fn}: pid must be a positive integer, got ${String(pid)}`);
 }
 
-function checkTraceId(traceId: unknown): void {
+function checkTraceId(traceId: unknown, fn: string): void {
   if (typeof traceId !== 'bigint' || traceId < 0n || traceId >= 2n ** 64n) {
-    throw new KwireError('EINVAL_ARGUMENT', `traceId must be a u64 bigint (e.g. 42n), got ${typeof traceId === 'number' ? `the number ${traceId}` : String(traceId)}`);
+    throw new KwireError('EINVAL_ARGUMENT', `${fn}: traceId must be a u64 bigint (e.g. 42n), got ${typeof traceId === 'number' ? `the number ${traceId}` : String(traceId)}`);
   }
 }

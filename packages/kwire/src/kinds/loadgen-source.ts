@@ -80,7 +80,7 @@ function readCounters(object: BpfObject): Counters {
 
 function check(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new KwireError('EINVAL_ARGUMENT', `${name} must be an integer in ${min}..${max}, got ${value}`);
+    throw new KwireError('EINVAL_ARGUMENT', `loadgen(): ${name} must be an integer in ${min}..${max}, got ${value}`);
   }
 }
 
@@ -93,7 +93,7 @@ export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): Loadge
   check('cpu', cpu, -1, MAX_CPUS - 1);
   check('tag', tag, 0, 0xffffffff);
   if (kernelRingBytes < 4096 || (kernelRingBytes & (kernelRingBytes - 1)) !== 0) {
-    throw new KwireError('EINVAL_ARGUMENT', `kernelRingBytes must be a power of two >= 4096, got ${kernelRingBytes}`);
+    throw new KwireError('EINVAL_ARGUMENT', `loadgen(): kernelRingBytes must be a power of two >= 4096, got ${kernelRingBytes}`);
   }
   const transport = resolveTransport(options.transport, 'loadgen()');
   const runs = Math.ceil(count / burst);

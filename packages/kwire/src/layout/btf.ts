@@ -20,7 +20,7 @@ export interface BtfType {
 export const BtfKind = { int: 1, ptr: 2, array: 3, struct: 4, union: 5, enum: 6, fwd: 7, typedef: 8, volatile: 9, const: 10, restrict: 11, func: 12, funcProto: 13, var: 14, datasec: 15, float: 16, declTag: 17, typeTag: 18, enum64: 19 } as const;
 
 function bad(message: string): never {
-  throw new KwireError('EINVAL_ARGUMENT', message);
+  throw new KwireError('EINVAL_ARGUMENT', `layoutFromBtf(): ${message}`);
 }
 
 /** The bytes of an ELF64 little-endian section by name. */
@@ -142,7 +142,7 @@ export function layoutFromBtf(object: Uint8Array | string, struct: string, optio
     types = parseBtf(elfSection(elf, '.BTF') ?? bad(`${where} has no .BTF section (compile it with clang -g)`));
   } catch (error) {
     if (error instanceof RangeError) bad(`${where}: malformed ELF or BTF (${error.message})`);
-    if (error instanceof KwireError && error.message === 'not an ELF file') bad(`${where} is not an ELF file (want a BPF object: clang -g -O2 -target bpf -c x.bpf.c)`);
+    if (error instanceof KwireError && error.message === 'layoutFromBtf(): not an ELF file') bad(`${where} is not an ELF file (want a BPF object: clang -g -O2 -target bpf -c x.bpf.c)`);
     throw error;
   }
   const id = types.findIndex((t) => t.kind === BtfKind.struct && t.name === struct);

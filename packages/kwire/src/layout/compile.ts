@@ -41,7 +41,7 @@ export function decoderSources(layouts: readonly { layout: Layout; sourceId: num
   for (const f of ['ring.ts', 'status.ts', 'heap.ts']) files[f] = readFileSync(join(dir, f), 'utf8');
   const entry = ['export { alloc } from "./heap";', 'export { cursorRing, cursorLinear, cursorOffset } from "./ring";'];
   for (const { layout, sourceId } of layouts) {
-    if (layout.hooks) throw new KwireError('EINVAL_ARGUMENT', `layout ${layout.name}: hooks (derived columns, filters) are for built-in decoders`);
+    if (layout.hooks) throw new KwireError('EINVAL_ARGUMENT', `defineDecoder(): layout ${layout.name}: hooks (derived columns, filters) are for built-in decoders`);
     files[`generated/${layout.name}.ts`] = generateAssembly(layout, { sourceId, origin: 'defineDecoder' });
     entry.push(`export { ${assemblyExports(layout).join(', ')} } from "./generated/${layout.name}";`);
   }
@@ -51,7 +51,7 @@ export function decoderSources(layouts: readonly { layout: Layout; sourceId: num
 
 export async function compileDecoders(layouts: readonly { layout: Layout; sourceId: number }[], options: { cacheDir?: string } = {}): Promise<CompileResult> {
   const names = new Set(layouts.map((l) => l.layout.name));
-  if (names.size !== layouts.length) throw new KwireError('EINVAL_ARGUMENT', 'two layouts of one module share a name');
+  if (names.size !== layouts.length) throw new KwireError('EINVAL_ARGUMENT', 'compileDecoders(): two layouts of one module share a name');
   const files = decoderSources(layouts);
   const version = (JSON.parse(readFileSync(require.resolve('assemblyscript/package.json'), 'utf8')) as { version: string }).version;
   const hash = createHash('sha256').update(version).update(JSON.stringify(ASC_ARGS)).update(JSON.stringify(files)).digest('hex').slice(0, 24);
@@ -71,7 +71,7 @@ export async function compileDecoders(layouts: readonly { layout: Layout; source
     stderr: { write: (s: string | Uint8Array) => ((errors += String(s)), true) } as never,
   });
   if (result.error || !wasm) {
-    throw new KwireError('EINVAL_ARGUMENT', `AssemblyScript could not compile the decoder of ${[...names].join(', ')}: ${result.error?.message ?? 'no output'}\n${errors}`);
+    throw new KwireError('EINVAL_ARGUMENT', `defineDecoder(): AssemblyScript could not compile the decoder of ${[...names].join(', ')}: ${result.error?.message ?? 'no output'}\n${errors}`);
   }
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;

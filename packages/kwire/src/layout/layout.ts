@@ -130,7 +130,7 @@ export const camel = (name: string): string => name.replace(/_+([a-z0-9])/g, (_,
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function invalid(layout: string, message: string): never {
-  throw new KwireError('EINVAL_ARGUMENT', `layout ${layout}: ${message}`);
+  throw new KwireError('EINVAL_ARGUMENT', `defineLayout(): layout ${layout}: ${message}`);
 }
 
 function shape(layout: string, f: FieldSpec): { kind: FieldKind; scalar?: ScalarType; dims?: number[]; size: number; align: number } {

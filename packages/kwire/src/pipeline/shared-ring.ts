@@ -33,7 +33,7 @@ export interface SharedRing {
 
 export function allocateSharedRing(decoders: DecoderInstance, capacity: number): SharedRing {
   if (!Number.isInteger(capacity) || capacity < 4096 || (capacity & (capacity - 1)) !== 0 || capacity > 2 ** 30) {
-    throw new KwireError('EINVAL_ARGUMENT', `ring capacity must be a power of two between 4096 and 2^30, got ${capacity}`);
+    throw new KwireError('EINVAL_ARGUMENT', `allocateSharedRing(): ring capacity must be a power of two between 4096 and 2^30, got ${capacity}`);
   }
   const base = decoders.exports.alloc(RingLayout.headerSize + capacity);
   const header = () => new DataView(decoders.memory.buffer, base, RingLayout.headerSize);

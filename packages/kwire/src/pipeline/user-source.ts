@@ -29,7 +29,7 @@ export function source<B>(options: Readonly<Pick<SourceOptions<B>, 'object' | 'm
   if (typeof options !== 'object' || options === null) invalidArgument(fn, 'needs options { object, map, decoder }');
   const { object, map, decoder, ringCapacity = 4 << 20, batchSize = 1024 } = options;
   if (typeof object !== 'string' || typeof map !== 'string' || !decoder) {
-    throw new KwireError('EINVAL_ARGUMENT', 'source() needs an object path, a map name and a decoder');
+    throw new KwireError('EINVAL_ARGUMENT', 'source(): needs options { object: a path, map: a name, decoder }');
   }
   if (typeof decoder !== 'object' || typeof decoder.init !== 'function' || typeof decoder.decode !== 'function' || typeof decoder.batch !== 'function') {
     invalidArgument(fn, 'decoder must be a RecordDecoder, from await defineDecoder(layout)');
@@ -41,7 +41,7 @@ export function source<B>(options: Readonly<Pick<SourceOptions<B>, 'object' | 'm
   }
   checkRingCapacity(fn, ringCapacity);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1 << 20) {
-    throw new KwireError('EINVAL_ARGUMENT', `batchSize must be an integer in 1..2^20, got ${batchSize}`);
+    throw new KwireError('EINVAL_ARGUMENT', `source(): batchSize must be an integer in 1..2^20, got ${batchSize}`);
   }
   const producer = bpfProducer({
     what: `tracing ${decoder.source} events`,
