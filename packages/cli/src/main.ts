@@ -10,6 +10,7 @@ import { genCommand, genHelp } from './commands/gen.js';
 import { UsageError } from './usage-error.js';
 import { isOutputClosed } from './output.js';
 import { undoAll } from './teardown.js';
+import { loadKindModules } from './kinds.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string; help: string }> = {
   exec: { run: execCommand, summary: 'live exec events (like execsnoop)', help: execHelp },
@@ -29,6 +30,8 @@ Commands:
 ${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}
 
 Exit status: 0 done (also after Ctrl-C), 2 usage error, 77 missing privileges, 1 any other failure.
+Environment: KWIRE_KINDS=MODULE[:MODULE…] adds record kinds declared with defineKind (kwire/gen), so
+replay decodes their captures; KWIRE_DEBUG=1 adds a stack trace to an unexpected error.
 Examples:
   kwire exec --duration 5
   kwire record -o host.kwcap --duration 60 && kwire replay host.kwcap --json
@@ -47,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    await loadKindModules();
     await command.run(rest);
     return typeof process.exitCode === 'number' ? process.exitCode : 0; // e.g. bench's failed runs
   } catch (error) {

@@ -4,15 +4,19 @@
 
 // Record kinds: one declaration each (packages/kwire/src/kinds/), the rest generated from it.
 export { defineKind, isKind, kindSource, kindRaw, timeOffset } from './pipeline/kind.js';
-export type { Kind, KindSpec, SourcePlan, CliColumn, TimeFormat, Accessor } from './pipeline/kind.js';
+export type { Kind, AnyKind, KindSpec, SourcePlan, CliColumn, TimeFormat, Accessor } from './pipeline/kind.js';
 export { builtinKinds } from './generated/kinds.js';
 export { registerKindCapture } from './capture/registry.js';
+export { compileKind, KindBatch } from './pipeline/kind-runtime.js';
+export type { CompiledKind } from './pipeline/kind-runtime.js';
 
 // Producers: anything that fills a source's shared ring (pipeline/producer.ts).
 export { kernelSource } from './pipeline/source.js';
 export type { KernelSourceSpec } from './pipeline/source.js';
 export type { Producer, ProducerContext, OpenProducer, ProducerCounters } from './pipeline/producer.js';
 export { bpfProducer, u32Bytes } from './producers/bpf.js';
+export { fdProducer } from './producers/fd.js';
+export type { FdProducerSpec } from './producers/fd.js';
 export type { BpfProducerSpec, StartedContext } from './producers/bpf.js';
 export { resolveTransport } from './pipeline/transport.js';
 

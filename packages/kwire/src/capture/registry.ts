@@ -58,8 +58,8 @@ export function captureSourceNames(): string[] {
 
 /** Registers a declared kind that can be captured (generated/kinds.ts does it for the built-in ones). */
 export function registerKindCapture<B extends Batch<unknown>>(kind: AnyKind, decoder: RecordDecoder<B>): void {
-  const options = kind.capture;
-  if (!options) throw new KwireError('EINVAL_ARGUMENT', `registerKindCapture(): kind ${kind.name} declares no capture options`);
+  // A kind that declares no capture options records with its own defaults.
+  const options = kind.capture ?? (() => ({}));
   registerCaptureSource({
     name: kind.name,
     id: kind.sourceId,
