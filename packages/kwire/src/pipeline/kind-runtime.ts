@@ -45,7 +45,16 @@ export interface CompiledKind<E, O> {
  * @throws KwireError EINVAL_ARGUMENT when the layout cannot compile or the kind's name or source id is
  *   already registered.
  */
-export async function compileKind<E = unknown, O = unknown>(kind: AnyKind, options: { cacheDir?: string } = {}): Promise<CompiledKind<E, O>> {
+export function compileKind<E = unknown, O = unknown>(kind: AnyKind, options: { cacheDir?: string } = {}): Promise<CompiledKind<E, O>> {
+  // Once per declaration: its capture registration is unique.
+  let compiled = compiledKinds.get(kind);
+  if (!compiled) compiledKinds.set(kind, (compiled = compile(kind, options)));
+  return compiled as Promise<CompiledKind<E, O>>;
+}
+
+const compiledKinds = new WeakMap<AnyKind, Promise<CompiledKind<unknown, unknown>>>();
+
+async function compile<E, O>(kind: AnyKind, options: { cacheDir?: string }): Promise<CompiledKind<E, O>> {
   const layoutDecoder: LayoutDecoder<unknown> = await defineDecoder(kind.layout, {
     sourceId: kind.sourceId,
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
