@@ -35,8 +35,7 @@ function rowValue(f: Field, column = f.name): string {
   const c = `c.${column}`;
   switch (f.kind) {
     case 'ptr':
-      if (!f.dims) return `${c}[i]!`;
-    // falls through
+      return f.dims ? `nest(${c}, i * ${f.dims.reduce((x, y) => x * y, 1)}, [${f.dims.join(', ')}]) as ${rowType(f)}` : `${c}[i]!`;
     case 'int':
       return `${c}[i]!`;
     case 'cstring':
