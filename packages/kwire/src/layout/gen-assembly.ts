@@ -310,7 +310,7 @@ const widths = (layout: Layout): Width[] => (layout.pointer ? [8, 4] : [8]);
 
 /** The layout in the generated file's second line. */
 function describe(layout: Layout): string {
-  const parts = [`a ${layout.size}-byte head${layout.pointer ? ` (${layout.size32} with 4-byte pointers, frame flag 0x${layout.pointer.flag.toString(16)})` : ''}`];
+  const parts = [`a head of ${layout.size} bytes${layout.pointer ? ` (${layout.size32} with 4-byte pointers, frame flag 0x${layout.pointer.flag.toString(16)})` : ''}`];
   if (layout.vars?.length) parts.push(`then ${layout.vars.map((v) => v.name).join(', ')}`);
   if (layout.union) parts.push(`then a union on ${layout.union.on.join(', ')} (${layout.union.variants.map((v) => v.name).join(', ')})`);
   return parts.join(' ');
@@ -471,7 +471,7 @@ function extBody(layout: Layout, ind: string, len: string, base: (c: Column) => 
   const loadLen = (f: Field, off: string) => (f.size === 4 ? `load<u32>(p + ${off})` : `<u32>load<${asType(f.size)}>(p + ${off})`);
   // Variable fields from `start`, the trailing check, then their columns and heap bytes.
   const tailPart = (d: number, w: Width, start: string, vars: readonly VarField[], variant: Variant | undefined) => {
-    b(d, `let at: u32 = ${start};`);
+    if (vars.length > 0 || layout.trailing !== 'ignore') b(d, `let at: u32 = ${start};`);
     const lengthField = (name: string) => {
       const vf = variant?.fields.find((f) => f.name === name);
       if (vf) return loadLen(vf, offName(vf, w, variant));
