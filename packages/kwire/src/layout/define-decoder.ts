@@ -1,4 +1,5 @@
-// defineDecoder(layout): a RecordDecoder for a user's own fixed-layout struct, compiled at run time
+// defineDecoder(layout): a RecordDecoder for a user's own layout (a fixed struct, or a message with
+// variable strings, pointer-width fields or a tagged union: layout.ts), compiled at run time
 // (layout/compile.ts) and usable wherever a built-in one is: source({ object, map, decoder }),
 // FrameDecoder for captures and tests.
 import type { RecordDecoder } from '../pipeline/record-decoder.js';
@@ -15,9 +16,9 @@ export interface DefineDecoderOptions {
   sourceId: number;
   /** Where compiled decoders are cached. Default: $KWIRE_CACHE_DIR, else ~/.cache/kwire. */
   cacheDir: string;
-  /** String-heap bytes budgeted per record in a batch (layouts with a tail). Default: 512. */
+  /** String-heap bytes budgeted per record in a batch (layouts with a tail or variable fields). Default: 512. */
   tailBytesPerRecord: number;
-  /** The longest tail one record can have (layouts with a tail). Default: 65536. */
+  /** The most heap bytes one record can use (its tail, or its variable fields together). Default: 65536. */
   tailMax: number;
 }
 

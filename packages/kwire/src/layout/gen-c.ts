@@ -1,9 +1,13 @@
 // Generates a layout's C checks: _Static_assert on sizeof and on every member's offsetof and size, for
 // the hand-written header to include (bpf/include/<name>.h includes generated/<name>.h at its end), so
 // a header changed without changing the layout stops the BPF build.
-import type { Layout } from './layout.js';
+import { KwireError } from '../errors.js';
+import { isExtendedLayout, type Layout } from './layout.js';
 
 export function generateC(layout: Layout, options: { origin: string }): string {
+  if (isExtendedLayout(layout)) {
+    throw new KwireError('EINVAL_ARGUMENT', `layout ${layout.name}: C asserts are for fixed C structs; variable fields, ptr fields, unions and packed layouts describe messages no one C struct declares`);
+  }
   const s = `struct ${layout.struct}`;
   const guard = `KWIRE_GENERATED_${layout.name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_H`;
   const lines = [

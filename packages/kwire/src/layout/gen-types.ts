@@ -3,7 +3,7 @@
 // layout, `kwire gen`) the layout itself for defineDecoder and the batch type.
 import { elementSize, layoutColumns, typedArrayName } from './columns.js';
 import { slabLayout } from './gen-assembly.js';
-import { scalarSize, type Field, type Layout } from './layout.js';
+import { hasHeap, isExtendedLayout, scalarSize, type Field, type FieldSpec, type Layout, type LayoutSpec, type VarField } from './layout.js';
 
 export interface TypesOptions {
   origin: string;
@@ -18,6 +18,8 @@ const pascal = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
 function rowType(f: Field): string {
   switch (f.kind) {
+    case 'ptr':
+      return (f.float ? 'number' : 'bigint') + '[]'.repeat(f.dims?.length ?? 0);
     case 'int':
       return scalarSize(f.scalar!) === 8 && !f.float ? 'bigint' : 'number';
     case 'cstring':
@@ -32,9 +34,11 @@ function rowType(f: Field): string {
   }
 }
 
-function rowValue(f: Field): string {
-  const c = `c.${f.name}`;
+function rowValue(f: Field, column = f.name): string {
+  const c = `c.${column}`;
   switch (f.kind) {
+    case 'ptr':
+      return f.dims ? `nest(${c}, i * ${f.dims.reduce((x, y) => x * y, 1)}, [${f.dims.join(', ')}]) as ${rowType(f)}` : `${c}[i]!`;
     case 'int':
       return `${c}[i]!`;
     case 'cstring':
@@ -53,6 +57,7 @@ function rowValue(f: Field): string {
 }
 
 export function generateTypes(layout: Layout, options: TypesOptions): string {
+  if (isExtendedLayout(layout)) return generateExtendedTypes(layout, options);
   const p = layout.name;
   const P = pascal(p);
   const cols = layoutColumns(layout);
@@ -131,6 +136,168 @@ export function generateTypes(layout: Layout, options: TypesOptions): string {
   for (const d of layout.derived ?? []) w(`    ${d.name}: c.${d.name}[i]!,`);
   if (layout.tail) w(`    ${layout.tail.name}: nulSeparated(c.strings, start, start + c.${layout.tail.name}Length[i]!),`);
   w('  };');
+  w('}');
+  return lines.join('\n') + '\n';
+}
+
+// ---- Layouts with variable fields, pointer widths or a union ------------------------------------
+
+const varRowType = (x: VarField) => (x.kind === 'bytes' ? 'Uint8Array' : 'string');
+
+function fieldSpec(f: Field, withOffset: boolean): FieldSpec {
+  const type = f.kind === 'int' ? f.scalar! : f.kind === 'ptr' ? (f.dims ? { kind: 'array' as const, of: 'ptr' as const, dims: [...f.dims] } : 'ptr' as const)
+    : f.kind === 'array' ? { kind: 'array' as const, of: f.scalar!, dims: [...f.dims!] } : f.kind === 'bytes' || f.kind === 'cstring' ? { kind: f.kind, length: f.size } : f.kind;
+  return {
+    name: f.name, c: f.c, ...(withOffset ? { offset: f.offset } : {}), type,
+    ...(f.column ? {} : { column: false as const }), ...(f.oneOf ? { oneOf: f.oneOf } : {}), ...(f.zero ? { zero: true as const } : {}), ...(f.float ? { as: 'f64' as const } : {}),
+  };
+}
+
+function varSpec(x: VarField): FieldSpec {
+  const length = x.length === 'nul' || x.length === 'sid' ? undefined : typeof x.length === 'string' ? x.length : { field: x.length.field };
+  const type = x.kind === 'sid' ? 'sid' as const : x.kind === 'bytes' ? { kind: 'bytes' as const, length: length! }
+    : { kind: 'string' as const, encoding: x.encoding!, ...(length ? { length } : {}), ...(x.unit === 2 ? { unit: 'units' as const } : {}) };
+  return { name: x.name, c: x.c, type, ...(x.column ? {} : { column: false as const }) };
+}
+
+/** Field specs that define the same fields again: offsets before the first ptr field (after it they
+ *  depend on the pointer width and were computed). */
+function fieldSpecs(fields: readonly Field[], pointer: boolean): FieldSpec[] {
+  const firstPtr = fields.findIndex((f) => f.kind === 'ptr');
+  return fields.map((f, k) => fieldSpec(f, !pointer || firstPtr < 0 || k < firstPtr));
+}
+
+/** A spec that defineLayout turns into this layout again (what `kwire gen` writes for defineDecoder). */
+export function layoutSpec(layout: Layout): LayoutSpec {
+  const pointer = !!layout.pointer;
+  const headPtr = layout.fields.some((f) => f.kind === 'ptr');
+  const u = layout.union;
+  return {
+    name: layout.name,
+    struct: layout.struct,
+    ...(isExtendedLayout(layout) && pointer ? {} : { size: layout.size }),
+    ...(layout.packed ? { packed: true as const } : {}),
+    ...(layout.pointer ? { pointer: { flag: layout.pointer.flag } } : {}),
+    fields: [...fieldSpecs(layout.fields, pointer), ...(layout.vars ?? []).map(varSpec)],
+    ...(u
+      ? {
+          union: {
+            on: u.on.length === 1 ? u.on[0]! : [...u.on],
+            ...(headPtr ? {} : { at: u.at }),
+            variants: Object.fromEntries(u.variants.map((v) => [v.name, {
+              tag: u.on.length === 1 ? (v.tags.length === 1 ? v.tags[0]![0]! : v.tags.map((t) => t[0]!)) : v.tags.length === 1 ? [...v.tags[0]!] : v.tags.map((t) => [...t]),
+              fields: [...fieldSpecs(v.fields, pointer), ...v.vars.map(varSpec)],
+              ...(pointer && v.fields.some((f) => f.kind === 'ptr') ? {} : { size: v.size }),
+            }])),
+          },
+        }
+      : {}),
+    ...(layout.trailing ? { trailing: layout.trailing } : {}),
+  };
+}
+
+function generateExtendedTypes(layout: Layout, options: TypesOptions): string {
+  const p = layout.name;
+  const P = pascal(p);
+  const cols = layoutColumns(layout);
+  const u = layout.union;
+  const lines: string[] = [];
+  const w = (s = '') => lines.push(s);
+  const allFields = [...layout.fields, ...(u?.variants.flatMap((v) => v.fields) ?? [])].filter((f) => f.column);
+  const allVars = [...(layout.vars ?? []), ...(u?.variants.flatMap((v) => v.vars) ?? [])].filter((x) => x.column);
+  const used = new Set(allFields.map((f) => f.kind));
+  w(`// Code generated by kwire gen from ${options.origin}; DO NOT EDIT.`);
+  if (options.mode === 'builtin') {
+    w(`import type { DecoderInstance } from '../pipeline/decoders.js';`);
+    w(`import { takeSlab } from '../layout/slab.js';`);
+    const helpers = [
+      used.has('cstring') && 'cString', (used.has('array') || allFields.some((f) => f.kind === 'ptr' && f.dims)) && 'nest', (used.has('ip4') || used.has('ip6') || used.has('ip')) && 'ipString',
+      allVars.some((x) => x.kind === 'sid') && 'sidString', allVars.some((x) => x.encoding === 'utf8') && 'utf8Text', allVars.some((x) => x.encoding === 'utf16le') && 'utf16Text',
+    ].filter(Boolean);
+    if (helpers.length) w(`import { ${helpers.join(', ')} } from '../layout/values.js';`);
+  } else {
+    w(`import { defineLayout, type LayoutBatch } from 'kwire';`);
+  }
+  w();
+  w(`/** Size of the fixed part${layout.pointer ? ' with 8-byte pointers' : ''}. */`);
+  w(`export const ${p.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_SIZE = ${layout.size};`);
+  w();
+  const members = (fields: readonly Field[], vars: readonly VarField[]) => [
+    ...fields.filter((f) => f.column).map((f) => `${f.name}: ${rowType(f)};`),
+    ...vars.filter((x) => x.column).map((x) => `${x.name}: ${varRowType(x)};`),
+  ];
+  if (u) {
+    w(`/** The head of one decoded ${p} record. */`);
+    w(`export interface ${P}Head {`);
+    for (const m of members(layout.fields, [])) w(`  ${m}`);
+    w('}');
+    w();
+    w(`/** One decoded ${p} record: the head, the variant's name and its fields. */`);
+    w(`export type ${P}Row = ${P}Head & (`);
+    for (const v of u.variants) w(`  | { variant: '${v.name}'; ${members(v.fields, v.vars).join(' ')} }`);
+    w(');');
+  } else {
+    w(`/** One decoded ${p} record. */`);
+    w(`export interface ${P}Row {`);
+    for (const m of members(layout.fields, layout.vars ?? [])) w(`  ${m}`);
+    w('}');
+  }
+  w();
+  w(`/** The decoder's columns for a batch: one element per record for integers, the field's width per record otherwise${u ? '; variant columns are zero in rows of other variants' : ''}. */`);
+  w(`export interface ${P}Columns {`);
+  w('  readonly length: number;');
+  for (const c of cols) w(`  readonly ${c.name}: ${typedArrayName[c.element]};`);
+  w('}');
+  if (options.mode === 'user') {
+    w();
+    w(`export type ${P}Batch = LayoutBatch<${P}Row>;`);
+    w();
+    w(`/** The layout, for defineDecoder(${p}Layout). */`);
+    w(`export const ${p}Layout = defineLayout(${JSON.stringify(layoutSpec(layout), null, 2).replace(/"(\w+)":/g, '$1:').replace(/"/g, "'")});`);
+    return lines.join('\n') + '\n';
+  }
+  w();
+  const { row, at } = slabLayout(layout);
+  const heap = hasHeap(layout);
+  w(`/** Copies the columns of \`n\` decoded records out of the decoder's memory (assembly/generated/${p}.ts) in one copy. */`);
+  w(`export function ${p}Columns(d: DecoderInstance, n: number): ${P}Columns {`);
+  w(`  const x = d.exports as unknown as { ${p}Pack(n: number): number;${heap ? ` ${p}HeapUsed(): number;` : ''} };`);
+  w(`  const s = takeSlab(d, x.${p}Pack(n), ${row} * n${heap ? ` + x.${p}HeapUsed()` : ''});`);
+  w('  const buf = s.buffer;');
+  w('  const o = s.byteOffset;');
+  w('  return {');
+  w('    length: n,');
+  cols.forEach((c) => {
+    const T = typedArrayName[c.element];
+    const count = c.role === 'heap' ? `s.length - ${row} * n` : c.width === elementSize(c.element) ? 'n' : `n * ${c.width / elementSize(c.element)}`;
+    w(`    ${c.name}: new ${T}(buf, o${at.get(c.name) ? ` + ${at.get(c.name)} * n` : ''}, ${count}),`);
+  });
+  w('  };');
+  w('}');
+  w();
+  const values = (prefix: string, fields: readonly Field[], vars: readonly VarField[]) => [
+    ...fields.filter((f) => f.column).map((f) => `${f.name}: ${rowValue(f, prefix ? `${prefix}${pascal(f.name)}` : f.name)}`),
+    ...vars.filter((x) => x.column).map((x) => {
+      const stem = prefix ? `${prefix}${pascal(x.name)}` : x.name;
+      const args = `c.strings, c.${stem}Offset[i]!, c.${stem}Length[i]!`;
+      const v = x.kind === 'sid' ? `sidString(${args})` : x.kind === 'bytes' ? `c.strings.slice(c.${stem}Offset[i]!, c.${stem}Offset[i]! + c.${stem}Length[i]!)` : `${x.encoding === 'utf16le' ? 'utf16Text' : 'utf8Text'}(${args})`;
+      return `${x.name}: ${v}`;
+    }),
+  ];
+  w(`/** Record \`i\` of a batch's columns as a row. */`);
+  w(`export function ${p}Row(c: ${P}Columns, i: number): ${P}Row {`);
+  if (!u) {
+    w('  return {');
+    for (const v of values('', layout.fields, layout.vars ?? [])) w(`    ${v},`);
+    w('  };');
+  } else {
+    w(`  const head: ${P}Head = {`);
+    for (const v of values('', layout.fields, [])) w(`    ${v},`);
+    w('  };');
+    w('  switch (c.variant[i]) {');
+    u.variants.forEach((v, k) => w(`    ${k === u.variants.length - 1 ? 'default' : `case ${k}`}:\n      return { ...head, variant: '${v.name}'${values(v.name, v.fields, v.vars).map((x) => `, ${x}`).join('')} };`));
+    w('  }');
+  }
   w('}');
   return lines.join('\n') + '\n';
 }

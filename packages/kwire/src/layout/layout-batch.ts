@@ -4,9 +4,9 @@ import type { Batch } from '../pipeline/batch.js';
 import type { DecoderInstance } from '../pipeline/decoders.js';
 import { layoutColumns, typedArrayName, type Column } from './columns.js';
 import { slabLayout } from './gen-assembly.js';
-import type { Layout } from './layout.js';
+import { hasHeap, isExtendedLayout, type Layout } from './layout.js';
 import { takeSlab } from './slab.js';
-import { fieldValue, nulSeparated } from './values.js';
+import { fieldValue, nulSeparated, varValue } from './values.js';
 
 type Ctor = new (buffer: ArrayBufferLike, offset: number, length: number) => ArrayLike<number | bigint> & { slice(): never };
 const ctors = { Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array, BigUint64Array, BigInt64Array, Float64Array } as unknown as Record<string, Ctor>;
@@ -15,6 +15,9 @@ type Exports = Record<string, (...args: number[]) => number>;
 
 export class LayoutBatch<Row = Record<string, unknown>> implements Batch<Row> {
   private readonly fieldColumns: Column[];
+  /** Extended layouts: the head's columns (fields, variable-field offsets), then each variant's. */
+  private readonly head?: Column[];
+  private readonly variants?: { name: string; columns: Column[] }[];
 
   constructor(
     readonly layout: Layout,
@@ -23,7 +26,25 @@ export class LayoutBatch<Row = Record<string, unknown>> implements Batch<Row> {
      *  elements, for arrays) per record otherwise; `<tail>Offset`, `<tail>Length` and `strings` for a tail. */
     readonly columns: Readonly<Record<string, ArrayLike<number | bigint>>>,
   ) {
-    this.fieldColumns = layoutColumns(layout).filter((c) => c.role === 'field');
+    const all = layoutColumns(layout);
+    this.fieldColumns = all.filter((c) => c.role === 'field');
+    if (isExtendedLayout(layout)) {
+      const mine = (c: Column) => c.role === 'field' || c.role === 'varOffset';
+      this.head = all.filter((c) => mine(c) && !c.variant);
+      this.variants = layout.union?.variants.map((v) => ({ name: v.name, columns: all.filter((c) => mine(c) && c.variant === v) }));
+    }
+  }
+
+  /** Row values of `columns` (fields and variable fields) of record i into `row`, by field name. */
+  private fill(row: Record<string, unknown>, columns: readonly Column[], i: number): void {
+    for (const c of columns) {
+      if (c.role === 'field') row[c.field!.name] = fieldValue(c.field!, this.columns[c.name]!, i);
+      else {
+        const stem = c.name.slice(0, -'Offset'.length);
+        const at = Number(this.columns[c.name]![i]);
+        row[c.varField!.name] = varValue(c.varField!, this.columns.strings as Uint8Array, at, Number(this.columns[`${stem}Length`]![i]));
+      }
+    }
   }
 
   /** The tail's strings of record i (empty for a layout without a tail). */
@@ -37,6 +58,15 @@ export class LayoutBatch<Row = Record<string, unknown>> implements Batch<Row> {
   get(i: number): Row {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
     const row: Record<string, unknown> = {};
+    if (this.head) {
+      this.fill(row, this.head, i);
+      if (this.variants) {
+        const v = this.variants[Number(this.columns.variant![i])]!;
+        row.variant = v.name;
+        this.fill(row, v.columns, i);
+      }
+      return row as Row;
+    }
     for (const c of this.fieldColumns) row[c.name] = fieldValue(c.field!, this.columns[c.name]!, i);
     if (this.layout.tail) row[this.layout.tail.name] = this.tail(i);
     return row as Row;
@@ -50,7 +80,7 @@ export class LayoutBatch<Row = Record<string, unknown>> implements Batch<Row> {
   static fromDecoder<Row>(layout: Layout, d: DecoderInstance, n: number): LayoutBatch<Row> {
     const x = d.exports as unknown as Exports;
     const { row, at } = slabLayout(layout);
-    const heap = layout.tail ? x[`${layout.name}HeapUsed`]!() : 0;
+    const heap = hasHeap(layout) ? x[`${layout.name}HeapUsed`]!() : 0;
     const s = takeSlab(d, x[`${layout.name}Pack`]!(n), row * n + heap);
     const columns: Record<string, ArrayLike<number | bigint>> = {};
     for (const c of layoutColumns(layout)) {

@@ -1,6 +1,6 @@
 // Field values from decoded columns (shared by the runtime batch and generated row functions).
 import { cString, nulSeparated } from '../pipeline/batch.js';
-import type { Field } from './layout.js';
+import type { Field, VarField } from './layout.js';
 import { bytesToIp } from '../platform/ip.js';
 
 export { cString, nulSeparated };
@@ -30,9 +30,38 @@ export function fieldValue(f: Field, column: Uint8Array | Elements, i: number): 
     case 'ip6':
     case 'ip':
       return ipString(column as Uint8Array, i * f.size, f.kind);
-    case 'array': {
-      const count = f.dims!.reduce((a, b) => a * b, 1);
-      return nest(column as Elements, i * count, f.dims!);
+    case 'array':
+    case 'ptr': {
+      if (!f.dims) return column[i];
+      const count = f.dims.reduce((a, b) => a * b, 1);
+      return nest(column as Elements, i * count, f.dims);
     }
   }
 }
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+const utf16 = new TextDecoder('utf-16le', { ignoreBOM: true });
+
+/** Text of a SID's bytes (revision, count, 6-byte big-endian authority, u32 LE sub-authorities) as
+ *  S-1-5-21-…; '' for none (length 0). Authorities of 2^32 and more print in hex, as Windows does. */
+export function sidString(heap: Uint8Array, at: number, length: number): string {
+  if (length < 8) return '';
+  const v = new DataView(heap.buffer, heap.byteOffset + at, length);
+  const authority = (BigInt(v.getUint16(2)) << 32n) | BigInt(v.getUint32(4));
+  const parts = [`S-${v.getUint8(0)}`, authority >= 1n << 32n ? `0x${authority.toString(16).toUpperCase().padStart(12, '0')}` : authority.toString()];
+  for (let k = 8; k + 4 <= length; k += 4) parts.push(String(v.getUint32(k, true)));
+  return parts.join('-');
+}
+
+/** The value of variable field `x` whose bytes are heap[at, at + length). */
+export function varValue(x: VarField, heap: Uint8Array, at: number, length: number): string | Uint8Array {
+  if (x.kind === 'sid') return sidString(heap, at, length);
+  if (x.kind === 'bytes') return heap.slice(at, at + length);
+  const bytes = heap.subarray(at, at + length);
+  return x.encoding === 'utf16le' ? utf16.decode(bytes) : utf8.decode(bytes);
+}
+
+/** UTF-8 text of heap[at, at + length) (variable strings; a BOM is kept). */
+export const utf8Text = (heap: Uint8Array, at: number, length: number): string => utf8.decode(heap.subarray(at, at + length));
+/** UTF-16LE text of heap[at, at + length). */
+export const utf16Text = (heap: Uint8Array, at: number, length: number): string => utf16.decode(heap.subarray(at, at + length));
