@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineDecoder, defineLayout, FrameDecoder, generateAssembly, generateTypes, isKwireError, type Layout, type LayoutSpec } from 'kwire';
-import { generateC } from 'kwire';
-import { layoutSpec, utf16, utf8 } from '../packages/kwire/src/layout/index.js';
+import { defineDecoder, defineLayout, FrameDecoder, isKwireError, utf16, utf8, type Layout, type LayoutSpec } from 'kwire';
+import { generateAssembly, generateC, generateTypes, layoutSpec } from 'kwire/gen';
 import { concat, frame } from './reference/frames.js';
 import { arbitraryVarLayout } from './reference/layout-var.js';
 

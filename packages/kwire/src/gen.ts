@@ -22,11 +22,12 @@ export { resolveTransport } from './pipeline/transport.js';
 
 // Generators and the decoder compiler.
 export { generateAssembly } from './layout/gen-assembly.js';
-export { generateTypes } from './layout/gen-types.js';
+export { generateTypes, layoutSpec } from './layout/gen-types.js';
 export { generateC } from './layout/gen-c.js';
 export { generateBuiltins } from './layout/builtin.js';
 export { compileDecoders, cacheDirectory } from './layout/compile.js';
-export { compareLayouts, layoutHash } from './layout/layout.js';
+export { compareLayouts, layoutHash, hasHeap, isExtendedLayout } from './layout/layout.js';
+export { sidString, utf8Text, utf16Text } from './layout/values.js';
 
 // ELF and BTF.
 export { parseBtf, elfSection } from './layout/btf.js';

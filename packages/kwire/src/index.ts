@@ -53,8 +53,11 @@ export { SourceId } from './generated/kinds.js';
 export type { KindName } from './generated/kinds.js';
 
 // Your own BPF structs: layouts declared or read from BTF, decoders compiled at run time.
-export { defineLayout, bytes, cstring, array } from './layout/layout.js';
-export type { Layout, LayoutSpec, Field, FieldSpec, FieldType, FieldKind, ScalarType, IntType, BigEndianType, TailSpec } from './layout/layout.js';
+export { defineLayout, bytes, cstring, array, utf8, utf16 } from './layout/layout.js';
+export type {
+  Layout, LayoutSpec, Field, FieldSpec, FieldType, FieldKind, ScalarType, IntType, BigEndianType, TailSpec,
+  StringType, VarLength, VarField, Variant, VariantSpec, Union, UnionSpec,
+} from './layout/layout.js';
 export { layoutFromBtf } from './layout/btf.js';
 export type { BtfImportOptions } from './layout/btf.js';
 export { defineDecoder, USER_SOURCE_ID } from './layout/define-decoder.js';
