@@ -1,24 +1,16 @@
 // exec: every successful execve/execveat, from tracepoint sched/sched_process_exec (bpf/exec.bpf.c).
 // The record kind's one declaration; everything else is generated from it (generated/exec.ts).
-import { KwireError } from '../errors.js';
 import { cstring } from '../layout/layout.js';
 import { defineKind } from '../pipeline/kind.js';
-import { resolveTransport, type TransportOptions } from '../pipeline/transport.js';
-import { bpfProducer, u32Bytes } from '../producers/bpf.js';
-import { checkBatchSize, checkOptions, checkPerfOptions, checkRingCapacity } from '../validate.js';
+import { u32Bytes } from '../producers/bpf.js';
+import { processCapture, processColumns, processOptions, processPlan, type ProcessOptions } from './process-options.js';
 import type { ExecBatch } from '../generated/exec.js';
 
 /** bpf/include/exec.h flags. */
 export const ExecFlags = { argvTruncated: 0x1, filenameTruncated: 0x2, argvFault: 0x4 } as const;
 
-export interface ExecOptions extends TransportOptions {
-  /** Only processes whose pid namespace has this inode (filtered in the kernel). Default: all. */
-  pidns: number;
-  /** Shared ring size in bytes, a power of two. Default: 4 MiB. */
-  ringCapacity: number;
-  /** Records per batch at most. Default: 1024. */
-  batchSize: number;
-}
+/** pidns (default: all), transport and perf (default 'auto'), ringCapacity (default 4 MiB), batchSize (default 1024). */
+export type ExecOptions = ProcessOptions;
 
 export interface ExecEvent {
   type: 'exec';
@@ -42,26 +34,13 @@ const quote = (s: string) => (s === '' || /[\s"'\\]/.test(s) ? JSON.stringify(s)
 const truncated = (b: ExecBatch, i: number) => (b.flags[i]! & (ExecFlags.argvTruncated | ExecFlags.filenameTruncated)) !== 0;
 
 export const execKind = defineKind({
-  name: 'exec',
-  sourceId: 1,
-  layoutVersion: 1, // bpf/include/exec.h EXEC_LAYOUT_VERSION (test/raw-frames.test.ts checks they agree)
-  object: 'exec',
+  name: 'exec', sourceId: 1, object: 'exec', layoutVersion: 1, // bpf/include/exec.h EXEC_LAYOUT_VERSION (test/raw-frames.test.ts checks they agree)
   // bpf/include/exec.h: a fixed head, then filename and argv as NUL-separated strings.
-  layout: {
-    name: 'exec',
-    struct: 'exec_event',
-    size: 64,
+  layout: { name: 'exec', struct: 'exec_event', size: 64,
     fields: [
-      { name: 'ts', type: 'u64' },
-      { name: 'cgroupId', type: 'u64' },
-      { name: 'pid', type: 'u32' },
-      { name: 'ppid', type: 'u32' },
-      { name: 'uid', type: 'u32' },
-      { name: 'gid', type: 'u32' },
-      { name: 'pidns', type: 'u32' },
-      { name: 'argc', type: 'u32' },
-      { name: 'argsSize', type: 'u32' },
-      { name: 'flags', type: 'u32' },
+      { name: 'ts', type: 'u64' }, { name: 'cgroupId', type: 'u64' },
+      { name: 'pid', type: 'u32' }, { name: 'ppid', type: 'u32' }, { name: 'uid', type: 'u32' }, { name: 'gid', type: 'u32' }, { name: 'pidns', type: 'u32' },
+      { name: 'argc', type: 'u32' }, { name: 'argsSize', type: 'u32' }, { name: 'flags', type: 'u32' },
       { name: 'comm', type: cstring(16) },
     ],
     tail: { name: 'args', sizeField: 'argsSize' },
@@ -82,32 +61,13 @@ export const execKind = defineKind({
     };
   },
   open: (options: Readonly<Partial<ExecOptions>>, fn: string) => {
-    checkOptions(fn, options);
-    const { pidns = 0, ringCapacity = 4 << 20, batchSize = 1024, perf } = options ?? {};
-    checkRingCapacity(fn, ringCapacity);
-    checkPerfOptions(fn, perf);
-    if (!Number.isInteger(pidns) || pidns < 0 || pidns > 0xffffffff) {
-      throw new KwireError('EINVAL_ARGUMENT', `${fn}: pidns must be a pid namespace inode (a u32), got ${pidns}`);
-    }
-    checkBatchSize(fn, batchSize);
-    const producer = bpfProducer({
-      what: 'tracing exec events',
-      object: 'exec',
-      map: 'events',
-      globals: pidns ? { target_pidns: u32Bytes(pidns) } : {},
-      droppedGlobal: 'dropped',
-      transport: resolveTransport(options?.transport, fn),
-      ...(perf ? { perfOptions: perf } : {}),
-    });
-    return { producer, ringCapacity, batchSize };
+    const o = processOptions(options, fn, 4 << 20);
+    return processPlan('tracing exec events', 'exec', o.pidns ? { target_pidns: u32Bytes(o.pidns) } : {}, o);
   },
-  capture: ({ pidns, transport }) => ({ ...(pidns === undefined ? {} : { pidns }), ...(transport === undefined ? {} : { transport }) }),
+  capture: processCapture,
   cli: {
     columns: [
-      { header: 'TIME', width: 8, value: (e, t) => t.clock(e.ts) },
-      { header: 'PCOMM', width: 16, value: (e) => e.comm },
-      { header: 'PID', width: 7, value: (e) => String(e.pid) },
-      { header: 'PPID', width: 7, value: (e) => String(e.ppid) },
+      ...processColumns<ExecEvent>((e) => e.ts),
       { header: 'UID', width: 6, value: (e) => String(e.uid) },
       { header: 'ARGS', width: 0, value: (e) => [e.filename, ...e.argv.slice(1)].map(quote).join(' ') + (e.truncated ? ' ...' : '') },
     ],

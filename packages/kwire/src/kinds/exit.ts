@@ -1,12 +1,11 @@
 // exit: process (or thread) exits, from tracepoint sched/sched_process_exit (bpf/exit.bpf.c).
 // The record kind's one declaration; everything else is generated from it (generated/exit.ts).
-import { KwireError } from '../errors.js';
 import { cstring } from '../layout/layout.js';
 import { defineKind } from '../pipeline/kind.js';
-import { resolveTransport, type TransportOptions } from '../pipeline/transport.js';
 import { ownPidNamespace, u64Bytes } from '../platform/pidns.js';
-import { bpfProducer, u32Bytes } from '../producers/bpf.js';
-import { checkBatchSize, checkBoolean, checkOptions, checkPerfOptions, checkRingCapacity } from '../validate.js';
+import { u32Bytes } from '../producers/bpf.js';
+import { checkBoolean } from '../validate.js';
+import { processCapture, processColumns, processOptions, processPlan, type ProcessOptions } from './process-options.js';
 import { decodeWaitStatus } from './wait-status.js';
 import { constants } from 'node:os';
 import type { ExitBatch } from '../generated/exit.js';
@@ -14,15 +13,10 @@ import type { ExitBatch } from '../generated/exit.js';
 /** bpf/include/exit.h flags. */
 export const ExitFlags = { groupDead: 0x1 } as const;
 
-export interface ExitOptions extends TransportOptions {
-  /** Only processes whose pid namespace has this inode (filtered in the kernel). Default: all. */
-  pidns: number;
+/** pidns (default: all), transport and perf (default 'auto'), ringCapacity (default 1 MiB), batchSize (default 1024), and: */
+export interface ExitOptions extends ProcessOptions {
   /** A record for every thread's exit, not only when a whole process exits. Default: false. */
   threads: boolean;
-  /** Shared ring size in bytes, a power of two. Default: 1 MiB. */
-  ringCapacity: number;
-  /** Records per batch at most. Default: 1024. */
-  batchSize: number;
 }
 
 export interface ExitEvent {
@@ -61,26 +55,14 @@ export function exitText(e: Pick<ExitEvent, 'exitCode' | 'signal' | 'coreDump'>)
 }
 
 export const exitKind = defineKind({
-  name: 'exit',
-  sourceId: 2,
-  layoutVersion: 1, // bpf/include/exit.h EXIT_LAYOUT_VERSION (test/raw-frames.test.ts checks they agree)
-  object: 'exit',
+  name: 'exit', sourceId: 2, object: 'exit', layoutVersion: 1, // bpf/include/exit.h EXIT_LAYOUT_VERSION (test/raw-frames.test.ts checks they agree)
   // bpf/include/exit.h: fixed size, one per process (or thread) exit.
-  layout: {
-    name: 'exit',
-    struct: 'exit_event',
-    size: 72,
+  layout: { name: 'exit', struct: 'exit_event', size: 72,
     fields: [
-      { name: 'startTime', type: 'u64' },
-      { name: 'exitTime', type: 'u64' },
-      { name: 'cgroupId', type: 'u64' },
-      { name: 'pidnsDev', type: 'u64' },
-      { name: 'pid', type: 'u32' },
-      { name: 'tid', type: 'u32' },
-      { name: 'ppid', type: 'u32' },
-      { name: 'status', type: 'u32' },
-      { name: 'pidns', type: 'u32' },
-      { name: 'flags', type: 'u32' },
+      { name: 'startTime', type: 'u64' }, { name: 'exitTime', type: 'u64' }, { name: 'cgroupId', type: 'u64' }, { name: 'pidnsDev', type: 'u64' },
+      { name: 'pid', type: 'u32' }, { name: 'tid', type: 'u32' }, { name: 'ppid', type: 'u32' },
+      { name: 'status', type: 'u32' }, // the wait(2) status word
+      { name: 'pidns', type: 'u32' }, { name: 'flags', type: 'u32' },
       { name: 'comm', type: cstring(16) },
     ],
   },
@@ -94,36 +76,19 @@ export const exitKind = defineKind({
     };
   },
   open: (options: Readonly<Partial<ExitOptions>>, fn: string) => {
-    checkOptions(fn, options);
-    const { pidns = 0, threads = false, ringCapacity = 1 << 20, batchSize = 1024, perf } = options ?? {};
+    const o = processOptions(options, fn, 1 << 20);
+    const threads = options?.threads ?? false;
     checkBoolean(fn, 'threads', threads);
-    checkRingCapacity(fn, ringCapacity);
-    checkPerfOptions(fn, perf);
-    if (!Number.isInteger(pidns) || pidns < 0 || pidns > 0xffffffff) {
-      throw new KwireError('EINVAL_ARGUMENT', `${fn}: pidns must be a pid namespace inode (a u32), got ${pidns}`);
-    }
-    checkBatchSize(fn, batchSize);
+    // BPF cannot readily read the nsfs device: user space supplies it
     const globals: Record<string, Uint8Array> = { nsfs_dev: u64Bytes(ownPidNamespace().dev) };
-    if (pidns) globals.target_pidns = u32Bytes(pidns);
+    if (o.pidns) globals.target_pidns = u32Bytes(o.pidns);
     if (threads) globals.trace_threads = u32Bytes(1);
-    const producer = bpfProducer({
-      what: 'tracing exit events',
-      object: 'exit',
-      map: 'events',
-      globals,
-      droppedGlobal: 'dropped',
-      transport: resolveTransport(options?.transport, fn),
-      ...(perf ? { perfOptions: perf } : {}),
-    });
-    return { producer, ringCapacity, batchSize };
+    return processPlan('tracing exit events', 'exit', globals, o);
   },
-  capture: ({ pidns, transport }) => ({ ...(pidns === undefined ? {} : { pidns }), ...(transport === undefined ? {} : { transport }) }),
+  capture: processCapture,
   cli: {
     columns: [
-      { header: 'TIME', width: 8, value: (e, t) => t.clock(e.exitTime) },
-      { header: 'PCOMM', width: 16, value: (e) => e.comm },
-      { header: 'PID', width: 7, value: (e) => String(e.pid) },
-      { header: 'PPID', width: 7, value: (e) => String(e.ppid) },
+      ...processColumns<ExitEvent>((e) => e.exitTime),
       { header: 'TID', width: 7, value: (e) => String(e.tid) },
       { header: 'AGE(s)', width: 8, value: (e) => (Number(e.exitTime - e.startTime) / 1e9).toFixed(2) },
       { header: 'EXIT', width: 0, value: exitText },

@@ -74,33 +74,19 @@ const protoNames: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58:
 const endpoint = (addr: string, port: number) => (port ? (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`) : addr);
 
 export const flowKind = defineKind({
-  name: 'flow',
-  sourceId: 3,
-  layoutVersion: 1, // bpf/include/flow.h FLOW_LAYOUT_VERSION (test/raw-frames.test.ts checks they agree)
-  object: 'flow',
+  name: 'flow', sourceId: 3, object: 'flow', layoutVersion: 1, // bpf/include/flow.h FLOW_LAYOUT_VERSION (test/raw-frames.test.ts checks they agree)
   // bpf/include/flow.h: the conntracct layout plus `kind`. Counters become f64 columns (exact below
   // 2^53), ports host order, addresses 16 raw bytes. flowId and the in-pass filter are hand-written
   // (assembly/flow-hooks.ts).
-  layout: {
-    name: 'flow',
-    struct: 'flow_event',
-    size: 104,
+  layout: { name: 'flow', struct: 'flow_event', size: 104,
     fields: [
-      { name: 'start', type: 'u64' },
-      { name: 'ts', type: 'u64' },
-      { name: 'cookie', type: 'u64' },
-      { name: 'srcAddr', type: 'ip' },
-      { name: 'dstAddr', type: 'ip' },
-      { name: 'packetsOrig', type: 'u64', as: 'f64' },
-      { name: 'bytesOrig', type: 'u64', as: 'f64' },
-      { name: 'packetsRet', type: 'u64', as: 'f64' },
-      { name: 'bytesRet', type: 'u64', as: 'f64' },
-      { name: 'connmark', type: 'u32' },
-      { name: 'netns', type: 'u32' },
-      { name: 'srcPort', type: 'u16be' },
-      { name: 'dstPort', type: 'u16be' },
-      { name: 'proto', type: 'u8' },
-      { name: 'kind', type: 'u8', oneOf: [1, 2] },
+      { name: 'start', type: 'u64' }, { name: 'ts', type: 'u64' }, { name: 'cookie', type: 'u64' },
+      { name: 'srcAddr', type: 'ip' }, { name: 'dstAddr', type: 'ip' },
+      { name: 'packetsOrig', type: 'u64', as: 'f64' }, { name: 'bytesOrig', type: 'u64', as: 'f64' },
+      { name: 'packetsRet', type: 'u64', as: 'f64' }, { name: 'bytesRet', type: 'u64', as: 'f64' },
+      { name: 'connmark', type: 'u32' }, { name: 'netns', type: 'u32' },
+      { name: 'srcPort', type: 'u16be' }, { name: 'dstPort', type: 'u16be' },
+      { name: 'proto', type: 'u8' }, { name: 'kind', type: 'u8', oneOf: [1, 2] },
       { name: 'padding', type: { kind: 'bytes', length: 2 }, zero: true, column: false },
     ],
     hooks: 'flow-hooks',
