@@ -37,7 +37,7 @@ export class BpfObject {
   /** Names of the object's programs. */
   programNames(): string[];
   /** Starts a poll thread copying the records of a BPF_MAP_TYPE_RINGBUF map into the shared ring
-   *  whose whole region (header + data, see src/shared_ring_layout.h) `ring` views. `ring` must view a
+   *  whose whole region (header + data, see src/ring/shared_ring_layout.h) `ring` views. `ring` must view a
    *  SharedArrayBuffer; capacity and magic must already be written. `onData` is called on the JS thread
    *  after records were published, at most one call pending at a time. With `paused`, the kernel ring
    *  is mapped but the thread waits for start() (the kernel keeps writing meanwhile: a pre-fill). */

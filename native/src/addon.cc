@@ -2,13 +2,13 @@
 #include <napi.h>
 
 #include "addon.h"
-#include "bpf_map.h"
-#include "bpf_object.h"
-#include "libbpf_log.h"
-#include "ring_reader.h"
-#include "ring_writer.h"
-#include "perf_reader.h"
-#include "probe.h"
+#include "bpf/bpf_map.h"
+#include "bpf/bpf_object.h"
+#include "bpf/libbpf_log.h"
+#include "bpf/probe.h"
+#include "producers/perf_reader.h"
+#include "producers/ring_reader.h"
+#include "ring/ring_writer.h"
 
 namespace kwire {
 

@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
-#include "kernel_ringbuf.h"
-#include "poll_reader.h"
+#include "producers/kernel_ringbuf.h"
+#include "producers/poll_reader.h"
 
 namespace kwire {
 

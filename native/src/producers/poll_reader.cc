@@ -1,4 +1,4 @@
-#include "poll_reader.h"
+#include "producers/poll_reader.h"
 
 #include <fcntl.h>
 #include <time.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <string>
 
-#include "bpf_object.h"
+#include "bpf/bpf_object.h"
 #include "errors.h"
 
 namespace kwire {

@@ -9,8 +9,8 @@
 #include <memory>
 #include <vector>
 
-#include "kernel_perfbuf.h"
-#include "poll_reader.h"
+#include "producers/kernel_perfbuf.h"
+#include "producers/poll_reader.h"
 
 namespace kwire {
 

@@ -1,7 +1,7 @@
-#include "perf_reader.h"
+#include "producers/perf_reader.h"
 
 #include "addon.h"
-#include "bpf_object.h"
+#include "bpf/bpf_object.h"
 #include "errors.h"
 
 namespace kwire {

@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "shared_ring.h"
+#include "ring/shared_ring.h"
 
 namespace kwire {
 

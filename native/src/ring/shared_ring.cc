@@ -1,4 +1,4 @@
-#include "shared_ring.h"
+#include "ring/shared_ring.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <mutex>
 #include <set>
 
-#include "shared_ring_layout.h"
+#include "ring/shared_ring_layout.h"
 
 namespace kwire {
 namespace {
