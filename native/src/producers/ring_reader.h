@@ -10,15 +10,13 @@
 
 namespace kwire {
 
-class BpfObject;
-
 class RingReader : public Napi::ObjectWrap<RingReader>, public PollReader {
  public:
   static Napi::Function Define(Napi::Env env);
 
   // Creates a reader and, unless `paused`, starts its thread (used by BpfObject.openRing). map_fd is
   // borrowed (the reader keeps a dup). On failure throws a NativeError and returns an empty value.
-  static Napi::Value Open(Napi::Env env, BpfObject* owner, int map_fd, uint32_t max_entries,
+  static Napi::Value Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint32_t max_entries,
                           Napi::Value ring, uint32_t source, Napi::Function on_data, bool paused);
 
   explicit RingReader(const Napi::CallbackInfo& info);
