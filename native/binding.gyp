@@ -13,6 +13,8 @@
         "src/producers/ring_reader.cc",
         "src/producers/kernel_perfbuf.cc",
         "src/producers/perf_reader.cc",
+        "src/producers/fd_input.cc",
+        "src/producers/fd_reader.cc",
         "src/bpf/libbpf_log.cc",
         "src/bpf/bpf_globals.cc",
         "src/bpf/bpf_object.cc",

@@ -212,6 +212,13 @@ void PollReader::Run() {
       bytes_.fetch_add(pass.copied_bytes, std::memory_order_relaxed);
       Wake();
     }
+    if (pass.ended) {
+      // One last onData, after the final records and `ended` are visible (coalesced with a call
+      // still pending, which then sees them). Close() joins the finished thread.
+      ended_.store(true);
+      Wake();
+      break;
+    }
     if (pass.full) {
       // Stop reading the kernel (it counts its own drops meanwhile) until the consumer frees room.
       ring_->AddFullWait();

@@ -57,6 +57,7 @@ class PollReader {
     uint32_t skipped = 0;      // records consumed without a copy (discarded, oversize, lost notes)
     bool full = false;         // stopped because the shared ring has no room for a record of
     uint32_t blocked_len = 0;  // this length, which stays in the kernel ring
+    bool ended = false;        // the input is over (EOF, a read error): publish, wake, end the thread
   };
   enum class Wait { kReady, kTimeout, kStop, kError };
 
@@ -86,6 +87,9 @@ class PollReader {
 
   SharedRing* ring() { return ring_.get(); }
   uint16_t source() const { return source_; }
+  // A pass reported `ended` and everything before it was published (the thread has returned or is
+  // about to). Any thread.
+  bool ended() const { return ended_.load(); }
 
  private:
   static void* ThreadMain(void* self);
@@ -106,6 +110,7 @@ class PollReader {
   WakeState* wake_ = nullptr;  // owned by wake_fn_
   pthread_t thread_{};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> ended_{false};
 
   std::atomic<uint64_t> records_{0};
   std::atomic<uint64_t> bytes_{0};

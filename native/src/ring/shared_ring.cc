@@ -47,6 +47,12 @@ std::string SharedRing::Validate(const uint8_t* base, size_t byte_length) {
   return "";
 }
 
+uint32_t SharedRing::MaxPayloadOf(const uint8_t* base) {
+  uint32_t capacity;
+  memcpy(&capacity, base + KW_RING_CAPACITY, 4);
+  return capacity / 2;
+}
+
 SharedRing::SharedRing(uint8_t* base)
     : base_(base), data_(base + KW_RING_HEADER_SIZE) {
   memcpy(&capacity_, base + KW_RING_CAPACITY, 4);
