@@ -243,9 +243,12 @@ PollReader::Wait FdReader::WaitKernel(int timeout_ms) {
 
 Napi::Value FdReader::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  // `ended` first: once it reads true, the counters read after it are final (the thread stored them
+  // before it); read last, it could pair counters from before the last batch with ended: true.
+  bool ended = this->ended();
   Napi::Object out = Napi::Object::New(env);
   CommonStats(env, out);
-  out.Set("ended", Napi::Boolean::New(env, ended()));
+  out.Set("ended", Napi::Boolean::New(env, ended));
   out.Set("errno", Napi::Number::New(env, errno_.load()));
   out.Set("lost", Napi::Number::New(env, static_cast<double>(lost_.load())));
   return out;
