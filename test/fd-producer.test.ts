@@ -5,7 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, fstatSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -153,6 +153,13 @@ describe('FdReader: u32le streams', () => {
     closeSync(fd);
   });
 
+  it('stops on a read error with its errno, as an end', async () => {
+    const fd = openSync(tmpdir(), 'r'); // read() of a directory: EISDIR
+    const out = await readToEnd(fd, 4096);
+    expect(out.stats).toMatchObject({ ended: true, errno: osConstants.errno.EISDIR, lost: 0, records: 0 });
+    closeSync(fd);
+  });
+
   it('reads a pipe that a child process writes slowly, in pieces, until it exits', async () => {
     const { r, w } = fifo({ blockingRead: true, blockingWrite: true });
     const n = 150;
@@ -228,6 +235,7 @@ describe('FdReader: datagram sockets', () => {
       kernelLost: number;
       fullWaits: number;
       fdsBack: boolean;
+      u32leError: string | null;
     };
   }
   const fillOf = (i: number, len: number) => (len === 0 ? [] : [(i * 7 + 1) & 0xff]);
@@ -242,6 +250,7 @@ describe('FdReader: datagram sockets', () => {
     expect(out.stats).toMatchObject({ ended: false, errno: 0, lost: 0, records: kept.length });
     expect(out.stats.fullWaits).toBeGreaterThan(0);
     expect(out.fdsBack).toBe(true);
+    expect(out.u32leError).toBe('EARG');
   });
 
   it('ends a SOCK_SEQPACKET stream when the peer closes', async () => {

@@ -40,6 +40,13 @@ const counter = (offset) => Number(header.getBigUint64(offset, true));
 
 const payload = (i, len) => Buffer.alloc(len, (i * 7 + 1) & 0xff); // what a test expects back
 const fdsBefore = fdCount() - (spec.closePeer ? 1 : 0);
+// A byte-stream framing on a datagram socket is refused.
+let u32leError = null;
+try {
+  addon.openFdReader(recvFd, new Uint8Array(sab), 1, drain, { framing: 'u32le' }).close();
+} catch (error) {
+  u32leError = error.code;
+}
 const reader = addon.openFdReader(recvFd, new Uint8Array(sab), 1, drain, { paused: true, maxRecord: spec.maxRecord });
 // Paused: every datagram is queued in the socket before the thread starts, so that its first pass
 // meets a full shared ring whenever the datagrams add up to more than the ring holds.
@@ -54,7 +61,7 @@ const timer = setInterval(() => {
   if (!done) return;
   drain();
   clearInterval(timer);
-  const result = { got, stats, oversize: counter(168), kernelLost: counter(176), fullWaits: counter(152) };
+  const result = { got, stats, oversize: counter(168), kernelLost: counter(176), fullWaits: counter(152), u32leError };
   reader.close();
   reader.close();
   result.fdsBack = fdCount() === fdsBefore;
