@@ -162,8 +162,9 @@ export interface FdReaderOptions extends ReaderOptions {
 }
 
 export interface FdReaderStats extends RingReaderStats {
-  /** End of input reached (EOF on a stream; never for SOCK_DGRAM/SOCK_RAW sockets, the peer's close
-   *  for SOCK_SEQPACKET) and everything published. Also true after a read error (see errno). */
+  /** End of input reached (EOF on a stream; never for SOCK_DGRAM/SOCK_RAW sockets; the peer's close
+   *  for SOCK_SEQPACKET, where a zero-length message reads the same) and everything published. Also
+   *  true after a read error (see errno). When true, the counters of the same stats() are final. */
   ended: boolean;
   /** errno of a read error that stopped the reader, else 0. */
   errno: number;

@@ -9,7 +9,8 @@
 // thread, releases the thread-safe function and closes the kernel side. If the environment is torn
 // down while the reader is open (process exit, worker termination), an env cleanup hook does the same.
 // A reader opened paused has everything open (the kernel keeps writing into its rings) but no thread
-// until Resume(): the way to fill the kernel rings before the first read.
+// until Resume(): the way to fill the kernel rings before the first read. A pass that reports `ended`
+// (input over) ends the thread after a last wake-up; the reader stays open until Close().
 #pragma once
 
 #include <napi.h>
