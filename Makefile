@@ -15,7 +15,7 @@ setup:
 bpf: setup
 	@$(MAKE) --no-print-directory -s -C bpf
 
-$(ADDON): native/binding.gyp $(wildcard native/src/*.cc native/src/*.h)
+$(ADDON): native/binding.gyp $(wildcard native/src/*.cc native/src/*.h native/src/*/*.cc native/src/*/*.h)
 	@echo "build: native addon"
 	@cd native && pnpm run -s build
 

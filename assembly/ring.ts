@@ -1,4 +1,4 @@
-// Frame cursor over the shared ring (native/src/shared_ring_layout.h) or over a linear buffer of
+// Frame cursor over the shared ring (native/src/ring/shared_ring_layout.h) or over a linear buffer of
 // frames (captures, benchmarks). Single consumer. Decoders use it as:
 //   cursorRing(ring) | cursorLinear(buf, len);  while (cursorNext()) { ...; cursorAdvance(); }  cursorEnd();
 // cursorNext() never advances, so a decoder whose output is full leaves the frame for the next batch.

@@ -37,7 +37,7 @@ export class BpfObject {
   /** Names of the object's programs. */
   programNames(): string[];
   /** Starts a poll thread copying the records of a BPF_MAP_TYPE_RINGBUF map into the shared ring
-   *  whose whole region (header + data, see src/shared_ring_layout.h) `ring` views. `ring` must view a
+   *  whose whole region (header + data, see src/ring/shared_ring_layout.h) `ring` views. `ring` must view a
    *  SharedArrayBuffer; capacity and magic must already be written. `onData` is called on the JS thread
    *  after records were published, at most one call pending at a time. With `paused`, the kernel ring
    *  is mapped but the thread waits for start() (the kernel keeps writing meanwhile: a pre-fill). */
@@ -102,7 +102,18 @@ export interface ReaderOptions {
   paused?: boolean;
 }
 
-export class RingReader {
+/** What every producer (RingReader, PerfReader, FdReader) is to JS: a poll thread filling one shared
+ *  ring, with its counters, a start() for a reader opened paused, and close(). */
+export interface Reader<Stats extends RingReaderStats = RingReaderStats> {
+  stats(): Stats;
+  /** Starts the poll thread of a reader opened paused (no-op when it runs). ESTATE after close(). */
+  start(): void;
+  /** Stops and joins the poll thread, releases what it reads from and its dup of any fd. Safe to
+   *  call twice. */
+  close(): void;
+}
+
+export class RingReader implements Reader<RingReaderStats> {
   stats(): RingReaderStats;
   /** Starts the poll thread of a reader opened paused (no-op when it runs). ESTATE after close(). */
   start(): void;
@@ -130,13 +141,59 @@ export interface PerfReaderStats extends RingReaderStats {
   lostByCpu: Record<number, number>;
 }
 
-export class PerfReader {
+export class PerfReader implements Reader<PerfReaderStats> {
   stats(): PerfReaderStats;
   /** As RingReader.start(). */
   start(): void;
   /** Stops and joins the poll thread, removes the perf events from the map and unmaps their rings. */
   close(): void;
 }
+
+export interface FdReaderOptions extends ReaderOptions {
+  /** 'datagram': each recv() is one record (sockets such as netlink; a datagram larger than maxRecord
+   *  is counted as oversize, never split). 'u32le': a byte stream of records, each a u32
+   *  little-endian payload length then the payload (a file or pipe of records). Default: 'datagram'
+   *  for a SOCK_DGRAM, SOCK_SEQPACKET or SOCK_RAW socket, else 'u32le'. Either framing on the other
+   *  kind of fd is EARG. */
+  framing?: 'datagram' | 'u32le';
+  /** Largest record accepted (bytes), 1..the ring's max payload (capacity / 2). Default 65536, or the
+   *  ring's max payload when smaller. A u32le record over it is counted as oversize and skipped. */
+  maxRecord?: number;
+}
+
+export interface FdReaderStats extends RingReaderStats {
+  /** End of input reached (EOF on a stream; never for SOCK_DGRAM/SOCK_RAW sockets; the peer's close
+   *  for SOCK_SEQPACKET, where a zero-length message reads the same) and everything published. Also
+   *  true after a read error (see errno). When true, the counters of the same stats() are final. */
+  ended: boolean;
+  /** errno of a read error that stopped the reader, else 0. */
+  errno: number;
+  /** Records the producer lost: ENOBUFS on a socket (the kernel dropped datagrams, counted once per
+   *  ENOBUFS; reading goes on, it never ends the stream), a truncated last record of a stream. Also
+   *  added to the ring header's kernelLost counter. */
+  lost: number;
+}
+
+/** A producer that is not BPF: reads records from a file descriptor on its own poll thread into the
+ *  shared ring (see openFdReader). */
+export class FdReader implements Reader<FdReaderStats> {
+  stats(): FdReaderStats;
+  /** As RingReader.start(). */
+  start(): void;
+  /** Stops and joins the poll thread and closes the reader's dup of the fd (never the caller's fd).
+   *  Safe to call twice, and needed after `ended` too (an ended reader still holds the event loop). */
+  close(): void;
+}
+
+/** Starts a poll thread copying the records read from `fd` into the shared ring (as openRing does for
+ *  a BPF ring buffer). The fd is borrowed: the reader dups it (F_DUPFD_CLOEXEC) and leaves the file
+ *  description's flags alone; close() closes the dup. Sockets are read with recv(MSG_DONTWAIT), pipes
+ *  and FIFOs when epoll says they are readable, a regular file (which epoll refuses) until EOF.
+ *  A record that does not fit the shared ring now waits for room (fullWaits), never dropped. At EOF
+ *  of a stream, or on a read error (stats().errno), the reader publishes what it has, sets
+ *  stats().ended, calls onData a last time (after those records are visible) and its thread ends.
+ *  EARG for bad arguments, including a closed fd (errno EBADF) and a framing the fd cannot carry. */
+export function openFdReader(fd: number, ring: Uint8Array, source: number, onData: () => void, options?: FdReaderOptions): FdReader;
 
 export interface TestRunOptions {
   /** Runs of the program per BPF_PROG_TEST_RUN call. Default 1. */

@@ -21,7 +21,7 @@ function asConstants(path: string): Map<string, number> {
 const camel = (s: string) => s.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
 
 describe('shared ring layout', () => {
-  const c = cDefines('native/src/shared_ring_layout.h');
+  const c = cDefines('native/src/ring/shared_ring_layout.h');
   const as = asConstants('assembly/ring.ts');
 
   it('has the same header offsets in C and AssemblyScript', () => {

@@ -2,13 +2,14 @@
 #include <napi.h>
 
 #include "addon.h"
-#include "bpf_map.h"
-#include "bpf_object.h"
-#include "libbpf_log.h"
-#include "ring_reader.h"
-#include "ring_writer.h"
-#include "perf_reader.h"
-#include "probe.h"
+#include "bpf/bpf_map.h"
+#include "bpf/bpf_object.h"
+#include "bpf/libbpf_log.h"
+#include "bpf/probe.h"
+#include "producers/fd_reader.h"
+#include "producers/perf_reader.h"
+#include "producers/ring_reader.h"
+#include "ring/ring_writer.h"
 
 namespace kwire {
 
@@ -30,6 +31,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function perf_reader = PerfReader::Define(env);
   data->perf_reader = Napi::Persistent(perf_reader);
   exports.Set("PerfReader", perf_reader);
+  Napi::Function fd_reader = FdReader::Define(env);
+  data->fd_reader = Napi::Persistent(fd_reader);
+  exports.Set("FdReader", fd_reader);
+  exports.Set("openFdReader", Napi::Function::New(env, FdReader::OpenFdReader, "openFdReader"));
   exports.Set("ringbufSupported", Napi::Function::New(env, RingbufSupported, "ringbufSupported"));
   exports.Set("bootTimeNs", Napi::Function::New(env, BootTimeNs, "bootTimeNs"));
   return exports;

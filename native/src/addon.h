@@ -10,6 +10,7 @@ struct AddonData {
   Napi::FunctionReference ring_reader;
   Napi::FunctionReference bpf_map;
   Napi::FunctionReference perf_reader;
+  Napi::FunctionReference fd_reader;
 };
 
 inline AddonData* GetAddonData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }

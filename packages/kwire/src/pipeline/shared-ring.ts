@@ -1,4 +1,4 @@
-// The shared ring's header (native/src/shared_ring_layout.h) seen from TypeScript: allocation inside
+// The shared ring's header (native/src/ring/shared_ring_layout.h) seen from TypeScript: allocation inside
 // the decoders' memory, initialisation, and the producer's counters.
 import type { DecoderInstance } from './decoders.js';
 import { KwireError } from '../errors.js';

@@ -1,16 +1,16 @@
-#include "bpf_object.h"
+#include "bpf/bpf_object.h"
 
 #include <bpf/libbpf.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "bpf_globals.h"
+#include "bpf/bpf_globals.h"
+#include "bpf/libbpf_log.h"
+#include "bpf/test_run.h"
 #include "errors.h"
-#include "libbpf_log.h"
-#include "ring_reader.h"
-#include "perf_reader.h"
-#include "test_run.h"
+#include "producers/perf_reader.h"
+#include "producers/ring_reader.h"
 
 namespace kwire {
 namespace {

@@ -9,12 +9,10 @@
 #include <memory>
 #include <vector>
 
-#include "kernel_perfbuf.h"
-#include "poll_reader.h"
+#include "producers/kernel_perfbuf.h"
+#include "producers/poll_reader.h"
 
 namespace kwire {
-
-class BpfObject;
 
 class PerfReader : public Napi::ObjectWrap<PerfReader>, public PollReader {
  public:
@@ -23,7 +21,7 @@ class PerfReader : public Napi::ObjectWrap<PerfReader>, public PollReader {
   // Creates a reader and, unless `paused`, starts its thread (used by BpfObject.openPerf). The perf
   // events are open, in the map and enabled on return either way. map_fd is borrowed (the reader
   // keeps a dup). On failure throws a NativeError and returns an empty value.
-  static Napi::Value Open(Napi::Env env, BpfObject* owner, int map_fd, uint32_t max_entries,
+  static Napi::Value Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint32_t max_entries,
                           Napi::Value ring, uint32_t source, Napi::Function on_data,
                           const PerfOptions& options, bool paused);
 

@@ -1,6 +1,7 @@
 // BpfObject: one BPF ELF object through libbpf: open, set globals, load, attach, read globals, open
-// ring readers on its ring buffer maps, close. Everything is released by close() or, if the user
-// never calls it, by the finalizer (an open RingReader keeps its BpfObject alive).
+// readers (producers/) on its ring buffer and perf event array maps, close. Everything is released by
+// close() or, if the user never calls it, by the finalizer (an open reader keeps its BpfObject alive:
+// BpfObject is the readers' ReaderOwner).
 #pragma once
 
 #include <napi.h>
@@ -10,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "producers/reader_owner.h"
+
 struct bpf_object;
 struct bpf_link;
 struct bpf_map;
@@ -17,18 +20,17 @@ struct bpf_program;
 
 namespace kwire {
 
-class PollReader;
-
-class BpfObject : public Napi::ObjectWrap<BpfObject> {
+class BpfObject : public Napi::ObjectWrap<BpfObject>, public ReaderOwner {
  public:
   static Napi::Function Define(Napi::Env env);
 
   explicit BpfObject(const Napi::CallbackInfo& info);
   ~BpfObject() override;
 
-  // Called by a reader (RingReader, PerfReader) when it opens and closes.
-  void AddReader(PollReader* reader) { readers_.insert(reader); }
-  void ForgetReader(PollReader* reader) { readers_.erase(reader); }
+  // ReaderOwner: called by a reader (RingReader, PerfReader) when it opens and closes.
+  void AddReader(PollReader* reader) override { readers_.insert(reader); }
+  void ForgetReader(PollReader* reader) override { readers_.erase(reader); }
+  Napi::Object OwnerObject() override { return Value(); }
 
  private:
   Napi::Value SetGlobal(const Napi::CallbackInfo& info);

@@ -1,4 +1,4 @@
-#include "kernel_ringbuf.h"
+#include "producers/kernel_ringbuf.h"
 
 #include <linux/bpf.h>
 #include <sys/mman.h>

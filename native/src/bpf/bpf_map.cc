@@ -1,4 +1,4 @@
-#include "bpf_map.h"
+#include "bpf/bpf_map.h"
 
 #include <bpf/bpf.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "test_run.h"
+#include "bpf/test_run.h"
 
 #include <bpf/bpf.h>
 #include <fcntl.h>

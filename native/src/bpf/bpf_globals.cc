@@ -1,4 +1,4 @@
-#include "bpf_globals.h"
+#include "bpf/bpf_globals.h"
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>

@@ -1,9 +1,9 @@
-#include "ring_writer.h"
+#include "ring/ring_writer.h"
 
 #include <string>
 
 #include "errors.h"
-#include "shared_ring.h"
+#include "ring/shared_ring.h"
 
 namespace kwire {
 

@@ -1,4 +1,4 @@
-#include "poll_reader.h"
+#include "producers/poll_reader.h"
 
 #include <fcntl.h>
 #include <time.h>
@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <string>
 
-#include "bpf_object.h"
 #include "errors.h"
 
 namespace kwire {
@@ -79,16 +78,16 @@ PollReader::~PollReader() {
   // Subclasses call Close() in their own destructor, while their kernel side still exists.
 }
 
-bool PollReader::Claim(Napi::Env env, uint8_t* base, int map_fd, const char* method) {
+bool PollReader::Claim(Napi::Env env, uint8_t* base, int fd, const char* method) {
   if (!ClaimRing(base)) {
     ThrowNativeError(env, "ESTATE", 0, "", std::string(method) + ": this ring already has an open reader");
     return false;
   }
-  map_fd_ = fcntl(map_fd, F_DUPFD_CLOEXEC, 0);
-  if (map_fd_ < 0) {
+  fd_ = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (fd_ < 0) {
     int err = errno;
     UnclaimRing(base);
-    ThrowNativeError(env, "ESYS", err, "fcntl", WithStrerror(std::string(method) + ": dup map fd", err));
+    ThrowNativeError(env, "ESYS", err, "fcntl", WithStrerror(std::string(method) + ": dup fd", err));
     return false;
   }
   base_ = base;
@@ -96,13 +95,13 @@ bool PollReader::Claim(Napi::Env env, uint8_t* base, int map_fd, const char* met
 }
 
 void PollReader::Unclaim() {
-  if (map_fd_ >= 0) close(map_fd_);
-  map_fd_ = -1;
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
   if (base_) UnclaimRing(base_);
   base_ = nullptr;
 }
 
-bool PollReader::Begin(Napi::Env env, Napi::Object self, BpfObject* owner, Napi::Object ring,
+bool PollReader::Begin(Napi::Env env, Napi::Object self, ReaderOwner* owner, Napi::Object ring,
                        uint8_t* base, uint32_t source, Napi::Function on_data, const char* name,
                        bool paused) {
   source_ = static_cast<uint16_t>(source);
@@ -128,9 +127,11 @@ bool PollReader::Begin(Napi::Env env, Napi::Object self, BpfObject* owner, Napi:
     return false;
   }
   owner_ = owner;
-  owner->AddReader(this);
+  if (owner) {
+    owner->AddReader(this);
+    owner_ref_ = Napi::Persistent(owner->OwnerObject());
+  }
   self_ref_ = Napi::Persistent(self);
-  owner_ref_ = Napi::Persistent(owner->Value());
   ring_ref_ = Napi::Persistent(ring);
   // Registered after the thread-safe function was created, so that it runs before that function's
   // own teardown (cleanup hooks run in reverse order of registration).
@@ -210,6 +211,13 @@ void PollReader::Run() {
       records_.fetch_add(pass.copied, std::memory_order_relaxed);
       bytes_.fetch_add(pass.copied_bytes, std::memory_order_relaxed);
       Wake();
+    }
+    if (pass.ended) {
+      // One last onData, after the final records and `ended` are visible (coalesced with a call
+      // still pending, which then sees them). Close() joins the finished thread.
+      ended_.store(true);
+      Wake();
+      break;
     }
     if (pass.full) {
       // Stop reading the kernel (it counts its own drops meanwhile) until the consumer frees room.

@@ -1,4 +1,4 @@
-#include "kernel_perfbuf.h"
+#include "producers/kernel_perfbuf.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>

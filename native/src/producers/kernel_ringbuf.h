@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "stoppable_epoll.h"
+#include "producers/stoppable_epoll.h"
 
 namespace kwire {
 

@@ -12,9 +12,9 @@
 #include <cerrno>
 #include <string>
 
-#include "bpf_object.h"
+#include "bpf/bpf_object.h"
 #include "errors.h"
-#include "libbpf_log.h"
+#include "bpf/libbpf_log.h"
 
 namespace kwire {
 namespace {

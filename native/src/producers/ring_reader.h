@@ -5,12 +5,10 @@
 
 #include <cstdint>
 
-#include "kernel_ringbuf.h"
-#include "poll_reader.h"
+#include "producers/kernel_ringbuf.h"
+#include "producers/poll_reader.h"
 
 namespace kwire {
-
-class BpfObject;
 
 class RingReader : public Napi::ObjectWrap<RingReader>, public PollReader {
  public:
@@ -18,7 +16,7 @@ class RingReader : public Napi::ObjectWrap<RingReader>, public PollReader {
 
   // Creates a reader and, unless `paused`, starts its thread (used by BpfObject.openRing). map_fd is
   // borrowed (the reader keeps a dup). On failure throws a NativeError and returns an empty value.
-  static Napi::Value Open(Napi::Env env, BpfObject* owner, int map_fd, uint32_t max_entries,
+  static Napi::Value Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint32_t max_entries,
                           Napi::Value ring, uint32_t source, Napi::Function on_data, bool paused);
 
   explicit RingReader(const Napi::CallbackInfo& info);

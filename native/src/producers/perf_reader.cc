@@ -1,7 +1,6 @@
-#include "perf_reader.h"
+#include "producers/perf_reader.h"
 
 #include "addon.h"
-#include "bpf_object.h"
 #include "errors.h"
 
 namespace kwire {
@@ -30,7 +29,7 @@ PerfReader::PerfReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PerfRe
 
 PerfReader::~PerfReader() { Close(); }
 
-Napi::Value PerfReader::Open(Napi::Env env, BpfObject* owner, int map_fd, uint32_t max_entries,
+Napi::Value PerfReader::Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint32_t max_entries,
                              Napi::Value ring, uint32_t source, Napi::Function on_data,
                              const PerfOptions& options, bool paused) {
   uint8_t* base = nullptr;
@@ -41,7 +40,7 @@ Napi::Value PerfReader::Open(Napi::Env env, BpfObject* owner, int map_fd, uint32
   PerfReader* reader = Unwrap(obj);
   if (!reader->Claim(env, base, map_fd, "openPerf")) return Napi::Value();
   const char* failed = "";
-  int err = reader->kernel_.Open(reader->map_fd(), max_entries, options, &failed);
+  int err = reader->kernel_.Open(reader->fd(), max_entries, options, &failed);
   if (err != 0) {
     reader->Unclaim();
     ThrowNativeError(env, "ESYS", err, failed, WithStrerror("openPerf: open perf rings", err));

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "stoppable_epoll.h"
+#include "producers/stoppable_epoll.h"
 
 namespace kwire {
 

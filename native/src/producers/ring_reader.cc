@@ -1,7 +1,6 @@
-#include "ring_reader.h"
+#include "producers/ring_reader.h"
 
 #include "addon.h"
-#include "bpf_object.h"
 #include "errors.h"
 
 namespace kwire {
@@ -30,7 +29,7 @@ RingReader::RingReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingRe
 
 RingReader::~RingReader() { Close(); }
 
-Napi::Value RingReader::Open(Napi::Env env, BpfObject* owner, int map_fd, uint32_t max_entries,
+Napi::Value RingReader::Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint32_t max_entries,
                              Napi::Value ring, uint32_t source, Napi::Function on_data, bool paused) {
   uint8_t* base = nullptr;
   if (!ResolveSharedRing(env, ring, "openRing", &base)) return Napi::Value();
@@ -40,7 +39,7 @@ Napi::Value RingReader::Open(Napi::Env env, BpfObject* owner, int map_fd, uint32
   RingReader* reader = Unwrap(obj);
   if (!reader->Claim(env, base, map_fd, "openRing")) return Napi::Value();
   const char* failed = "";
-  int err = reader->kernel_.Open(reader->map_fd(), max_entries, &failed);
+  int err = reader->kernel_.Open(reader->fd(), max_entries, &failed);
   if (err != 0) {
     reader->Unclaim();
     ThrowNativeError(env, "ESYS", err, failed, WithStrerror("openRing: map kernel ring", err));

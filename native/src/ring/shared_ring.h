@@ -15,6 +15,9 @@ class SharedRing {
   // magic). Returns an empty string when valid, else what is wrong.
   static std::string Validate(const uint8_t* base, size_t byte_length);
 
+  // capacity / 2 of a ring that passed Validate (what max_payload() will be), without opening it.
+  static uint32_t MaxPayloadOf(const uint8_t* base);
+
   // base must have passed Validate. Resumes from the producer position already in the header.
   explicit SharedRing(uint8_t* base);
 

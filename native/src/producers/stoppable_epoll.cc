@@ -1,4 +1,4 @@
-#include "stoppable_epoll.h"
+#include "producers/stoppable_epoll.h"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>

@@ -1,4 +1,4 @@
-#include "shared_ring.h"
+#include "ring/shared_ring.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <mutex>
 #include <set>
 
-#include "shared_ring_layout.h"
+#include "ring/shared_ring_layout.h"
 
 namespace kwire {
 namespace {
@@ -45,6 +45,12 @@ std::string SharedRing::Validate(const uint8_t* base, size_t byte_length) {
   if (byte_length < KW_RING_HEADER_SIZE + static_cast<size_t>(capacity))
     return "ring view is shorter than 256 + capacity (" + std::to_string(capacity) + ") bytes";
   return "";
+}
+
+uint32_t SharedRing::MaxPayloadOf(const uint8_t* base) {
+  uint32_t capacity;
+  memcpy(&capacity, base + KW_RING_CAPACITY, 4);
+  return capacity / 2;
 }
 
 SharedRing::SharedRing(uint8_t* base)

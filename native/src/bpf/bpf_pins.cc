@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "bpf_object.h"
+#include "bpf/bpf_object.h"
 #include "errors.h"
 
 namespace kwire {

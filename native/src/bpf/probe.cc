@@ -1,4 +1,4 @@
-#include "probe.h"
+#include "bpf/probe.h"
 
 #include <bpf/libbpf.h>
 #include <time.h>
