@@ -1,5 +1,5 @@
 // The capture format: round trip, sessions, and damage of every kind (documented in
-// packages/kwire/src/capture-reader.ts): never a crash, never a hang.
+// packages/kwire/src/capture/reader.ts): never a crash, never a hang.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeEntry } from '../packages/kwire/src/capture/format.js';

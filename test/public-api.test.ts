@@ -76,6 +76,8 @@ it('exports exactly the public API', () => {
       "source",
       "toEvents",
       "totalDecodeErrors",
+      "utf16",
+      "utf8",
     ]
   `);
 });
@@ -84,27 +86,36 @@ it('kwire/gen exports exactly the contributors\' API (kinds, producers, generato
   const gen = await import('kwire/gen');
   expect(Object.keys(gen).sort()).toMatchInlineSnapshot(`
     [
+      "KindBatch",
       "bpfProducer",
       "builtinKinds",
       "cacheDirectory",
       "compareLayouts",
       "compileDecoders",
+      "compileKind",
       "defineKind",
       "elfSection",
+      "fdProducer",
       "generateAssembly",
       "generateBuiltins",
       "generateC",
       "generateTypes",
+      "hasHeap",
+      "isExtendedLayout",
       "isKind",
       "kernelSource",
       "kindRaw",
       "kindSource",
       "layoutHash",
+      "layoutSpec",
       "parseBtf",
       "registerKindCapture",
       "resolveTransport",
+      "sidString",
       "timeOffset",
       "u32Bytes",
+      "utf16Text",
+      "utf8Text",
     ]
   `);
 });

@@ -2,8 +2,8 @@
 // tests see what an FdReader published. The only place those tests import package internals from.
 import { expect } from 'vitest';
 import { rawDecoder } from 'kwire';
-import { instantiateDecoders } from '../../packages/kwire/src/decoders.js';
-import { allocateSharedRing, RingLayout } from '../../packages/kwire/src/shared-ring.js';
+import { instantiateDecoders } from '../../packages/kwire/src/pipeline/decoders.js';
+import { allocateSharedRing, RingLayout } from '../../packages/kwire/src/pipeline/shared-ring.js';
 
 export type RingCounter = Exclude<keyof typeof RingLayout, 'magicValue' | 'frameHeaderSize' | 'frameWrap'>;
 
