@@ -14,6 +14,13 @@ export type KwireErrorCode =
   | 'ECAPTURE_FORMAT' // a file that is not a kwire capture (or is empty)
   | 'ECAPTURE_VERSION'; // a capture written by a newer kwire, in a format version this one does not know
 
+/**
+ * The one error type of kwire: a fixed `name`, a stable {@link KwireErrorCode} in `code`, and the failing
+ * call's `errno`/`syscall` when there was one. Every other kwire error extends it.
+ *
+ * @example
+ * try { execs().subscribe(); } catch (e) { if (e instanceof KwireError) console.error(e.code, e.message); }
+ */
 export class KwireError extends Error {
   override name = 'KwireError';
   readonly code: KwireErrorCode;
@@ -21,6 +28,7 @@ export class KwireError extends Error {
   readonly errno?: number;
   /** Name of the failing call (syscall or libbpf function), when there was one. */
   readonly syscall?: string;
+  /** An error of `code` with `message`; `options` carries the cause, errno and syscall. */
   constructor(code: KwireErrorCode, message: string, options: { cause?: unknown; errno?: number; syscall?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
@@ -29,32 +37,54 @@ export class KwireError extends Error {
   }
 }
 
+/**
+ * The process lacks a capability (code EPERM_CAPABILITY); `missing` names those that would allow it.
+ *
+ * @example
+ * try { execs().subscribe(); } catch (e) { if (isPermissionError(e)) console.error('grant', e.missing.join(' ')); }
+ */
 export class PermissionError extends KwireError {
   override name = 'PermissionError';
   /** Capabilities that would allow the operation, e.g. ['CAP_BPF', 'CAP_PERFMON']. */
   readonly missing: readonly string[];
+  /** A permission error whose `missing` lists the capabilities that would allow the operation. */
   constructor(message: string, missing: readonly string[], options: { cause?: unknown; errno?: number; syscall?: string } = {}) {
     super('EPERM_CAPABILITY', message, options);
     this.missing = missing;
   }
 }
 
+/**
+ * The kernel lacks a feature kwire needs (code ENOTSUP_KERNEL); `feature` names it.
+ *
+ * @example
+ * if (isKwireError(e, 'ENOTSUP_KERNEL')) console.error('kernel too old:', (e as NotSupportedError).feature);
+ */
 export class NotSupportedError extends KwireError {
   override name = 'NotSupportedError';
   /** The kernel feature that is missing. */
   readonly feature: string;
+  /** A not-supported error for the missing kernel `feature`. */
   constructor(feature: string, message: string, options: { cause?: unknown } = {}) {
     super('ENOTSUP_KERNEL', message, options);
     this.feature = feature;
   }
 }
 
+/**
+ * Bytes that cannot be decoded (code EDECODE): a terminal decode failure of `source`, with the decoder's
+ * `status` and, when known, the byte `offset` where it stopped.
+ *
+ * @example
+ * try { new FrameDecoder(execDecoder).decode(bytes); } catch (e) { if (e instanceof DecodeError) console.error(e.source, e.offset); }
+ */
 export class DecodeError extends KwireError {
   override name = 'DecodeError';
   readonly status: number;
   readonly source: string;
   /** Byte offset in the input where decoding stopped, when known. */
   readonly offset?: number;
+  /** A decode error of `source` with the decoder's `status` and the `offset` where decoding stopped. */
   constructor(source: string, status: number, message: string, offset?: number) {
     super('EDECODE', message);
     this.source = source;
@@ -63,12 +93,25 @@ export class DecodeError extends KwireError {
   }
 }
 
+/**
+ * Whether `error` is a kwire error (of `code`, when given). Checks `code` rather than the class, so errors
+ * from another copy of the package are recognised too.
+ *
+ * @example
+ * if (isKwireError(error, 'EINVAL_ARGUMENT')) console.error(error.message);
+ */
 export function isKwireError(error: unknown, code?: KwireErrorCode): error is KwireError {
   if (typeof error !== 'object' || error === null) return false;
   const c = (error as { code?: unknown }).code;
   return typeof c === 'string' && (code === undefined ? c.startsWith('E') && 'name' in error : c === code);
 }
 
+/**
+ * Whether `error` is a {@link PermissionError} (code EPERM_CAPABILITY).
+ *
+ * @example
+ * if (isPermissionError(error)) console.error('missing', error.missing.join(', '));
+ */
 export function isPermissionError(error: unknown): error is PermissionError {
   return isKwireError(error, 'EPERM_CAPABILITY');
 }

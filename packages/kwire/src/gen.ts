@@ -22,10 +22,13 @@ export { resolveTransport } from './pipeline/transport.js';
 
 // Generators and the decoder compiler.
 export { generateAssembly } from './layout/gen-assembly.js';
+export type { AssemblyOptions } from './layout/gen-assembly.js';
 export { generateTypes, layoutSpec } from './layout/gen-types.js';
+export type { TypesOptions } from './layout/gen-types.js';
 export { generateC } from './layout/gen-c.js';
 export { generateBuiltins } from './layout/builtin.js';
 export { compileDecoders, cacheDirectory } from './layout/compile.js';
+export type { CompileResult } from './layout/compile.js';
 export { compareLayouts, layoutHash, hasHeap, isExtendedLayout } from './layout/layout.js';
 export { sidString, utf8Text, utf16Text } from './layout/values.js';
 
@@ -33,4 +36,4 @@ export { sidString, utf8Text, utf16Text } from './layout/values.js';
 export { parseBtf, elfSection } from './layout/btf.js';
 export type { BtfType } from './layout/btf.js';
 
-export type { DecoderInstance } from './pipeline/decoders.js';
+export type { DecoderInstance, DecoderExports } from './pipeline/decoders.js';

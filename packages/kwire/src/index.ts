@@ -9,6 +9,7 @@ export { loadgen } from './kinds/loadgen-source.js';
 export { source } from './pipeline/user-source.js';
 export type { KernelSource } from './pipeline/source.js';
 export type { ExecOptions } from './kinds/exec.js';
+export type { ProcessOptions } from './kinds/process-options.js';
 export type { ExitOptions } from './kinds/exit.js';
 export type { FlowOptions, FlowCurvePoint, FlowAttach } from './kinds/flow.js';
 export type { FlowConsumer, FlowMode, FlowStats, ConsumerStats } from './kinds/flow-consumer.js';
@@ -30,7 +31,7 @@ export { FlowBatch } from './generated/flow.js';
 export { FlowKind } from './kinds/flow.js';
 export type { FlowEvent, FlowKindName } from './kinds/flow.js';
 export { LoadgenBatch } from './generated/loadgen.js';
-export type { LoadgenEvent } from './generated/loadgen.js';
+export type { LoadgenEvent, LoadgenRow } from './generated/loadgen.js';
 export { RawFrames } from './pipeline/raw-frames.js';
 export type { RawFrame } from './pipeline/raw-frames.js';
 
@@ -49,6 +50,7 @@ export { flowDecoder } from './generated/flow.js';
 export { loadgenDecoder } from './generated/loadgen.js';
 export { rawDecoder } from './pipeline/raw-frames.js';
 export { Status } from './pipeline/status.js';
+export type { StatusName } from './pipeline/status.js';
 export { SourceId } from './generated/kinds.js';
 export type { KindName } from './generated/kinds.js';
 
@@ -56,7 +58,7 @@ export type { KindName } from './generated/kinds.js';
 export { defineLayout, bytes, cstring, array, utf8, utf16 } from './layout/layout.js';
 export type {
   Layout, LayoutSpec, Field, FieldSpec, FieldType, FieldKind, ScalarType, IntType, BigEndianType, TailSpec,
-  StringType, VarLength, VarField, Variant, VariantSpec, Union, UnionSpec,
+  StringType, VarLength, VarField, Variant, VariantSpec, Union, UnionSpec, DerivedSpec,
 } from './layout/layout.js';
 export { layoutFromBtf } from './layout/btf.js';
 export type { BtfImportOptions } from './layout/btf.js';
@@ -66,9 +68,9 @@ export { LayoutBatch } from './layout/layout-batch.js';
 
 // Captures: record raw frames to a file, replay them anywhere; events as MessagePack.
 export { record, liveRawSources } from './capture/record.js';
-export type { RecordProgress, RecordOptions } from './capture/record.js';
+export type { RecordProgress, RecordOptions, RawFrameSource } from './capture/record.js';
 export { replay } from './capture/replay.js';
-export type { Replay, ReplayBatch, ReplayOptions, ReplayStats } from './capture/replay.js';
+export type { Replay, ReplayBatch, ReplayOptions, ReplayStats, ReplayInput } from './capture/replay.js';
 export { CaptureReader } from './capture/reader.js';
 export type { CaptureIssue, ReadEntry } from './capture/reader.js';
 export { fileSink, memorySink } from './capture/writer.js';

@@ -9,7 +9,20 @@
 import { Encoder } from '@msgpack/msgpack';
 import { crc32 } from './crc32.js';
 
+/**
+ * The `format` of every capture's header: what marks a file as a kwire capture.
+ *
+ * @example
+ * const [first] = new CaptureReader(console.warn).push(readFileSync('host.kwcap'));
+ * console.log(first?.entry.t === 'header' && first.entry.format === CAPTURE_FORMAT);
+ */
 export const CAPTURE_FORMAT = 'kwire-capture';
+/**
+ * The capture format version this kwire writes; replay refuses newer ones (ECAPTURE_VERSION).
+ *
+ * @example
+ * console.log(`kwire captures, format version ${CAPTURE_VERSION}`);
+ */
 export const CAPTURE_VERSION = 1;
 export const SYNC = Uint8Array.of(0x4b, 0x57, 0x63, 0x70); // "KWcp"
 export const ENTRY_HEADER_SIZE = 12;

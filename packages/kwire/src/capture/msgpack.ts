@@ -11,9 +11,21 @@ export interface MsgpackOptions {
   addresses: 'string' | 'bytes';
 }
 
-/** Fields that hold IP addresses in any event kind. */
+/**
+ * The event fields that hold IP addresses in any event kind (what `addresses: 'bytes'` converts).
+ *
+ * @example
+ * ADDRESS_FIELDS.has('srcAddr') // true
+ */
 export const ADDRESS_FIELDS: ReadonlySet<string> = new Set(['srcAddr', 'dstAddr']);
 
+/**
+ * Encodes events as MessagePack maps (u64 fields as 64-bit integers), addresses as text or bytes.
+ *
+ * @example
+ * const bytes = new EventEncoder({ addresses: 'bytes' }).encodeAll(batch);
+ * @throws KwireError EINVAL_ARGUMENT (from the constructor) for `addresses` other than 'string' or 'bytes'.
+ */
 export class EventEncoder {
   private readonly encoder = new Encoder({ useBigInt64: true, ignoreUndefined: true });
   private readonly bytes: boolean;
@@ -22,7 +34,11 @@ export class EventEncoder {
     this.bytes = checkAddresses(options.addresses) === 'bytes';
   }
 
-  /** One event as one map (a fresh copy). */
+  /**
+   * One event as one map (a fresh copy).
+   *
+   * @throws the MessagePack encoder's own error for a value it cannot encode (a function, a symbol).
+   */
   encode(event: object): Uint8Array {
     return this.encoder.encode(this.bytes ? addressesToBytes(event) : event);
   }
@@ -46,6 +62,16 @@ export class EventEncoder {
   }
 }
 
+/**
+ * Decodes a stream of MessagePack event maps (what {@link EventEncoder} and `kwire … --msgpack` write),
+ * turning address bytes back into text unless told `addresses: 'bytes'`.
+ *
+ * @example
+ * for (const event of new EventDecoder().decodeAll(bytes)) console.log(event.type);
+ * @throws KwireError EINVAL_ARGUMENT (from the constructor) for `addresses` other than 'string' or
+ *   'bytes'; while decoding, KwireError EINVAL_ARGUMENT for a value that is not a map, and
+ *   \@msgpack/msgpack's DecodeError for bytes that are not MessagePack.
+ */
 export class EventDecoder {
   private readonly decoder = new Decoder({ useBigInt64: true });
   private readonly strings: boolean;

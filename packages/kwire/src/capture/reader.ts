@@ -22,6 +22,7 @@ export type CaptureIssue =
   /** A whole, valid chunk that cannot be decoded here (unknown source or layout, bad frames). */
   | { kind: 'skipped'; offset: number; reason: string };
 
+/** One entry read from a capture, with where it is in the file. */
 export interface ReadEntry {
   /** File offset of the entry's sync bytes. */
   offset: number;
@@ -33,6 +34,17 @@ export interface ReadEntry {
 const decoder = new Decoder({ useBigInt64: true });
 const KINDS = new Set(['header', 'chunk', 'trailer']);
 
+/**
+ * Reads capture entries from bytes pushed in any pieces (a file being written, a pipe). Damage never
+ * throws: a corrupt region is skipped to the next valid entry and told to `onIssue` with its offset; an
+ * input that ends inside an entry is reported as truncated.
+ *
+ * @example
+ * const reader = new CaptureReader((issue) => console.warn(issue), 'host.kwcap');
+ * const entries = [...reader.push(readFileSync('host.kwcap')), ...reader.end()];
+ * @throws KwireError ECAPTURE_FORMAT (from push or end) for input that is not a capture, ECAPTURE_VERSION
+ *   for a newer format version.
+ */
 export class CaptureReader {
   private buf = new Uint8Array(0);
   /** File offset of buf[0]. */
@@ -41,6 +53,7 @@ export class CaptureReader {
   private corruptAt = -1;
   private corruptReason = '';
 
+  /** A reader telling damage to `onIssue`; `name` names the input in messages. */
   constructor(private readonly onIssue: (issue: CaptureIssue) => void, private readonly name = 'input') {}
 
   /** Bytes consumed so far (entries read and corruption skipped). */
@@ -48,6 +61,12 @@ export class CaptureReader {
     return this.base;
   }
 
+  /**
+   * Adds the next bytes of the input and returns the entries now whole.
+   *
+   * @throws KwireError ECAPTURE_FORMAT when the input does not start as a capture, ECAPTURE_VERSION for a
+   *   header of a newer format version.
+   */
   push(bytes: Uint8Array): ReadEntry[] {
     if (bytes.length === 0) return [];
     const merged = new Uint8Array(this.buf.length + bytes.length);
@@ -57,7 +76,12 @@ export class CaptureReader {
     return this.parse(false);
   }
 
-  /** The input ended: whatever is left is a truncated entry or corruption. */
+  /**
+   * The input ended: returns what is left; a partial entry is reported as truncated, anything else as
+   * corruption.
+   *
+   * @throws KwireError ECAPTURE_FORMAT for an empty input or one that is not a capture.
+   */
   end(): ReadEntry[] {
     if (this.base === 0 && this.buf.length === 0) throw new KwireError('ECAPTURE_FORMAT', `${this.name} is empty: not a kwire capture`);
     const out = this.parse(true);

@@ -12,6 +12,7 @@ import { checkBoolean, checkFunction, checkNumber, checkOptions, checkStrings, i
 import { RawFrames } from '../pipeline/raw-frames.js';
 import type { SourceStats } from '../pipeline/stats.js';
 
+/** How far a recording is: chunks, records and capture bytes written, and the sources' losses. */
 export interface RecordProgress {
   chunks: number;
   records: number;
@@ -20,7 +21,11 @@ export interface RecordProgress {
   lost: { kernel: number; ring: number };
 }
 
-type Frames = Observable<RawFrames> & { stats?: () => SourceStats };
+/** An Observable of raw-frame chunks, with the stats() of a KernelSource when it is one. */
+export type RawFrameSource = Observable<RawFrames> & {
+  /** The source's counters (what a KernelSource has), for the losses a capture records. */
+  stats?: () => SourceStats;
+};
 
 /** A capture's sink, or a file path ('-' for stdout); `append` with a path. */
 export interface RecordOptions {
@@ -37,12 +42,18 @@ export interface RecordOptions {
 const MAX_CHUNK_BYTES = 1 << 20;
 
 /**
- * Records raw frames into `sink`. `frames` is one Observable of chunks (their frames name the source)
- * or a map of source name → Observable, e.g. `{ exec: execRaw() }`; a KernelSource's stats() supply
- * the loss counts.
+ * Records raw frames into `sink` (a CaptureSink, or a file path, '-' for stdout). `frames` is one
+ * Observable of chunks (their frames name the source) or a map of source name → Observable, e.g.
+ * `{ exec: execRaw() }`; a KernelSource's stats() supply the loss counts. A cold Observable of progress:
+ * subscribing writes the header and starts the sources; completing or unsubscribing writes the trailer.
+ *
+ * @example
+ * record(liveRawSources(['exec', 'exit']), 'host.kwcap').subscribe((p) => console.log(p.records));
+ * @throws KwireError EINVAL_ARGUMENT for bad frames, sink or options, or an unknown source name; on
+ *   subscribe, the sources' and the sink's errors arrive as the Observable's error.
  */
 export function record(
-  frames: Frames | Readonly<Record<string, Frames>>,
+  frames: RawFrameSource | Readonly<Record<string, RawFrameSource>>,
   sink: CaptureSink | string,
   options: Readonly<Partial<RecordOptions>> = {},
 ): Observable<RecordProgress> {
@@ -57,7 +68,7 @@ export function record(
   checkBoolean(fn, 'append', options.append);
   checkNumber(fn, 'flushMs', options.flushMs, 'a non-negative number of milliseconds', (n) => n >= 0);
   checkFunction(fn, 'onClose', options.onClose);
-  const inputs: [string | undefined, Frames][] = isObservable(frames) ? [[undefined, frames]] : Object.entries(frames);
+  const inputs: [string | undefined, RawFrameSource][] = isObservable(frames) ? [[undefined, frames]] : Object.entries(frames);
   const infos: CaptureSourceInfo[] = inputs.flatMap(([name]) => {
     if (name === undefined) return [];
     const s = captureSource(name);
@@ -177,11 +188,18 @@ export function record(
   });
 }
 
-/** The capture sources `names` opened live as raw frames, for record(). */
-export function liveRawSources(names: readonly string[], options: Readonly<RawOpenOptions> = {}): Record<string, Frames> {
+/**
+ * The capture sources `names` (`exec`, `exit`, `flow`, …) opened live as raw frames, for {@link record}.
+ *
+ * @example
+ * const frames = liveRawSources(['exec', 'flow'], { cgroup: '/sys/fs/cgroup/app' });
+ * @throws KwireError EINVAL_ARGUMENT for bad names or options, or an unknown source name (and what the
+ *   source's own options check throws).
+ */
+export function liveRawSources(names: readonly string[], options: Readonly<RawOpenOptions> = {}): Record<string, RawFrameSource> {
   checkStrings('liveRawSources()', 'names', names ?? null);
   checkOptions('liveRawSources()', options);
-  const out: Record<string, Frames> = {};
+  const out: Record<string, RawFrameSource> = {};
   for (const name of names) {
     const s = captureSource(name);
     if (!s) throw new KwireError('EINVAL_ARGUMENT', `liveRawSources(): no capture source named '${name}' (known: ${captureSourceNames().join(', ')})`);

@@ -8,6 +8,7 @@ import type { RecordDecoder } from '../pipeline/record-decoder.js';
 import type { Transport } from '../pipeline/transport.js';
 import { kindRaw, timeOffset, type AnyKind } from '../pipeline/kind.js';
 
+/** Options a capture source is opened with live (by {@link liveRawSources} and `kwire record`). */
 export interface RawOpenOptions {
   /** Only processes in this pid namespace, for sources that filter by it. */
   pidns?: number;
@@ -17,6 +18,7 @@ export interface RawOpenOptions {
   cgroup?: string;
 }
 
+/** A source that can be recorded and replayed: its name, source id, layout version, time offset, decoder and live raw form. */
 export interface CaptureSource<B extends Batch<unknown> = Batch<unknown>> {
   /** The source's name (as in the CLI and in event `type`s' commands), e.g. 'exec'. */
   readonly name: string;
@@ -34,6 +36,14 @@ export interface CaptureSource<B extends Batch<unknown> = Batch<unknown>> {
 const byName = new Map<string, CaptureSource>();
 const byId = new Map<number, CaptureSource>();
 
+/**
+ * Registers a source that captures can hold: {@link record} and {@link replay} find it by name and id.
+ * Registering the same object again is a no-op.
+ *
+ * @example
+ * registerCaptureSource({ name: 'hit', id: 0x100, layout: 1, tsOffset: 0, decoder, openRaw: () => kernelSource(spec) });
+ * @throws KwireError EINVAL_ARGUMENT when another source of that name or id is registered.
+ */
 export function registerCaptureSource<B extends Batch<unknown>>(source: CaptureSource<B>): void {
   const known = byName.get(source.name) ?? byId.get(source.id);
   if (known && known !== (source as unknown)) {
@@ -43,6 +53,12 @@ export function registerCaptureSource<B extends Batch<unknown>>(source: CaptureS
   byId.set(source.id, source as unknown as CaptureSource);
 }
 
+/**
+ * The registered capture source named `name`, or undefined.
+ *
+ * @example
+ * const exec = captureSource('exec')!; console.log(exec.id, exec.layout);
+ */
 export function captureSource(name: string): CaptureSource | undefined {
   return byName.get(name);
 }
@@ -51,12 +67,24 @@ export function captureSourceById(id: number): CaptureSource | undefined {
   return byId.get(id);
 }
 
-/** Names of every registered source, in registration order. */
+/**
+ * The names of every registered capture source, in registration order.
+ *
+ * @example
+ * captureSourceNames() // ['exec', 'exit', 'flow', 'loadgen']
+ */
 export function captureSourceNames(): string[] {
   return [...byName.keys()];
 }
 
-/** Registers a declared kind that can be captured (generated/kinds.ts does it for the built-in ones). */
+/**
+ * Registers a declared kind that can be captured, with its decoder (generated/kinds.ts does it for the
+ * built-in ones).
+ *
+ * @example
+ * registerKindCapture(compiled.kind, compiled.decoder);
+ * @throws KwireError EINVAL_ARGUMENT when another capture source has the kind's name or source id.
+ */
 export function registerKindCapture<B extends Batch<unknown>>(kind: AnyKind, decoder: RecordDecoder<B>): void {
   // A kind that declares no capture options records with its own defaults.
   const options = kind.capture ?? (() => ({}));

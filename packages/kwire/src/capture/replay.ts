@@ -63,9 +63,20 @@ export interface Replay extends Observable<ReplayBatch> {
   stats(): ReplayStats;
 }
 
-type Input = string | Uint8Array | AsyncIterable<Uint8Array>;
+/** What replay() reads: a capture file path, its bytes, or a stream of its bytes (process.stdin). */
+export type ReplayInput = string | Uint8Array | AsyncIterable<Uint8Array>;
 
-export function replay(input: Input, options: Readonly<Partial<ReplayOptions>> = {}): Replay {
+/**
+ * A capture decoded with the same WASM decoders as the live sources, as the same batches and events.
+ * Cold: each subscription reads the capture from its start; damage is reported (`onIssue`,
+ * `stats().issues`) and skipped.
+ *
+ * @example
+ * replay('host.kwcap').events<ExecEvent>('exec').subscribe((e) => console.log(e.pid, e.filename));
+ * @throws KwireError EINVAL_ARGUMENT for a bad input or option, or an unknown source name; on subscribe,
+ *   KwireError ECAPTURE_FORMAT (not a capture) or ECAPTURE_VERSION (a newer format) ends the stream.
+ */
+export function replay(input: ReplayInput, options: Readonly<Partial<ReplayOptions>> = {}): Replay {
   const fn = 'replay()';
   const isIterable = typeof input === 'object' && input !== null && Symbol.asyncIterator in input;
   if (!(typeof input === 'string' && input !== '') && !(input instanceof Uint8Array) && !isIterable) {

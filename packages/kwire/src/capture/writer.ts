@@ -5,12 +5,23 @@ import { hostname, release } from 'node:os';
 import { KwireError } from '../errors.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION, SYNC, encodeEntry, type CaptureEntry, type CaptureHeader, type CaptureSourceInfo } from './format.js';
 
+/** Where a capture's bytes go: {@link fileSink}, {@link memorySink} or your own. */
 export interface CaptureSink {
+  /** Writes the bytes of whole entries (synchronously, for a file). */
   write(bytes: Uint8Array): void;
+  /** Closes the sink after the trailer. */
   close(): void;
 }
 
-/** A capture file; `append` adds a new session at its end instead of replacing it. `-` is stdout. */
+/**
+ * A capture file sink, written synchronously; `append` adds a new session at its end instead of
+ * replacing it. `-` is stdout.
+ *
+ * @example
+ * record({ exec: execRaw() }, fileSink('host.kwcap', { append: true })).subscribe();
+ * @throws Node's own error (ENOENT, EACCES, …) when the file cannot be opened; KwireError
+ *   ECAPTURE_FORMAT when appending to a non-empty file that is not a capture.
+ */
 export function fileSink(path: string, options: Readonly<{ append?: boolean }> = {}): CaptureSink {
   const fd = path === '-' ? 1 : openSync(path, options.append ? 'a+' : 'w');
   if (options.append && fd !== 1) refuseNonCapture(fd, path);
@@ -33,8 +44,16 @@ function refuseNonCapture(fd: number, path: string): void {
   throw new KwireError('ECAPTURE_FORMAT', `cannot append to ${path}: it is not a kwire capture (it does not start with the capture signature)`);
 }
 
-/** An in-memory sink (tests, pipes). */
-export function memorySink(): CaptureSink & { bytes(): Uint8Array } {
+/**
+ * An in-memory capture sink (tests, pipes); `bytes()` returns a copy of everything written.
+ *
+ * @example
+ * const sink = memorySink(); record({ exec: execRaw() }, sink).subscribe({ complete: () => replay(sink.bytes()) });
+ */
+export function memorySink(): CaptureSink & {
+  /** A copy of every byte written so far. */
+  bytes(): Uint8Array;
+} {
   const parts: Uint8Array[] = [];
   return {
     write: (bytes) => void parts.push(bytes.slice()),

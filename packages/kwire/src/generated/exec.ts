@@ -75,7 +75,11 @@ import type { KernelSource } from '../pipeline/source.js';
 import { cString, nulSeparated } from '../layout/values.js';
 
 /** Exec records of one batch as columns: typed arrays with one element per record (strings stay bytes
- *  until read). It owns its memory: valid after the emission that delivered it. */
+ *  until read). It owns its memory: valid after the emission that delivered it.
+ *
+ * @example
+ * execs().subscribe((batch) => { for (const event of batch) console.log(event); });
+ */
 export class ExecBatch implements Batch<ExecEvent> {
   readonly length: number;
   readonly ts: BigUint64Array;
@@ -96,6 +100,7 @@ export class ExecBatch implements Batch<ExecEvent> {
   /** The string heap: every record's tail bytes. */
   readonly strings: Uint8Array;
 
+  /** @internal A batch over columns copied out of the decoder (execDecoder.batch builds it). */
   constructor(c: ExecColumns) {
     this.length = c.length;
     this.ts = c.ts;
@@ -113,6 +118,7 @@ export class ExecBatch implements Batch<ExecEvent> {
     this.strings = c.strings;
   }
 
+  /** Record i's comm as text (up to its first NUL). */
   comm(i: number): string {
     return cString(this.commBytes, i * 16, (i + 1) * 16);
   }
@@ -123,23 +129,32 @@ export class ExecBatch implements Batch<ExecEvent> {
     return nulSeparated(this.strings, start, start + this.argsLength[i]!);
   }
 
+  /** Record i's filename: the first string of its args. */
   filename(i: number): string {
     return execKind.accessors!.filename!.get(this, i) as string;
   }
 
+  /** Record i's argv after argv[0]: the rest of its args. */
   argv(i: number): string[] {
     return execKind.accessors!.argv!.get(this, i) as string[];
   }
 
+  /** Whether record i's argv or filename was cut short (ExecFlags). */
   truncated(i: number): boolean {
     return execKind.accessors!.truncated!.get(this, i) as boolean;
   }
 
+  /**
+   * Record i as one event object.
+   *
+   * @throws RangeError when i is not an index of the batch.
+   */
   get(i: number): ExecEvent {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
     return execKind.event!(this, i);
   }
 
+  /** Every record as an event object, in order. */
   *[Symbol.iterator](): Iterator<ExecEvent> {
     for (let i = 0; i < this.length; i++) yield this.get(i);
   }
@@ -181,7 +196,12 @@ interface Exports {
 }
 const exports = (d: { exports: unknown }) => d.exports as Exports;
 
-/** The exec decoder of the built-in decoders module (assembly/generated/exec.ts). */
+/**
+ * The exec decoder of the built-in decoders module (assembly/generated/exec.ts): exec frames into ExecBatches.
+ *
+ * @example
+ * const { batches } = new FrameDecoder(execDecoder).decode(frames);
+ */
 export const execDecoder: RecordDecoder<ExecBatch> = {
   source: 'exec',
   sourceId: 1,
@@ -216,7 +236,13 @@ export function execEvents(options: Readonly<Partial<ExecOptions>> = {}): Observ
   return execs(options).pipe(toEvents());
 }
 
-/** execs() as raw frames, undecoded (what captures store). @throws as execs(). */
+/**
+ * execs() as raw frames, undecoded (what captures store).
+ *
+ * @example
+ * record({ exec: execRaw() }, 'exec.kwcap').subscribe();
+ * @throws as execs().
+ */
 export function execRaw(options: Readonly<Partial<ExecOptions>> = {}): KernelSource<RawFrames> {
   return kindRaw(execKind, options, 'execRaw()');
 }

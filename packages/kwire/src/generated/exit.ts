@@ -70,7 +70,11 @@ import type { KernelSource } from '../pipeline/source.js';
 import { cString } from '../layout/values.js';
 
 /** Exit records of one batch as columns: typed arrays with one element per record (strings stay bytes
- *  until read). It owns its memory: valid after the emission that delivered it. */
+ *  until read). It owns its memory: valid after the emission that delivered it.
+ *
+ * @example
+ * exits().subscribe((batch) => { for (const event of batch) console.log(event); });
+ */
 export class ExitBatch implements Batch<ExitEvent> {
   readonly length: number;
   readonly startTime: BigUint64Array;
@@ -86,6 +90,7 @@ export class ExitBatch implements Batch<ExitEvent> {
   /** 16 bytes per record. */
   readonly commBytes: Uint8Array;
 
+  /** @internal A batch over columns copied out of the decoder (exitDecoder.batch builds it). */
   constructor(c: ExitColumns) {
     this.length = c.length;
     this.startTime = c.startTime;
@@ -101,15 +106,22 @@ export class ExitBatch implements Batch<ExitEvent> {
     this.commBytes = c.comm;
   }
 
+  /** Record i's comm as text (up to its first NUL). */
   comm(i: number): string {
     return cString(this.commBytes, i * 16, (i + 1) * 16);
   }
 
+  /**
+   * Record i as one event object.
+   *
+   * @throws RangeError when i is not an index of the batch.
+   */
   get(i: number): ExitEvent {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
     return exitKind.event!(this, i);
   }
 
+  /** Every record as an event object, in order. */
   *[Symbol.iterator](): Iterator<ExitEvent> {
     for (let i = 0; i < this.length; i++) yield this.get(i);
   }
@@ -148,7 +160,12 @@ interface Exports {
 }
 const exports = (d: { exports: unknown }) => d.exports as Exports;
 
-/** The exit decoder of the built-in decoders module (assembly/generated/exit.ts). */
+/**
+ * The exit decoder of the built-in decoders module (assembly/generated/exit.ts): exit frames into ExitBatches.
+ *
+ * @example
+ * const { batches } = new FrameDecoder(exitDecoder).decode(frames);
+ */
 export const exitDecoder: RecordDecoder<ExitBatch> = {
   source: 'exit',
   sourceId: 2,
@@ -183,7 +200,13 @@ export function exitEvents(options: Readonly<Partial<ExitOptions>> = {}): Observ
   return exits(options).pipe(toEvents());
 }
 
-/** exits() as raw frames, undecoded (what captures store). @throws as exits(). */
+/**
+ * exits() as raw frames, undecoded (what captures store).
+ *
+ * @example
+ * record({ exit: exitRaw() }, 'exit.kwcap').subscribe();
+ * @throws as exits().
+ */
 export function exitRaw(options: Readonly<Partial<ExitOptions>> = {}): KernelSource<RawFrames> {
   return kindRaw(exitKind, options, 'exitRaw()');
 }

@@ -80,7 +80,11 @@ import type { RecordDecoder } from '../pipeline/record-decoder.js';
 import { ipString } from '../layout/values.js';
 
 /** Flow records of one batch as columns: typed arrays with one element per record (strings stay bytes
- *  until read). It owns its memory: valid after the emission that delivered it. */
+ *  until read). It owns its memory: valid after the emission that delivered it.
+ *
+ * @example
+ * flows().subscribe((batch) => { for (const event of batch) console.log(event); });
+ */
 export class FlowBatch implements Batch<FlowEvent> {
   readonly length: number;
   readonly start: BigUint64Array;
@@ -102,6 +106,7 @@ export class FlowBatch implements Batch<FlowEvent> {
   readonly kind: Uint8Array;
   readonly flowId: Uint32Array;
 
+  /** @internal A batch over columns copied out of the decoder (flowDecoder.batch builds it). */
   constructor(c: FlowColumns) {
     this.length = c.length;
     this.start = c.start;
@@ -122,19 +127,27 @@ export class FlowBatch implements Batch<FlowEvent> {
     this.flowId = c.flowId;
   }
 
+  /** Record i's srcAddr as text (10.0.0.1, ::1). */
   srcAddr(i: number): string {
     return ipString(this.srcAddrBytes, i * 16, 'ip');
   }
 
+  /** Record i's dstAddr as text (10.0.0.1, ::1). */
   dstAddr(i: number): string {
     return ipString(this.dstAddrBytes, i * 16, 'ip');
   }
 
+  /**
+   * Record i as one event object.
+   *
+   * @throws RangeError when i is not an index of the batch.
+   */
   get(i: number): FlowEvent {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
     return flowKind.event!(this, i);
   }
 
+  /** Every record as an event object, in order. */
   *[Symbol.iterator](): Iterator<FlowEvent> {
     for (let i = 0; i < this.length; i++) yield this.get(i);
   }
@@ -179,7 +192,12 @@ interface Exports {
 }
 const exports = (d: { exports: unknown }) => d.exports as Exports;
 
-/** The flow decoder of the built-in decoders module (assembly/generated/flow.ts). */
+/**
+ * The flow decoder of the built-in decoders module (assembly/generated/flow.ts): flow frames into FlowBatches.
+ *
+ * @example
+ * const { batches } = new FrameDecoder(flowDecoder).decode(frames);
+ */
 export const flowDecoder: RecordDecoder<FlowBatch> = {
   source: 'flow',
   sourceId: 3,

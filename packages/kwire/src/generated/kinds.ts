@@ -10,11 +10,22 @@ import { flowDecoder } from './flow.js';
 import { loadgenKind } from '../kinds/loadgen.js';
 import { loadgenDecoder } from './loadgen.js';
 
-/** Frame source ids of the built-in kinds. */
+/**
+ * Frame source ids of the built-in kinds, by kind name (the u16 in every frame header).
+ *
+ * @example
+ * new FrameDecoder(rawDecoder('exec', SourceId.exec))
+ */
 export const SourceId = { exec: 1, exit: 2, flow: 3, loadgen: 5 } as const;
+/** The name of a built-in kind: a key of SourceId. */
 export type KindName = keyof typeof SourceId;
 
-/** The built-in kinds, by source id order, each with its decoder. */
+/**
+ * The built-in kinds, by source id order, each with its decoder.
+ *
+ * @example
+ * for (const { kind, decoder } of builtinKinds) console.log(kind.name, decoder.sourceId);
+ */
 export const builtinKinds = [
   { kind: execKind, decoder: execDecoder },
   { kind: exitKind, decoder: exitDecoder },

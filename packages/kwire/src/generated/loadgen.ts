@@ -45,7 +45,11 @@ import type { RecordDecoder } from '../pipeline/record-decoder.js';
 export type LoadgenEvent = { type: 'loadgen' } & LoadgenRow;
 
 /** Loadgen records of one batch as columns: typed arrays with one element per record (strings stay bytes
- *  until read). It owns its memory: valid after the emission that delivered it. */
+ *  until read). It owns its memory: valid after the emission that delivered it.
+ *
+ * @example
+ * loadgens().subscribe((batch) => { for (const event of batch) console.log(event); });
+ */
 export class LoadgenBatch implements Batch<LoadgenEvent> {
   readonly length: number;
   readonly seq: BigUint64Array;
@@ -53,6 +57,7 @@ export class LoadgenBatch implements Batch<LoadgenEvent> {
   readonly cpu: Uint32Array;
   readonly tag: Uint32Array;
 
+  /** @internal A batch over columns copied out of the decoder (loadgenDecoder.batch builds it). */
   constructor(c: LoadgenColumns) {
     this.length = c.length;
     this.seq = c.seq;
@@ -61,11 +66,17 @@ export class LoadgenBatch implements Batch<LoadgenEvent> {
     this.tag = c.tag;
   }
 
+  /**
+   * Record i as one event object.
+   *
+   * @throws RangeError when i is not an index of the batch.
+   */
   get(i: number): LoadgenEvent {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
     return { type: 'loadgen', seq: this.seq[i]!, ts: this.ts[i]!, cpu: this.cpu[i]!, tag: this.tag[i]! };
   }
 
+  /** Every record as an event object, in order. */
   *[Symbol.iterator](): Iterator<LoadgenEvent> {
     for (let i = 0; i < this.length; i++) yield this.get(i);
   }
@@ -97,7 +108,12 @@ interface Exports {
 }
 const exports = (d: { exports: unknown }) => d.exports as Exports;
 
-/** The loadgen decoder of the built-in decoders module (assembly/generated/loadgen.ts). */
+/**
+ * The loadgen decoder of the built-in decoders module (assembly/generated/loadgen.ts): loadgen frames into LoadgenBatches.
+ *
+ * @example
+ * const { batches } = new FrameDecoder(loadgenDecoder).decode(frames);
+ */
 export const loadgenDecoder: RecordDecoder<LoadgenBatch> = {
   source: 'loadgen',
   sourceId: 5,

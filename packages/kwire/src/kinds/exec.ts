@@ -6,7 +6,12 @@ import { u32Bytes } from '../producers/bpf.js';
 import { processCapture, processColumns, processOptions, processPlan, type ProcessOptions } from './process-options.js';
 import type { ExecBatch } from '../generated/exec.js';
 
-/** bpf/include/exec.h flags. */
+/**
+ * The bits of an exec record's `flags` (bpf/include/exec.h): argv or filename cut short, argv unreadable.
+ *
+ * @example
+ * if (batch.flags[i]! & ExecFlags.argvTruncated) console.log('argv truncated');
+ */
 export const ExecFlags = { argvTruncated: 0x1, filenameTruncated: 0x2, argvFault: 0x4 } as const;
 
 /** pidns (default: all), transport and perf (default 'auto'), ringCapacity (default 4 MiB), batchSize (default 1024). */
@@ -49,9 +54,9 @@ export const execKind = defineKind({
   // Average filename+argv bytes budgeted per record; one record's tail can be EXEC_TAIL_MAX long.
   heap: { bytesPerRecord: 512, max: 4096 + 8192 },
   accessors: {
-    filename: { returns: 'string', get: (b: ExecBatch, i: number) => b.args(i)[0] ?? '' },
-    argv: { returns: 'string[]', get: (b: ExecBatch, i: number) => b.args(i).slice(1) },
-    truncated: { returns: 'boolean', get: truncated },
+    filename: { returns: 'string', doc: "Record i's filename: the first string of its args.", get: (b: ExecBatch, i: number) => b.args(i)[0] ?? '' },
+    argv: { returns: 'string[]', doc: "Record i's argv after argv[0]: the rest of its args.", get: (b: ExecBatch, i: number) => b.args(i).slice(1) },
+    truncated: { returns: 'boolean', doc: "Whether record i's argv or filename was cut short (ExecFlags).", get: truncated },
   },
   event: (b: ExecBatch, i: number): ExecEvent => {
     const [filename = '', ...argv] = b.args(i);

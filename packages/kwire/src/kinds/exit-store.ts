@@ -14,7 +14,12 @@ import { loadAddon, nativeCall, type BpfMap } from '../platform/native.js';
 import { ownPidNamespace, u64Bytes } from '../platform/pidns.js';
 import { bootTimeNs } from '../platform/boot-time.js';
 
-/** The store's pins, in a directory of their own under the bpffs root. */
+/**
+ * The name of the store's pin directory under the bpffs root.
+ *
+ * @example
+ * existsSync(join('/sys/fs/bpf', EXIT_STORE_DIR)) // true once a store runs there
+ */
 export const EXIT_STORE_DIR = 'kwire-exit-store';
 const PINS = { program: 'kw_exit_store', link: 'kw_exit_store_link', tracing: 'tracing_tasks', exited: 'exited_events' } as const;
 const PROGRAM = 'kw_exit_store';
@@ -49,6 +54,17 @@ export interface ExitStatus extends Omit<ExitEvent, 'type'> {
 const u32Key = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 const traceKey = (id: bigint) => u64Bytes(id);
 
+/**
+ * The exit-status store: exits of chosen pids, recorded by a pinned BPF program into pinned maps, so
+ * any process (not only the parent) can learn how a traced process ended, under a trace id of its own.
+ *
+ * @example
+ * const store = ExitStore.ensureRunning('/sys/fs/bpf');
+ * store.trace(child.pid!, { traceId: 42n });
+ * // … later, in this or another process:
+ * const status = ExitStore.open('/sys/fs/bpf').getExited(42n); // { exitCode, signal, … } or undefined
+ * @throws KwireError EINVAL_ARGUMENT for bad arguments (every method), ENATIVE for a failing map call.
+ */
 export class ExitStore {
   private constructor(
     /** The directory holding the pins. */
@@ -57,7 +73,12 @@ export class ExitStore {
     private readonly exited: BpfMap,
   ) {}
 
-  /** Opens the store pinned under `bpffsRoot`, loading and pinning it first if it is not there. */
+  /**
+   * Opens the store pinned under `bpffsRoot`, loading and pinning it first if it is not there.
+   *
+   * @throws KwireError EINVAL_ARGUMENT for bad options; PermissionError naming the missing capabilities;
+   *   KwireError ENOT_BPFFS, ENOT_BUILT or ENATIVE.
+   */
   static ensureRunning(bpffsRoot: string, options: Readonly<Partial<ExitStoreOptions>> = {}): ExitStore {
     checkString('ExitStore.ensureRunning()', 'bpffsRoot', bpffsRoot);
     checkOptions('ExitStore.ensureRunning()', options);
@@ -72,7 +93,12 @@ export class ExitStore {
     return ExitStore.open(root);
   }
 
-  /** Opens a store already pinned under `bpffsRoot` (ENOENT-coded KwireError when absent). */
+  /**
+   * Opens a store already pinned under `bpffsRoot`.
+   *
+   * @throws KwireError EINVAL_ARGUMENT when no complete store is pinned there; ENOT_BUILT or ENATIVE
+   *   (PermissionError on EPERM) when its maps cannot be opened.
+   */
   static open(bpffsRoot: string): ExitStore {
     checkString('ExitStore.open()', 'bpffsRoot', bpffsRoot);
     const dir = join(bpffsRoot, EXIT_STORE_DIR);
@@ -102,7 +128,13 @@ export class ExitStore {
     return true;
   }
 
-  /** Records the exit of `pid` (as counted in pid namespace `pidns`, default ours) under `traceId`. */
+  /**
+   * Records the exit of `pid` (as counted in pid namespace `pidns`, default ours) under `traceId`.
+   *
+   * @throws KwireError EINVAL_ARGUMENT for a bad pid, trace id or pidns, or a pid already traced;
+   *   EMAP_FULL when the store traces its maximum; ENO_SUCH_PROCESS when the pid does not exist or exits
+   *   meanwhile; ENATIVE.
+   */
   trace(pid: number, options: { traceId: bigint; pidns?: number }): void {
     checkPid(pid, 'trace()');
     if (typeof options !== 'object' || options === null) throw new KwireError('EINVAL_ARGUMENT', 'trace(): the options { traceId } are required, as in trace(pid, { traceId: 42n })');
@@ -132,6 +164,11 @@ export class ExitStore {
     }
   }
 
+  /**
+   * The trace id and pid namespace `pid` is traced under, or undefined when it is not traced.
+   *
+   * @throws KwireError EINVAL_ARGUMENT for a bad pid; ENATIVE.
+   */
   getTracingTask(pid: number): TracingTask | undefined {
     checkPid(pid, 'getTracingTask()');
     const bytes = nativeCall('getTracingTask', () => this.tracing.lookup(u32Key(pid)));
@@ -146,6 +183,11 @@ export class ExitStore {
     return nativeCall('untrace', () => this.tracing.delete(u32Key(pid)));
   }
 
+  /**
+   * The exit recorded under `traceId`, or undefined when none is (yet).
+   *
+   * @throws KwireError EINVAL_ARGUMENT for a trace id that is not a u64 bigint; ENATIVE.
+   */
   getExited(traceId: bigint): ExitStatus | undefined {
     checkTraceId(traceId, 'getExited()');
     const bytes = nativeCall('getExited', () => this.exited.lookup(traceKey(traceId)));
@@ -156,6 +198,11 @@ export class ExitStore {
     return { ...rest, traceId, fromWait: (new DataView(bytes.buffer, bytes.byteOffset).getUint32(52, true) & EXIT_F_FROM_WAIT) !== 0 };
   }
 
+  /**
+   * Forgets the exit recorded under `traceId`. False when there was none.
+   *
+   * @throws KwireError EINVAL_ARGUMENT for a trace id that is not a u64 bigint; ENATIVE.
+   */
   deleteExited(traceId: bigint): boolean {
     checkTraceId(traceId, 'deleteExited()');
     return nativeCall('deleteExited', () => this.exited.delete(traceKey(traceId)));

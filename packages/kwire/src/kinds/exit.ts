@@ -10,7 +10,12 @@ import { decodeWaitStatus } from './wait-status.js';
 import { constants } from 'node:os';
 import type { ExitBatch } from '../generated/exit.js';
 
-/** bpf/include/exit.h flags. */
+/**
+ * The bits of an exit record's `flags` (bpf/include/exit.h): `groupDead` when the whole process ended.
+ *
+ * @example
+ * if (batch.flags[i]! & ExitFlags.groupDead) console.log(batch.pid[i], 'ended');
+ */
 export const ExitFlags = { groupDead: 0x1 } as const;
 
 /** pidns (default: all), transport and perf (default 'auto'), ringCapacity (default 1 MiB), batchSize (default 1024), and: */
@@ -48,7 +53,12 @@ export interface ExitEvent {
 
 const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
-/** 'code N', or 'signal N (NAME)' with ' +core' when it dumped core. */
+/**
+ * How an exit reads: 'code N', or 'signal N (NAME)' with ' +core' when it dumped core.
+ *
+ * @example
+ * exitText({ exitCode: 0, signal: 9, coreDump: false }) // 'signal 9 (SIGKILL)'
+ */
 export function exitText(e: Pick<ExitEvent, 'exitCode' | 'signal' | 'coreDump'>): string {
   if (e.signal === 0) return `code ${e.exitCode}`;
   return `signal ${e.signal} (${signalNames.get(e.signal) ?? '?'})${e.coreDump ? ' +core' : ''}`;

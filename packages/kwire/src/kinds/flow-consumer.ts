@@ -26,6 +26,7 @@ export interface FlowStats {
 
 export interface FlowConsumer extends Observable<FlowBatch> {
   readonly mode: FlowMode;
+  /** This consumer's queue counters and the shared probe's. */
   stats(): FlowStats;
 }
 

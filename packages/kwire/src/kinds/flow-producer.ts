@@ -12,12 +12,26 @@ import { bpfProducer } from '../producers/bpf.js';
 import { checkBatchSize, checkInteger, checkNumber, checkOptions, checkRingCapacity, invalidArgument } from '../validate.js';
 import type { FlowOptions } from './flow.js';
 
+/**
+ * The default update curve of flows(): from `age` ms on, one update per `rate` ms (every 20 s at
+ * first, every minute from 1 min of age, every 5 min from 5 min).
+ *
+ * @example
+ * flows({ curve: [defaultCurve[0], defaultCurve[1], { age: 300_000, rate: 600_000 }] });
+ */
 export const defaultCurve: FlowOptions['curve'] = [
   { age: 0, rate: 20_000 },
   { age: 60_000, rate: 60_000 },
   { age: 300_000, rate: 300_000 },
 ];
 
+/**
+ * The cgroup v2 root whose traffic flows() counts by default: /sys/fs/cgroup/unified on a hybrid
+ * hierarchy, else /sys/fs/cgroup.
+ *
+ * @example
+ * flows({ attach: { cgroup: defaultCgroupRoot() } });
+ */
 export function defaultCgroupRoot(): string {
   return existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
 }

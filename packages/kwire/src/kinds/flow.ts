@@ -6,7 +6,12 @@ import { flowProducer, probeConfig } from './flow-producer.js';
 import type { FlowMode } from './flow-consumer.js';
 import type { FlowBatch } from '../generated/flow.js';
 
-/** bpf/include/flow.h kinds. */
+/**
+ * The values of a flow record's `kind` (bpf/include/flow.h): a periodic `update`, or the final `destroy`.
+ *
+ * @example
+ * if (batch.kind[i] === FlowKind.destroy) console.log('flow closed', batch.flowId[i]);
+ */
 export const FlowKind = { update: 1, destroy: 2 } as const;
 export type FlowKindName = keyof typeof FlowKind;
 const kindNames: Record<number, FlowKindName> = { 1: 'update', 2: 'destroy' };

@@ -49,7 +49,9 @@ export interface LoadgenStats extends SourceStats {
   settleNs: number;
 }
 
+/** The loadgen source: a cold Observable of batches, with generator counters in its stats(). */
 export interface LoadgenSource extends Observable<LoadgenBatch> {
+  /** The counters of the current (or last) run: the source's and the generator's. */
   stats(): LoadgenStats;
 }
 
@@ -84,6 +86,16 @@ function check(name: string, value: number, min: number, max: number): void {
   }
 }
 
+/**
+ * Synthetic records from kwire's load generator (a BPF program run with BPF_PROG_TEST_RUN), through
+ * the same ring buffer or perf buffer path as a live source: for benchmarks and loss tests. Completes
+ * once every generated record is accounted for (received or lost).
+ *
+ * @example
+ * loadgen({ count: 100_000, burst: 16 }).subscribe({ complete: () => console.log('done') });
+ * @throws KwireError EINVAL_ARGUMENT for a bad option; on subscribe, PermissionError naming the
+ *   missing capabilities, KwireError ENATIVE or ENOT_BUILT.
+ */
 export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): LoadgenSource {
   checkOptions('loadgen()', options);
   const { count = 1_000_000, burst = 1, cpu = -1, ratePerSecond = 0, prefill = false, tag = 0 } = options;

@@ -23,7 +23,14 @@ function bad(message: string): never {
   throw new KwireError('EINVAL_ARGUMENT', `layoutFromBtf(): ${message}`);
 }
 
-/** The bytes of an ELF64 little-endian section by name. */
+/**
+ * The bytes of an ELF64 little-endian section by name (a view into `elf`), or undefined when it has none.
+ *
+ * @example
+ * const btf = elfSection(readFileSync('bpf/.output/exec.bpf.o'), '.BTF');
+ * @throws KwireError EINVAL_ARGUMENT for bytes that are not a 64-bit little-endian ELF file, or a
+ *   truncated section table or section.
+ */
 export function elfSection(elf: Uint8Array, name: string): Uint8Array | undefined {
   const v = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
   if (elf.length < 64 || v.getUint32(0) !== 0x7f454c46) bad('not an ELF file');
@@ -50,7 +57,14 @@ export function elfSection(elf: Uint8Array, name: string): Uint8Array | undefine
   return undefined;
 }
 
-/** Parses a .BTF section: type id → type (id 0 is void). */
+/**
+ * Parses a .BTF section into its types, indexed by type id (id 0 is void).
+ *
+ * @example
+ * const structs = parseBtf(elfSection(elf, '.BTF')!).filter((t) => t.kind === 4);
+ * @throws KwireError EINVAL_ARGUMENT for no BTF magic, a truncated section or an unknown BTF kind;
+ *   RangeError when a type runs past the end of the section.
+ */
 export function parseBtf(btf: Uint8Array): BtfType[] {
   const v = new DataView(btf.buffer, btf.byteOffset, btf.byteLength);
   if (btf.length < 24 || v.getUint16(0, true) !== 0xeb9f) bad('no BTF magic (big-endian BTF is not supported)');
@@ -125,7 +139,15 @@ export interface BtfImportOptions {
 const tsName = (c: string) => camel(c.replace(/\./g, '_'));
 const qualifiers: number[] = [BtfKind.typedef, BtfKind.volatile, BtfKind.const, BtfKind.restrict, BtfKind.typeTag];
 
-/** The layout of struct `struct` in the BTF of an ELF object (bytes or a path). */
+/**
+ * The layout of struct `struct` in the BTF of an ELF object (its bytes or a path), with `options.as`
+ * overriding the imported field types.
+ *
+ * @example
+ * const layout = layoutFromBtf('hello.bpf.o', 'hello_event', { as: { saddr: 'ip4' } });
+ * @throws KwireError EINVAL_ARGUMENT for a bad argument, an unreadable file, no ELF or BTF, no such
+ *   struct, or a member that no layout field type can hold.
+ */
 export function layoutFromBtf(object: Uint8Array | string, struct: string, options: BtfImportOptions = {}): Layout {
   const fn = 'layoutFromBtf()';
   if (!(typeof object === 'string' && object !== '') && !(object instanceof Uint8Array)) invalidArgument(fn, `object must be a path to a BPF object or its bytes, got ${object === null ? 'null' : typeof object}`);

@@ -23,6 +23,14 @@ export async function findBuiltinKinds(): Promise<AnyKind[]> {
   return found.sort((a, b) => a.sourceId - b.sourceId);
 }
 
+/**
+ * Every generated file of the built-in kinds, repo-relative path → content (what
+ * `node scripts/generate.mjs` writes or checks). The kinds are found in kinds/.
+ *
+ * @example
+ * for (const [path, text] of await generateBuiltins()) writeFileSync(join(repoRoot, path), text);
+ * @throws KwireError EINVAL_ARGUMENT (the promise rejects) for a kind whose layout the generators refuse.
+ */
 export async function generateBuiltins(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const kinds = await findBuiltinKinds();

@@ -22,11 +22,17 @@ function assemblyDir(): string {
   return dirname(require.resolve('@kwire/assembly/package.json'));
 }
 
-/** The cache directory: `cacheDir`, else $KWIRE_CACHE_DIR, else $XDG_CACHE_HOME/kwire or ~/.cache/kwire. */
+/**
+ * The decoder cache directory: `cacheDir`, else $KWIRE_CACHE_DIR, else $XDG_CACHE_HOME/kwire or ~/.cache/kwire.
+ *
+ * @example
+ * cacheDirectory() // '/root/.cache/kwire'
+ */
 export function cacheDirectory(cacheDir?: string): string {
   return cacheDir ?? process.env.KWIRE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kwire');
 }
 
+/** A compiled decoders module: its bytes, where it is cached, and whether it was found there. */
 export interface CompileResult {
   wasm: Uint8Array;
   /** Where the binary is cached. */
@@ -49,6 +55,15 @@ export function decoderSources(layouts: readonly { layout: Layout; sourceId: num
   return files;
 }
 
+/**
+ * Compiles one WebAssembly module holding the decoders of `layouts` (each with its frame source id),
+ * or takes it from the cache (keyed by the sources, AssemblyScript version and options).
+ *
+ * @example
+ * const { wasm, cached } = await compileDecoders([{ layout: defineLayout(spec), sourceId: 0x100 }]);
+ * @throws KwireError EINVAL_ARGUMENT (the promise rejects) when two layouts share a name, a layout has
+ *   hooks, or AssemblyScript cannot compile the sources.
+ */
 export async function compileDecoders(layouts: readonly { layout: Layout; sourceId: number }[], options: { cacheDir?: string } = {}): Promise<CompileResult> {
   const names = new Set(layouts.map((l) => l.layout.name));
   if (names.size !== layouts.length) throw new KwireError('EINVAL_ARGUMENT', 'compileDecoders(): two layouts of one module share a name');

@@ -8,7 +8,12 @@ import { defineLayout, type Layout, type LayoutSpec } from './layout.js';
 import { LayoutBatch } from './layout-batch.js';
 import { checkInteger, checkOptions, checkString, invalidArgument } from '../validate.js';
 
-/** Frame source id of user decoders unless told otherwise (built-ins use 1..255). */
+/**
+ * The frame source id of user decoders unless told otherwise (built-ins use 1..255).
+ *
+ * @example
+ * const decoder = await defineDecoder(spec, { sourceId: USER_SOURCE_ID + 1 });
+ */
 export const USER_SOURCE_ID = 0x100;
 
 export interface DefineDecoderOptions {
@@ -31,6 +36,16 @@ export interface LayoutDecoder<Row> extends RecordDecoder<LayoutBatch<Row>> {
   readonly cached: boolean;
 }
 
+/**
+ * A record decoder for your own layout (a fixed struct, or one with variable strings, pointer-width
+ * fields or a tagged union), compiled to WebAssembly at run time and cached; usable wherever a built-in
+ * decoder is: `source({ object, map, decoder })`, {@link FrameDecoder}.
+ *
+ * @example
+ * const decoder = await defineDecoder<{ pid: number }>({ name: 'hit', fields: [{ name: 'pid', type: 'u32' }] });
+ * @throws KwireError EINVAL_ARGUMENT (the promise rejects) for a bad layout or option, or a decoder
+ *   AssemblyScript cannot compile.
+ */
 export async function defineDecoder<Row = Record<string, unknown>>(
   layout: Layout | LayoutSpec,
   options: Readonly<Partial<DefineDecoderOptions>> = {},

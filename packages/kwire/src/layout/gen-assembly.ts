@@ -8,6 +8,7 @@
 import { layoutColumns, slabOrder, upper, type Column } from './columns.js';
 import { hasHeap, isBigEndian, isExtendedLayout, isSigned, pascal, scalarSize, type Field, type Layout, type Variant, type VarField } from './layout.js';
 
+/** Options of {@link generateAssembly}: the source id, origin and where assembly/ is. */
 export interface AssemblyOptions {
   /** Frame source id the decoder accepts (assembly/sources.ts; user decoders default to 0x100). */
   sourceId: number;
@@ -39,6 +40,13 @@ export function slabLayout(layout: Layout): { row: number; at: Map<string, numbe
   return { row, at };
 }
 
+/**
+ * The AssemblyScript decoder of a layout (`<name>Init`, `<name>Decode`, … over the frame cursor), as
+ * the built-in decoders and defineDecoder compile it.
+ *
+ * @example
+ * writeFileSync('assembly/generated/hello.ts', generateAssembly(layout, { sourceId: 0x100, origin: 'hello.bpf.o' }));
+ */
 export function generateAssembly(layout: Layout, options: AssemblyOptions): string {
   const dir = options.assemblyDir ?? '..';
   const p = layout.name;

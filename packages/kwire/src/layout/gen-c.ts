@@ -4,6 +4,14 @@
 import { KwireError } from '../errors.js';
 import { isExtendedLayout, type Layout } from './layout.js';
 
+/**
+ * The C header of `_Static_assert`s on a fixed layout's `sizeof` and every member's `offsetof` and
+ * size, included at the end of the hand-written header so the BPF build stops when they disagree.
+ *
+ * @example
+ * writeFileSync('bpf/include/generated/exec.h', generateC(layout, { origin: 'packages/kwire/src/kinds/exec.ts' }));
+ * @throws KwireError EINVAL_ARGUMENT for a layout with variable or pointer fields, a union, or packed.
+ */
 export function generateC(layout: Layout, options: { origin: string }): string {
   if (isExtendedLayout(layout)) {
     throw new KwireError('EINVAL_ARGUMENT', `layout ${layout.name}: C asserts are for fixed C structs; variable fields, ptr fields, unions and packed layouts describe messages no one C struct declares`);

@@ -51,7 +51,11 @@ export function generateKindTypes(kind: Kind, origin: string): string {
     w();
   }
   w(`/** ${P} records of one batch as columns: typed arrays with one element per record (strings stay bytes`);
-  w(` *  until read). It owns its memory: valid after the emission that delivered it. */`);
+  w(` *  until read). It owns its memory: valid after the emission that delivered it.`);
+  w(' *');
+  w(' * @example');
+  w(` * ${sourceFunctionName(kind)}().subscribe((batch) => { for (const event of batch) console.log(event); });`);
+  w(' */');
   w(`export class ${B} implements Batch<${E}> {`);
   w('  readonly length: number;');
   for (const c of cols) {
@@ -60,6 +64,7 @@ export function generateKindTypes(kind: Kind, origin: string): string {
     w(`  readonly ${property(c)}: ${typedArrayName[c.element]};`);
   }
   w();
+  w(`  /** @internal A batch over columns copied out of the decoder (${p}Decoder.batch builds it). */`);
   w(`  constructor(c: ${P}Columns) {`);
   w('    this.length = c.length;');
   for (const c of cols) w(`    this.${property(c)} = c.${c.name};`);
@@ -68,6 +73,7 @@ export function generateKindTypes(kind: Kind, origin: string): string {
     const f = c.field;
     if (!f || property(c) === c.name) continue;
     w();
+    w(`  /** ${f.kind === 'cstring' ? `Record i's ${c.name} as text (up to its first NUL).` : f.kind === 'bytes' ? `A copy of record i's ${c.name}: its ${f.size} bytes.` : `Record i's ${c.name} as text (10.0.0.1, ::1).`} */`);
     if (f.kind === 'cstring') w(`  ${c.name}(i: number): string {\n    return cString(this.${property(c)}, i * ${f.size}, (i + 1) * ${f.size});\n  }`);
     else if (f.kind === 'bytes') w(`  ${c.name}(i: number): Uint8Array {\n    return this.${property(c)}.slice(i * ${f.size}, (i + 1) * ${f.size});\n  }`);
     else w(`  ${c.name}(i: number): string {\n    return ipString(this.${property(c)}, i * ${f.size}, '${f.kind}');\n  }`);
@@ -82,11 +88,17 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   }
   for (const [name, a] of Object.entries(kind.accessors ?? {})) {
     w();
+    w(`  /** ${a.doc ?? `Record i's ${name} (declared in kinds/${p}.ts).`} */`);
     w(`  ${name}(i: number): ${a.returns} {`);
     w(`    return ${K}.accessors!.${name}!.get(this, i) as ${a.returns};`);
     w('  }');
   }
   w();
+  w('  /**');
+  w(`   * Record i as one event object.`);
+  w('   *');
+  w('   * @throws RangeError when i is not an index of the batch.');
+  w('   */');
   w(`  get(i: number): ${E} {`);
   w('    if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);');
   if (kind.event) w(`    return ${K}.event!(this, i);`);
@@ -95,6 +107,7 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   }
   w('  }');
   w();
+  w('  /** Every record as an event object, in order. */');
   w(`  *[Symbol.iterator](): Iterator<${E}> {`);
   w('    for (let i = 0; i < this.length; i++) yield this.get(i);');
   w('  }');
@@ -120,7 +133,12 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   w(`interface Exports {\n${x.map((name) => `  ${name}(${name.endsWith('Init') ? (tail ? 'capacity: number, heapCapacity: number' : 'capacity: number') : name.endsWith('Pack') || name.endsWith('Errors') ? 'n: number' : ''}): number;`).join('\n')}\n}`);
   w(`const exports = (d: { exports: unknown }) => d.exports as Exports;`);
   w();
-  w(`/** The ${p} decoder of the built-in decoders module (assembly/generated/${p}.ts). */`);
+  w('/**');
+  w(` * The ${p} decoder of the built-in decoders module (assembly/generated/${p}.ts): ${p} frames into ${B}es.`);
+  w(' *');
+  w(' * @example');
+  w(` * const { batches } = new FrameDecoder(${p}Decoder).decode(frames);`);
+  w(' */');
   w(`export const ${p}Decoder: RecordDecoder<${B}> = {`);
   w(`  source: '${p}',`);
   w(`  sourceId: ${kind.sourceId},`);
@@ -160,7 +178,13 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   w(`  return ${fn}(options).pipe(toEvents());`);
   w('}');
   w();
-  w(`/** ${fn}() as raw frames, undecoded (what captures store). @throws as ${fn}(). */`);
+  w('/**');
+  w(` * ${fn}() as raw frames, undecoded (what captures store).`);
+  w(' *');
+  w(' * @example');
+  w(` * record({ ${p}: ${p}Raw() }, '${p}.kwcap').subscribe();`);
+  w(` * @throws as ${fn}().`);
+  w(' */');
   w(`export function ${p}Raw(options: Readonly<Partial<${P}Options>> = {}): KernelSource<RawFrames> {`);
   w(`  return kindRaw(${K}, options, '${p}Raw()');`);
   w('}');
@@ -173,11 +197,11 @@ export function generateKindsTable(kinds: readonly Kind[]): string {
   lines.push(`import { registerKindCapture } from '../capture/registry.js';`);
   for (const k of kinds) lines.push(`import { ${k.name}Kind } from '../kinds/${k.name}.js';`, `import { ${k.name}Decoder } from './${k.name}.js';`);
   lines.push('');
-  lines.push('/** Frame source ids of the built-in kinds. */');
+  lines.push('/**', ' * Frame source ids of the built-in kinds, by kind name (the u16 in every frame header).', ' *', ' * @example', ` * new FrameDecoder(rawDecoder('${kinds[0]!.name}', SourceId.${kinds[0]!.name}))`, ' */');
   lines.push(`export const SourceId = { ${kinds.map((k) => `${k.name}: ${k.sourceId}`).join(', ')} } as const;`);
-  lines.push('export type KindName = keyof typeof SourceId;');
+  lines.push('/** The name of a built-in kind: a key of SourceId. */', 'export type KindName = keyof typeof SourceId;');
   lines.push('');
-  lines.push('/** The built-in kinds, by source id order, each with its decoder. */');
+  lines.push('/**', ' * The built-in kinds, by source id order, each with its decoder.', ' *', ' * @example', ' * for (const { kind, decoder } of builtinKinds) console.log(kind.name, decoder.sourceId);', ' */');
   lines.push(`export const builtinKinds = [\n${kinds.map((k) => `  { kind: ${k.name}Kind, decoder: ${k.name}Decoder },`).join('\n')}\n] as const;`);
   lines.push('');
   for (const k of kinds) if (k.capture) lines.push(`registerKindCapture(${k.name}Kind, ${k.name}Decoder);`);

@@ -5,7 +5,9 @@ import { elementSize, layoutColumns, typedArrayName } from './columns.js';
 import { slabLayout } from './gen-assembly.js';
 import { hasHeap, isExtendedLayout, scalarSize, type Field, type FieldSpec, type Layout, type LayoutSpec, type VarField } from './layout.js';
 
+/** Options of {@link generateTypes}: where the layout came from, and for kwire itself or a user's code. */
 export interface TypesOptions {
+  /** Where the layout came from, for the first line. */
   origin: string;
   /** 'builtin': imports from inside packages/kwire/src/generated/; 'user': imports from 'kwire'. */
   mode: 'builtin' | 'user';
@@ -56,6 +58,13 @@ function rowValue(f: Field, column = f.name): string {
   }
 }
 
+/**
+ * The TypeScript module of a layout: its row and columns types, the column copy out of the decoder's
+ * memory and (by default) a row function; 'user' mode imports from 'kwire'.
+ *
+ * @example
+ * writeFileSync('hello.ts', generateTypes(layout, { origin: 'hello.bpf.o', mode: 'user' }));
+ */
 export function generateTypes(layout: Layout, options: TypesOptions): string {
   if (isExtendedLayout(layout)) return generateExtendedTypes(layout, options);
   const p = layout.name;
@@ -167,7 +176,12 @@ function fieldSpecs(fields: readonly Field[], pointer: boolean): FieldSpec[] {
   return fields.map((f, k) => fieldSpec(f, !pointer || firstPtr < 0 || k < firstPtr));
 }
 
-/** A spec that defineLayout turns into this layout again (what `kwire gen` writes for defineDecoder). */
+/**
+ * A spec that defineLayout turns into this layout again (what `kwire gen` writes for defineDecoder).
+ *
+ * @example
+ * const spec = layoutSpec(layoutFromBtf('hello.bpf.o', 'hello_event')); // defineLayout(spec) is equal
+ */
 export function layoutSpec(layout: Layout): LayoutSpec {
   const pointer = !!layout.pointer;
   const headPtr = layout.fields.some((f) => f.kind === 'ptr');

@@ -13,12 +13,20 @@ const ctors = { Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int
 
 type Exports = Record<string, (...args: number[]) => number>;
 
+/**
+ * The batch of a decoder made by {@link defineDecoder}: typed-array columns by name, and each record as
+ * a row object (`get`, iteration) built on demand.
+ *
+ * @example
+ * source({ object: 'hello.bpf.o', map: 'events', decoder }).subscribe((batch) => { for (const row of batch) console.log(row); });
+ */
 export class LayoutBatch<Row = Record<string, unknown>> implements Batch<Row> {
   private readonly fieldColumns: Column[];
   /** Extended layouts: the head's columns (fields, variable-field offsets), then each variant's. */
   private readonly head?: Column[];
   private readonly variants?: { name: string; columns: Column[] }[];
 
+  /** A batch of `length` records of `layout` over `columns` (as the decoder's `batch` builds it). */
   constructor(
     readonly layout: Layout,
     readonly length: number,
@@ -55,6 +63,11 @@ export class LayoutBatch<Row = Record<string, unknown>> implements Batch<Row> {
     return nulSeparated(this.columns.strings as Uint8Array, start, start + Number(this.columns[`${t.name}Length`]![i]));
   }
 
+  /**
+   * Record i as a row object, by field name.
+   *
+   * @throws RangeError when i is not an index of the batch.
+   */
   get(i: number): Row {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
     const row: Record<string, unknown> = {};
@@ -72,6 +85,7 @@ export class LayoutBatch<Row = Record<string, unknown>> implements Batch<Row> {
     return row as Row;
   }
 
+  /** Every record as a row object, in order. */
   *[Symbol.iterator](): Iterator<Row> {
     for (let i = 0; i < this.length; i++) yield this.get(i);
   }

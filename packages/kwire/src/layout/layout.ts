@@ -63,12 +63,40 @@ export interface StringType {
   unit?: 'bytes' | 'units';
 }
 
+/**
+ * A field type of raw bytes: `length` fixed bytes, or variable bytes sized by a length prefix or field.
+ *
+ * @example
+ * defineLayout({ name: 'pkt', fields: [{ name: 'mac', type: bytes(6) }] });
+ */
 export const bytes = (length: number | VarLength): FieldType => ({ kind: 'bytes', length });
+/**
+ * A field type of a fixed `length`-byte char array read as a NUL-terminated string (like `comm`).
+ *
+ * @example
+ * defineLayout({ name: 'task', fields: [{ name: 'comm', type: cstring(16) }] });
+ */
 export const cstring = (length: number): FieldType => ({ kind: 'cstring', length });
+/**
+ * A field type of a (multi-dimensional, row-major) array of scalars or pointers: `dims` gives each extent.
+ *
+ * @example
+ * defineLayout({ name: 'm', fields: [{ name: 'grid', type: array('u16', 2, 3) }] });
+ */
 export const array = (of: ScalarType | 'ptr', ...dims: number[]): FieldType => ({ kind: 'array', of, dims });
-/** A variable UTF-8 string: NUL-terminated, or sized by `length`. */
+/**
+ * A variable UTF-8 string field type: NUL-terminated, or sized by `length` (a prefix type or a field).
+ *
+ * @example
+ * defineLayout({ name: 'img', fields: [{ name: 'path', type: utf8() }] });
+ */
 export const utf8 = (options: { length?: VarLength; unit?: 'bytes' | 'units' } = {}): StringType => ({ kind: 'string', encoding: 'utf8', ...options });
-/** A variable UTF-16LE string: NUL-terminated (a 0 code unit), or sized by `length`. */
+/**
+ * A variable UTF-16LE string field type: NUL-terminated (a 0 code unit), or sized by `length`.
+ *
+ * @example
+ * defineLayout({ name: 'proc', fields: [{ name: 'commandLine', type: utf16({ length: 'u16', unit: 'units' }) }] });
+ */
 export const utf16 = (options: { length?: VarLength; unit?: 'bytes' | 'units' } = {}): StringType => ({ kind: 'string', encoding: 'utf16le', ...options });
 
 export interface FieldSpec {
@@ -274,7 +302,13 @@ function shape(layout: string, f: FieldSpec): { kind: FieldKind; scalar?: Scalar
   invalid(layout, `field ${f.name}: unknown type ${JSON.stringify(t)}`);
 }
 
-/** Resolves offsets and checks the layout: names, alignment, overlaps, size, tail. */
+/**
+ * Resolves a layout's offsets and checks it: names, alignment, overlaps, size, tail.
+ *
+ * @example
+ * const layout = defineLayout({ name: 'hit', fields: [{ name: 'pid', type: 'u32' }, { name: 'comm', type: cstring(16) }] });
+ * @throws KwireError EINVAL_ARGUMENT naming what is wrong with the spec.
+ */
 export function defineLayout(spec: LayoutSpec): Layout {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
     throw new KwireError('EINVAL_ARGUMENT', `defineLayout(): the spec must be an object { name, fields: [{ name, type }, …] }, got ${spec === null ? 'null' : typeof spec}`);
@@ -349,9 +383,19 @@ function isExtended(spec: LayoutSpec): boolean {
   return spec.pointer !== undefined || spec.union !== undefined || spec.packed !== undefined || any(spec.fields);
 }
 
-/** Does the layout decode into a string heap (a tail or variable fields)? */
+/**
+ * Whether the layout decodes into a string heap (a tail or variable fields).
+ *
+ * @example
+ * hasHeap(defineLayout({ name: 'x', fields: [{ name: 'a', type: 'u32' }] })) // false
+ */
 export const hasHeap = (l: Layout): boolean => !!l.tail || !!l.vars?.some((v) => v.column) || !!l.union?.variants.some((v) => v.vars.some((x) => x.column));
-/** Is it a layout with variable fields, pointer widths or a union (decoded by the general path)? */
+/**
+ * Whether it is a layout with variable fields, pointer widths or a union (decoded by the general path).
+ *
+ * @example
+ * isExtendedLayout(defineLayout({ name: 'p', fields: [{ name: 's', type: utf8() }] })) // true
+ */
 export const isExtendedLayout = (l: Layout): boolean => !!(l.vars || l.union || l.pointer || l.packed);
 export const pascal = (s: string): string => s[0]!.toUpperCase() + s.slice(1);
 
@@ -553,12 +597,22 @@ function defineExtended(spec: LayoutSpec): Layout {
   };
 }
 
-/** Stable identity of a layout (cache keys, drift messages). */
+/**
+ * A stable identity of a layout (and `extra`): 16 hex digits, for cache keys and drift messages.
+ *
+ * @example
+ * const key = layoutHash(layout, 'v2');
+ */
 export function layoutHash(layout: Layout, extra = ''): string {
   return createHash('sha256').update(JSON.stringify(layout)).update(extra).digest('hex').slice(0, 16);
 }
 
-/** Differences between two layouts (empty when they agree), as readable lines. */
+/**
+ * The differences between two layouts (empty when they agree), as readable lines.
+ *
+ * @example
+ * const drift = compareLayouts(declared, layoutFromBtf('bpf/.output/exec.bpf.o', 'exec_event'));
+ */
 export function compareLayouts(expected: Layout, actual: Layout): string[] {
   const out: string[] = [];
   if (expected.size !== actual.size) out.push(`size: ${expected.size} declared, ${actual.size} found`);

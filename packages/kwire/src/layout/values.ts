@@ -42,8 +42,13 @@ export function fieldValue(f: Field, column: Uint8Array | Elements, i: number): 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const utf16 = new TextDecoder('utf-16le', { ignoreBOM: true });
 
-/** Text of a SID's bytes (revision, count, 6-byte big-endian authority, u32 LE sub-authorities) as
- *  S-1-5-21-…; '' for none (length 0). Authorities of 2^32 and more print in hex, as Windows does. */
+/**
+ * The text of a SID's bytes (revision, count, 6-byte big-endian authority, u32 LE sub-authorities) as
+ * S-1-5-21-…; '' for none (fewer than 8 bytes). Authorities of 2^32 and more print in hex, as Windows does.
+ *
+ * @example
+ * sidString(batch.strings, batch.ownerOffset[i]!, batch.ownerLength[i]!) // 'S-1-5-18'
+ */
 export function sidString(heap: Uint8Array, at: number, length: number): string {
   if (length < 8) return '';
   const v = new DataView(heap.buffer, heap.byteOffset + at, length);
@@ -61,7 +66,17 @@ export function varValue(x: VarField, heap: Uint8Array, at: number, length: numb
   return x.encoding === 'utf16le' ? utf16.decode(bytes) : utf8.decode(bytes);
 }
 
-/** UTF-8 text of heap[at, at + length) (variable strings; a BOM is kept). */
+/**
+ * The UTF-8 text of heap[at, at + length) (variable strings; a BOM is kept).
+ *
+ * @example
+ * utf8Text(new TextEncoder().encode('hi'), 0, 2) // 'hi'
+ */
 export const utf8Text = (heap: Uint8Array, at: number, length: number): string => utf8.decode(heap.subarray(at, at + length));
-/** UTF-16LE text of heap[at, at + length). */
+/**
+ * The UTF-16LE text of heap[at, at + length).
+ *
+ * @example
+ * utf16Text(Uint8Array.of(0x68, 0, 0x69, 0), 0, 4) // 'hi'
+ */
 export const utf16Text = (heap: Uint8Array, at: number, length: number): string => utf16.decode(heap.subarray(at, at + length));

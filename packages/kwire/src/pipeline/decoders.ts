@@ -6,18 +6,29 @@ import { decoderWasmPath } from '../platform/artifacts.js';
 /** The exports every decoders module has (assembly/index.ts); each kind's decoder types its own
  *  (generated/<kind>.ts). Pointers are byte offsets into `memory`. */
 export interface DecoderExports {
+  /** Allocates `size` bytes of the instance's heap (never freed before the instance is dropped). */
   alloc(size: number): number;
+  /** Starts a walk of the shared ring at `ring`; 0 (status ringCorrupt) on a bad header. */
   cursorRing(ring: number): number;
+  /** Starts a walk of `len` bytes of frames at `buf` (no wrap markers, 8-byte padding). */
   cursorLinear(buf: number, len: number): void;
+  /** Bytes consumed so far in a linear walk. */
   cursorOffset(): number;
+  /** Raw decoder: allocates an output region of `bytes` for chunks of up to `capacity` frames. */
   rawInit(capacity: number, bytes: number): void;
+  /** Raw decoder: address of the output region. */
   rawOutput(): number;
+  /** Raw decoder: bytes of frames in the last chunk. */
   rawUsed(): number;
+  /** Raw decoder: records skipped with status `code` so far. */
   rawErrors(code: number): number;
+  /** Raw decoder: copies frames from the started cursor; returns how many. */
   rawDecode(): number;
+  /** Raw decoder: the status of the last decode. */
   rawStatus(): number;
 }
 
+/** One instance of a decoders module: its shared memory and exports. */
 export interface DecoderInstance {
   readonly memory: WebAssembly.Memory;
   readonly exports: DecoderExports;

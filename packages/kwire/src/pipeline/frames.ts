@@ -10,18 +10,31 @@ export interface FrameDecodeResult<B> {
   skipped: Partial<Record<StatusName, number>>;
 }
 
-/** A decoder instance with an input region for linear frame buffers. */
+/**
+ * A decoder instance with an input region for linear frame buffers: decodes captured or hand-made frames
+ * with the same WebAssembly decoders a live source uses.
+ *
+ * @example
+ * const { batches, skipped } = new FrameDecoder(execDecoder).decode(frames);
+ * @throws KwireError ENOT_BUILT (from the constructor) when the decoders module is not built.
+ */
 export class FrameDecoder<B> {
   private readonly d: DecoderInstance;
   private input = 0;
   private inputCapacity = 0;
 
+  /** A decoder instance for `decoder`, with batches of at most `batchSize` records. */
   constructor(private readonly decoder: RecordDecoder<B>, batchSize = 4096) {
     this.d = instantiateDecoders(decoder.module?.());
     decoder.init(this.d, batchSize);
   }
 
-  /** Decodes every frame of `frames` (frame headers, 8-byte padding, no wrap markers). */
+  /**
+   * Decodes every frame of `frames` (frame headers, 8-byte padding, no wrap markers) into batches, and
+   * counts the records it skipped by status.
+   *
+   * @throws DecodeError on a corrupt frame header, or a record too large for an empty batch.
+   */
   decode(frames: Uint8Array): FrameDecodeResult<B> {
     const before = this.errorCounts();
     const x = this.d.exports;

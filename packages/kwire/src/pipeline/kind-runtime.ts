@@ -6,24 +6,37 @@ import type { Observable } from 'rxjs';
 import { registerKindCapture } from '../capture/registry.js';
 import { defineDecoder, type LayoutDecoder } from '../layout/define-decoder.js';
 import { LayoutBatch } from '../layout/layout-batch.js';
-import { kindRaw, kindSource, type AnyKind } from './kind.js';
+import { isKind, kindRaw, kindSource, type AnyKind } from './kind.js';
+import { invalidArgument } from '../validate.js';
 import { toEvents } from './operators.js';
 import type { RawFrames } from './raw-frames.js';
 import type { RecordDecoder } from './record-decoder.js';
 import type { KernelSource } from './source.js';
 
-/** A runtime kind's batch: columns by name (LayoutBatch), events from the kind's declaration. */
+/**
+ * A runtime kind's batch: columns by name (a LayoutBatch), with events from the kind's declaration.
+ *
+ * @example
+ * (await compileKind<ToyEvent>(toyKind)).source({ path: 'toys.bin' }).subscribe((batch) => console.log([...batch]));
+ */
 export class KindBatch<E> extends LayoutBatch<E> {
+  /** The batch `from` with the events of `kind`. */
   constructor(private readonly kind: AnyKind, from: LayoutBatch<unknown>) {
     super(from.layout, from.length, from.columns);
   }
 
+  /**
+   * Record i as the kind's event.
+   *
+   * @throws RangeError when i is not an index of the batch.
+   */
   override get(i: number): E {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
     return (this.kind.event ? this.kind.event(this, i) : { type: this.kind.name, ...(super.get(i) as object) }) as E;
   }
 }
 
+/** A kind compiled at run time: its decoder and its source functions. */
 export interface CompiledKind<E, O> {
   readonly kind: AnyKind;
   readonly decoder: RecordDecoder<KindBatch<E>>;
@@ -45,7 +58,8 @@ export interface CompiledKind<E, O> {
  * @throws KwireError EINVAL_ARGUMENT when the layout cannot compile or the kind's name or source id is
  *   already registered.
  */
-export function compileKind<E = unknown, O = unknown>(kind: AnyKind, options: { cacheDir?: string } = {}): Promise<CompiledKind<E, O>> {
+export async function compileKind<E = unknown, O = unknown>(kind: AnyKind, options: { cacheDir?: string } = {}): Promise<CompiledKind<E, O>> {
+  if (!isKind(kind)) invalidArgument('compileKind()', `kind must be a declaration from defineKind(), got ${kind === null ? 'null' : typeof kind}`);
   // Once per declaration: its capture registration is unique.
   let compiled = compiledKinds.get(kind);
   if (!compiled) compiledKinds.set(kind, (compiled = compile(kind, options)));

@@ -26,10 +26,12 @@ export interface TimeFormat {
   toDate(bootNs: bigint): Date;
 }
 
+/** A text column of a kind's command-line output: header, padding width and the cell of an event. */
 export interface CliColumn<E> {
   header: string;
   /** Padding width; 0 for the last column. */
   width: number;
+  /** The column's text for `event`. */
   value(event: E, time: TimeFormat): string;
 }
 
@@ -37,9 +39,13 @@ export interface CliColumn<E> {
 export interface Accessor<B> {
   /** The TypeScript return type, as written in the generated class. */
   returns: string;
+  /** The method's one-line doc comment in the generated class. Default: none beyond its name. */
+  doc?: string;
+  /** The accessor's value for record `index` of `batch`. */
   get(batch: B, index: number): unknown;
 }
 
+/** The declaration of a record kind, as {@link defineKind} takes it (kinds/<kind>.ts). */
 export interface KindSpec<E, O, B> {
   /** The kind's one name: file stems, decoder exports, capture and CLI source names, event `type`. */
   name: string;
@@ -69,11 +75,17 @@ export interface KindSpec<E, O, B> {
   /** Layouts with a tail: string-heap bytes budgeted per record, and the longest tail of one record. */
   heap?: { bytesPerRecord: number; max: number };
   /** How the CLI prints the events: text columns, and the JSON/MessagePack object where it is not the event. */
-  cli?: { columns: readonly CliColumn<E>[]; json?: (event: E) => object };
+  cli?: {
+    /** The text columns. */
+    columns: readonly CliColumn<E>[];
+    /** The JSON/MessagePack object of an event, where it is not the event itself. */
+    json?: (event: E) => object;
+  };
   /** One sentence for the generated source functions' doc comments, and an example. */
   doc: { summary: string; example: string };
 }
 
+/** A checked record kind: its spec with the layout resolved. */
 export interface Kind<E = unknown, O = unknown, B = unknown> extends Omit<KindSpec<E, O, B>, 'layout'> {
   readonly layout: Layout;
   readonly kind: true;
@@ -81,15 +93,30 @@ export interface Kind<E = unknown, O = unknown, B = unknown> extends Omit<KindSp
 
 const IDENT = /^[a-z][A-Za-z0-9]*$/;
 
-/** Declares a record kind (kinds/<kind>.ts). Checks the declaration; the generators do the rest. */
+/**
+ * Declares a record kind (kinds/<kind>.ts): checks the declaration and resolves its layout; the
+ * generators, or {@link compileKind} at run time, do the rest.
+ *
+ * @example
+ * export const toy = defineKind({ name: 'toy', sourceId: 0x200, layoutVersion: 1, time: 'ts',
+ *   layout: { name: 'toy', fields: [{ name: 'ts', type: 'u64' }, { name: 'n', type: 'u32' }] },
+ *   doc: { summary: 'Toy records.', example: "toys().subscribe(console.log);" } });
+ * @throws KwireError EINVAL_ARGUMENT for a bad name, source id, layout version, layout or time field.
+ */
 export function defineKind<E, O, B>(spec: KindSpec<E, O, B>): Kind<E, O, B> {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw new KwireError('EINVAL_ARGUMENT', `defineKind(): the declaration must be an object { name, sourceId, layoutVersion, layout, time, open, doc }, got ${spec === null ? 'null' : typeof spec}`);
+  }
   const bad = (message: string): never => {
-    throw new KwireError('EINVAL_ARGUMENT', `defineKind(): kind ${spec.name}: ${message}`);
+    throw new KwireError('EINVAL_ARGUMENT', `defineKind(): kind ${String(spec.name)}: ${message}`);
   };
   if (!IDENT.test(spec.name)) bad('the name must be a lowerCamel identifier');
   if (!Number.isInteger(spec.sourceId) || spec.sourceId < 1 || spec.sourceId > 0xffff) bad(`sourceId must be a u16 above 0, got ${spec.sourceId}`);
   if (!Number.isInteger(spec.layoutVersion) || spec.layoutVersion < 1) bad(`layoutVersion must be a positive integer, got ${spec.layoutVersion}`);
+  if (typeof spec.layout !== 'object' || spec.layout === null) bad('layout must be a layout spec { name, fields }');
   if (spec.layout.name !== spec.name) bad(`the layout's name must be the kind's name, got ${spec.layout.name}`);
+  if (spec.open !== undefined && typeof spec.open !== 'function') bad('open must be a function (options, fn) => { producer, ringCapacity, batchSize }');
+  if (spec.event !== undefined && typeof spec.event !== 'function') bad('event must be a function (batch, index) => event');
   const layout = defineLayout(spec.layout);
   const time = layout.fields.find((f) => f.name === spec.time);
   if (!time || time.kind !== 'int' || time.size !== 8) bad(`time must name a u64 field of the layout, got ${spec.time}`);
@@ -100,19 +127,44 @@ export function defineKind<E, O, B>(spec: KindSpec<E, O, B>): Kind<E, O, B> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyKind = Kind<any, any, any>;
 
+/**
+ * Whether `value` is a kind made by {@link defineKind} (what a module of kinds exports).
+ *
+ * @example
+ * const kinds = Object.values(await import('./toy.kind.mjs')).filter(isKind);
+ */
 export const isKind = (value: unknown): value is AnyKind => typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === true && 'layoutVersion' in value;
 
-/** Byte offset of a kind's time field in its records. */
+/**
+ * The byte offset of a kind's time field in its records.
+ *
+ * @example
+ * const ts = new DataView(payload.buffer, payload.byteOffset).getBigUint64(timeOffset(kind), true);
+ */
 export const timeOffset = (kind: AnyKind): number => kind.layout.fields.find((f) => f.name === kind.time)!.offset;
 
-/** The source of a kind through `decoder` (its own, or rawDecoder for captures). */
+/**
+ * The source of a kind through `decoder` (its own, or rawDecoder for captures), from the caller's
+ * `options` as the kind's `open` plans them; `fn` names the caller in messages.
+ *
+ * @example
+ * const batches = kindSource(toy, compiled.decoder, { path: 'toys.bin' }, 'toys()');
+ * @throws KwireError EINVAL_ARGUMENT for a kind without `open`, or options its `open` refuses; on
+ *   subscribe, the producer's errors (PermissionError, KwireError ENATIVE or ENOT_BUILT).
+ */
 export function kindSource<B>(kind: AnyKind, decoder: RecordDecoder<B>, options: unknown, fn: string): KernelSource<B> {
   if (!kind.open) throw new KwireError('EINVAL_ARGUMENT', `${fn}: kind ${kind.name} declares no producer (open)`);
   const plan = (kind.open as (o: unknown, fn: string) => SourcePlan)(options, fn);
   return kernelSource({ producer: plan.producer, decoder, ringCapacity: plan.ringCapacity, batchSize: plan.batchSize });
 }
 
-/** The kind's source as raw frames, undecoded (for captures). */
+/**
+ * The kind's source as raw frames, undecoded (for captures).
+ *
+ * @example
+ * kindRaw(toy, { path: 'toys.bin' }, 'toyRaw()').subscribe((chunk) => console.log(chunk.length, 'frames'));
+ * @throws as {@link kindSource}.
+ */
 export function kindRaw(kind: AnyKind, options: unknown, fn: string): KernelSource<RawFrames> {
   return kindSource(kind, rawDecoder(kind.name, kind.sourceId), options, fn);
 }

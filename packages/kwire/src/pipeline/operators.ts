@@ -1,8 +1,13 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Batch } from './batch.js';
 
-/** Flattens batches into one event object per record. (Not mergeMap: RxJS would read a batch, which
- *  has a `length`, as an array-like by index.) */
+/**
+ * An operator that flattens batches into one event object per record. (Not mergeMap: RxJS would read a
+ * batch, which has a `length`, as an array-like by index.)
+ *
+ * @example
+ * execs().pipe(toEvents()).subscribe((e) => console.log(e.pid, e.filename));
+ */
 export function toEvents<E>(): OperatorFunction<Batch<E>, E> {
   return (source) =>
     new Observable<E>((subscriber) =>

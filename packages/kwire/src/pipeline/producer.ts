@@ -29,6 +29,7 @@ export interface ProducerCounters {
 }
 
 export interface OpenProducer {
+  /** The producer's counters now, for the source's stats(). */
   counters(): ProducerCounters;
   /** Idempotent. */
   close(): void;

@@ -12,8 +12,16 @@ export interface RawFrame {
   payload: Uint8Array;
 }
 
+/**
+ * A chunk of whole raw frames of one source, as the addon copied them out of the shared ring, before
+ * decoding: what the `<kind>Raw()` sources emit and captures store.
+ *
+ * @example
+ * execRaw().subscribe((chunk) => console.log(chunk.length, 'frames of source', chunk.source));
+ */
 export class RawFrames implements Batch<RawFrame> {
   private offsets: Uint32Array | undefined;
+  /** A chunk of `length` frames laid back to back in `bytes`. */
   constructor(
     /** Frames in the chunk. */
     readonly length: number,
@@ -26,6 +34,11 @@ export class RawFrames implements Batch<RawFrame> {
     return this.bytes.length >= 8 ? this.bytes[4]! | (this.bytes[5]! << 8) : 0;
   }
 
+  /**
+   * Frame i: its source id, flags and payload (a view into the chunk).
+   *
+   * @throws RangeError when i is not an index of the chunk.
+   */
   get(i: number): RawFrame {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of chunk of ${this.length}`);
     const at = this.frameOffsets()[i]!;
@@ -34,6 +47,7 @@ export class RawFrames implements Batch<RawFrame> {
     return { source: v.getUint16(4, true), flags: v.getUint16(6, true), payload: this.bytes.subarray(at + 8, at + 8 + len) };
   }
 
+  /** Every frame, in order. */
   *[Symbol.iterator](): Iterator<RawFrame> {
     for (let i = 0; i < this.length; i++) yield this.get(i);
   }
@@ -54,7 +68,12 @@ export class RawFrames implements Batch<RawFrame> {
 const BYTES_PER_FRAME = 256;
 const MIN_CHUNK_BYTES = 1 << 20;
 
-/** A decoder that copies frames of `source` unchanged (kernelSource() opens the ring with its id). */
+/**
+ * A decoder that copies frames of `source` (id `sourceId`) unchanged, into {@link RawFrames} chunks.
+ *
+ * @example
+ * const raw = kernelSource({ ...spec, decoder: rawDecoder('exec', SourceId.exec) });
+ */
 export function rawDecoder(source: string, sourceId: number): RecordDecoder<RawFrames> {
   return {
     source,

@@ -11,6 +11,7 @@ import { allocateSharedRing, RingLayout } from './shared-ring.js';
 import { emptyStats, type SourceStats } from './stats.js';
 import { Status, STATUS_COUNT, statusNames } from './status.js';
 
+/** What {@link kernelSource} composes: a producer, a record decoder, the shared ring's size and the batch size. */
 export interface KernelSourceSpec<B> {
   producer: Producer;
   decoder: RecordDecoder<B>;
@@ -22,9 +23,21 @@ export interface KernelSourceSpec<B> {
 
 /** A cold, shared Observable of batches, with the stats of its current (or last) attachment. */
 export interface KernelSource<B> extends Observable<B> {
+  /** The counters of the current attachment, or of the last one once every subscriber has left. */
   stats(): SourceStats;
 }
 
+/**
+ * The source every kwire source is built on: a cold, shared Observable of batches. Subscribing checks
+ * the producer's privileges, instantiates the decoder, allocates the shared ring and opens the producer;
+ * the last unsubscribe closes it.
+ *
+ * @example
+ * const frames = kernelSource({ producer: fdProducer({ what: 'reading toys', input: 'toys.bin' }), decoder, ringCapacity: 1 << 20, batchSize: 1024 });
+ * @throws never itself; on subscribe, the producer's errors arrive as the Observable's error (a
+ *   PermissionError from its check, KwireError ENATIVE or ENOT_BUILT from its open), and DecodeError
+ *   when the shared ring holds an impossible frame header.
+ */
 export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
   let current: (() => SourceStats) | undefined;
   let last = emptyStats();

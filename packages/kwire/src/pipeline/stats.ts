@@ -27,6 +27,12 @@ export function emptyStats(): SourceStats {
   return { received: 0, batches: 0, lost: { kernel: 0, ring: 0 }, decodeErrors: {}, queueLength: 0, ringFullWaits: 0 };
 }
 
+/**
+ * The number of records a source's decoder skipped, all statuses together.
+ *
+ * @example
+ * const source = execs(); source.subscribe(); setTimeout(() => console.log(totalDecodeErrors(source.stats())), 1000);
+ */
 export function totalDecodeErrors(stats: SourceStats): number {
   return Object.values(stats.decodeErrors).reduce((a, b) => a + (b ?? 0), 0);
 }

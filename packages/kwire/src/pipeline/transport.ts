@@ -21,8 +21,15 @@ export interface TransportOptions {
 
 let ringbuf: boolean | undefined;
 
-/** The transport to use: 'auto' resolved for this kernel. Throws NotSupportedError for 'ringbuf' on a
- *  kernel without BPF ring buffers (Linux < 5.8). */
+/**
+ * The transport to use, 'auto' resolved for this kernel: 'ringbuf' when it has BPF ring buffers
+ * (Linux >= 5.8), else 'perf'.
+ *
+ * @example
+ * resolveTransport() // 'ringbuf' on a current kernel
+ * @throws KwireError EINVAL_ARGUMENT for another value; NotSupportedError ENOTSUP_KERNEL for 'ringbuf'
+ *   on a kernel without ring buffers; KwireError ENOT_BUILT when the addon is not built.
+ */
 export function resolveTransport(transport: Transport | 'auto' = 'auto', fn = 'resolveTransport()'): Transport {
   checkOneOf(fn, 'transport', transport, ['auto', 'ringbuf', 'perf']);
   if (transport === 'perf') return transport;

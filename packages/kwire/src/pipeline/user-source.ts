@@ -24,6 +24,15 @@ export interface SourceOptions<B> {
   batchSize: number;
 }
 
+/**
+ * A source of your own BPF object: its ring buffer map `map` decoded by `decoder` (from
+ * {@link defineDecoder}); a cold, shared Observable of batches like the built-in sources.
+ *
+ * @example
+ * const hits = source({ object: 'hello.bpf.o', map: 'events', decoder: await defineDecoder(layout) });
+ * @throws KwireError EINVAL_ARGUMENT for a bad option or a missing object file (before anything opens);
+ *   on subscribe, PermissionError naming the missing capabilities, or KwireError ENATIVE.
+ */
 export function source<B>(options: Readonly<Pick<SourceOptions<B>, 'object' | 'map' | 'decoder'>> & Readonly<Partial<SourceOptions<B>>>): KernelSource<B> {
   const fn = 'source()';
   if (typeof options !== 'object' || options === null) invalidArgument(fn, 'needs options { object, map, decoder }');

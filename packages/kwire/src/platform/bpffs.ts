@@ -4,6 +4,12 @@ import { statfsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { KwireError } from '../errors.js';
 
+/**
+ * The statfs magic number of a BPF filesystem (BPF_FS_MAGIC in linux/magic.h).
+ *
+ * @example
+ * statfsSync('/sys/fs/bpf').type === BPF_FS_MAGIC // true on a mounted bpffs
+ */
 export const BPF_FS_MAGIC = 0xcafe4a11;
 
 function isMountPoint(path: string): boolean {
@@ -12,8 +18,14 @@ function isMountPoint(path: string): boolean {
   return statSync(path).dev !== statSync(parent).dev;
 }
 
-/** Makes sure `root` is a bpffs: a plain directory gets one mounted (when `mount`); anything else —
- *  a missing path, a file, another filesystem's mount point — is an ENOT_BPFFS error. */
+/**
+ * Makes sure `root` is a bpffs and returns its absolute path: a plain directory gets one mounted (when
+ * `mount`); anything else — a missing path, a file, another filesystem's mount point — is refused.
+ *
+ * @example
+ * const root = ensureBpffs('/sys/fs/bpf');
+ * @throws KwireError ENOT_BPFFS when `root` is not a bpffs and none could (or may) be mounted there.
+ */
 export function ensureBpffs(root: string, mount = true): string {
   const path = resolve(root);
   let type: number;

@@ -19,7 +19,13 @@ export function effectiveCapabilities(): bigint {
 
 const has = (caps: bigint, cap: bigint): boolean => ((caps >> cap) & 1n) === 1n;
 
-/** Capabilities missing to load and attach tracing BPF programs (CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN). */
+/**
+ * Capabilities missing to load and attach tracing BPF programs (CAP_BPF and CAP_PERFMON, or
+ * CAP_SYS_ADMIN): empty when the process may trace. `caps` defaults to the process's effective set.
+ *
+ * @example
+ * const missing = missingTracingCapabilities(); if (missing.length) console.error('needs', missing.join(' and '));
+ */
 export function missingTracingCapabilities(caps = effectiveCapabilities()): string[] {
   if (has(caps, CAP_SYS_ADMIN)) return [];
   const missing: string[] = [];
@@ -39,7 +45,13 @@ export function requireTracingCapabilities(what: string): void {
   }
 }
 
-/** Capabilities missing to count packets with cgroup_skb/tc programs: the tracing ones and CAP_NET_ADMIN. */
+/**
+ * Capabilities missing to count packets with cgroup_skb/tc programs: the tracing ones and CAP_NET_ADMIN.
+ * `caps` defaults to the process's effective set.
+ *
+ * @example
+ * if (missingNetworkCapabilities().length === 0) flows().subscribe(console.log);
+ */
 export function missingNetworkCapabilities(caps = effectiveCapabilities()): string[] {
   const missing = missingTracingCapabilities(caps);
   if (!has(caps, CAP_SYS_ADMIN) && !has(caps, CAP_NET_ADMIN)) missing.push('CAP_NET_ADMIN');

@@ -2,6 +2,13 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { KwireError } from '../errors.js';
 
+/**
+ * An IP address's bytes in network order from its text: 4 for IPv4, 16 for IPv6 (with `::` and an
+ * embedded dotted IPv4 tail).
+ *
+ * @example ipToBytes('10.0.0.1') // Uint8Array [10, 0, 0, 1]
+ * @throws KwireError EINVAL_ARGUMENT when `text` is not an IP address.
+ */
 export function ipToBytes(text: string): Uint8Array {
   if (isIPv4(text)) return Uint8Array.from(text.split('.').map(Number));
   if (!isIPv6(text)) throw new KwireError('EINVAL_ARGUMENT', `ipToBytes(): not an IP address: '${text}'`);

@@ -38,20 +38,39 @@ export interface BpfProducerSpec {
   started?: (context: StartedContext) => (() => void) | void;
 }
 
+/** What a BPF producer's `started` hook gets: the loaded object and the pipeline's stats, complete and error. */
 export interface StartedContext {
   object: BpfObject;
+  /** The source's counters so far. */
   stats(): SourceStats;
+  /** Ends the source: the pipeline drains what is left and completes. */
   complete(): void;
+  /** Fails the source with `error`. */
   error(error: unknown): void;
 }
 
-/** A u32 little-endian global value. */
+/**
+ * A u32 value as 4 little-endian bytes, the form of a global variable set before load.
+ *
+ * @example
+ * source({ object, map: 'events', decoder, globals: { target_pid: u32Bytes(process.pid) } });
+ */
 export function u32Bytes(value: number): Uint8Array {
   const bytes = new Uint8Array(4);
   new DataView(bytes.buffer).setUint32(0, value, true);
   return bytes;
 }
 
+/**
+ * A producer that loads a BPF object, sets its globals, attaches its programs and reads its ring buffer
+ * (or perf buffer) map into the shared ring; closing it detaches and unloads everything.
+ *
+ * @example
+ * const producer = bpfProducer({ what: 'tracing hello events', object: '/abs/hello.bpf.o', map: 'events' });
+ * @throws never itself; its `check` throws PermissionError naming the missing capabilities, and its
+ *   `open` throws KwireError ENOT_BUILT (addon or built-in object missing), ENATIVE, or PermissionError
+ *   when the kernel refuses with EPERM/EACCES.
+ */
 export function bpfProducer(spec: BpfProducerSpec): Producer {
   const { what } = spec;
   const perf = spec.transport === 'perf';

@@ -7,6 +7,7 @@ import type { FdReader } from '@kwire/native';
 import { KwireError } from '../errors.js';
 import type { OpenProducer, Producer, ProducerContext } from '../pipeline/producer.js';
 import { loadAddon, nativeCall } from '../platform/native.js';
+import { checkInteger, checkOneOf, checkOptions, checkString, invalidArgument } from '../validate.js';
 
 export interface FdProducerSpec {
   /** What the source does, for messages ('reading toy records'). */
@@ -20,10 +21,32 @@ export interface FdProducerSpec {
   /** Privileges to check before opening (a netlink socket needs CAP_NET_ADMIN). Default: none. */
   check?: () => void;
   /** Opens the fd itself (a socket to bind, say); returns the fd and how to close it. Default: `input`. */
-  openFd?: () => { fd: number; close(): void };
+  openFd?: () => {
+    fd: number;
+    /** Closes the fd (when the source closes). */
+    close(): void;
+  };
 }
 
+/**
+ * A producer that reads records from a file, pipe or socket (a path it opens, an fd the caller keeps, or
+ * `openFd`) on the addon's poll thread, framed by a u32 length or one datagram a record.
+ *
+ * @example
+ * const producer = fdProducer({ what: 'reading toy records', input: 'records.bin' });
+ * @throws never itself; its `open` throws KwireError ENOT_BUILT (addon missing) or ENATIVE (the file
+ *   cannot be opened or read), and a read failure later ends the source with KwireError ENATIVE.
+ */
 export function fdProducer(spec: FdProducerSpec): Producer {
+  const fn = 'fdProducer()';
+  checkOptions(fn, spec, 'spec');
+  if (spec === undefined) invalidArgument(fn, 'needs a spec { what, input }');
+  checkString(fn, 'what', spec.what);
+  if (!spec.openFd && !(typeof spec.input === 'string' && spec.input !== '') && !(Number.isInteger(spec.input) && (spec.input as number) >= 0)) {
+    invalidArgument(fn, `input must be a file path or an open fd (an integer >= 0), got ${typeof spec.input === 'number' ? spec.input : typeof spec.input}`);
+  }
+  checkOneOf(fn, 'framing', spec.framing, ['datagram', 'u32le']);
+  checkInteger(fn, 'maxRecord', spec.maxRecord, 1, 1 << 30, '2^30');
   const { what } = spec;
   return {
     what,
