@@ -7,7 +7,7 @@ SHELL := /bin/bash
 ADDON := native/build/Release/kwire.node
 WASM := assembly/build/kwire.wasm
 
-.PHONY: setup build bpf native wasm ts run test bench clean
+.PHONY: setup build bpf native wasm ts docs run test bench clean
 
 setup:
 	@scripts/setup.sh
@@ -31,6 +31,10 @@ ts: setup
 	@pnpm exec tsc -b packages/cli
 
 build: bpf native wasm ts
+
+# The API reference (typedoc) of kwire and kwire/gen, into packages/kwire/docs/api.
+docs: ts
+	@cd packages/kwire && pnpm exec typedoc
 
 run: build
 	@scripts/main-job.sh
