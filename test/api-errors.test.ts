@@ -9,8 +9,9 @@ import { firstValueFrom, type Observable } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BPF_FS_MAGIC, defineDecoder, defineLayout, EXIT_STORE_DIR, EventEncoder, execs, execEvents, exitEvents, exits, ExitStore, flows, isKwireError, layoutFromBtf,
-  liveRawSources, loadgen, memorySink, record, replay, source, type KwireErrorCode,
+  liveRawSources, loadgen, memorySink, record, replay, source, bytesToIp, ipToBytes, type KwireErrorCode,
 } from 'kwire';
+import { compileKind, defineKind, fdProducer } from 'kwire/gen';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
 import { kwProgramIds } from './helpers/kw-programs.js';
 import { createNetnsPair } from './helpers/netns.js';
@@ -115,7 +116,28 @@ const sync: [string, () => unknown, RegExp][] = [
   ['ExitStore.ensureRunning(5)', () => ExitStore.ensureRunning(5 as never), /bpffsRoot must be a non-empty string/],
   ['ExitStore.remove(undefined)', () => ExitStore.remove(undefined as never), /bpffsRoot must be a non-empty string/],
   ["new EventEncoder({ addresses: 'x' })", () => new EventEncoder({ addresses: 'x' as never }), /addresses must be 'string' or 'bytes'/],
+  ['bytesToIp(3 bytes)', () => bytesToIp(Uint8Array.of(1, 2, 3)), /bytesToIp\(\): an IP address has 4 or 16 bytes, not 3/],
+  ["bytesToIp(4 bytes, 0, 'ip6')", () => bytesToIp(Uint8Array.of(1, 2, 3, 4), 0, 'ip6'), /bytesToIp\(\): an IP address has 4 or 16 bytes, not 4/],
+  ["bytesToIp(16 bytes, 0, 'ip5')", () => bytesToIp(new Uint8Array(16), 0, 'ip5' as never), /bytesToIp\(\): kind must be 'ip4', 'ip6' or 'ip'/],
+  ["ipToBytes('10.0.0')", () => ipToBytes('10.0.0'), /ipToBytes\(\): not an IP address: '10\.0\.0'/],
+  ['defineKind(null)', () => defineKind(null as never), /defineKind\(\): the declaration must be an object/],
+  ["defineKind({ name: 'Toy' })", () => defineKind({ ...kindSpec, name: 'Toy' }), /defineKind\(\): kind Toy: the name must be a lowerCamel identifier/],
+  ['defineKind({ sourceId: 0 })', () => defineKind({ ...kindSpec, sourceId: 0 }), /kind toy: sourceId must be a u16 above 0, got 0/],
+  ['defineKind({ layoutVersion: 0 })', () => defineKind({ ...kindSpec, layoutVersion: 0 }), /kind toy: layoutVersion must be a positive integer/],
+  ["defineKind({ time: 'a' })", () => defineKind({ ...kindSpec, time: 'a' }), /kind toy: time must name a u64 field of the layout, got a/],
+  ["defineKind({ layout: { name: 'other' } })", () => defineKind({ ...kindSpec, layout: { ...kindSpec.layout, name: 'other' } }), /kind toy: the layout's name must be the kind's name, got other/],
+  ["defineKind({ open: 'x' })", () => defineKind({ ...kindSpec, open: 'x' as never }), /kind toy: open must be a function/],
+  ['fdProducer()', () => fdProducer(undefined as never), /fdProducer\(\): needs a spec/],
+  ['fdProducer({ input: -1 })', () => fdProducer({ what: 'x', input: -1 }), /fdProducer\(\): input must be a file path or an open fd/],
+  ["fdProducer({ framing: 'lines' })", () => fdProducer({ what: 'x', input: 0, framing: 'lines' as never }), /fdProducer\(\): framing must be 'datagram' or 'u32le', got 'lines'/],
+  ['fdProducer({ maxRecord: 0 })', () => fdProducer({ what: 'x', input: 0, maxRecord: 0 }), /fdProducer\(\): maxRecord must be an integer in 1\.\./],
 ];
+
+const kindSpec = {
+  name: 'toy', sourceId: 0x7001, layoutVersion: 1, time: 'ts',
+  layout: { name: 'toy', fields: [{ name: 'ts', type: 'u64' as const }, { name: 'a', type: 'u32' as const }] },
+  doc: { summary: 'x', example: 'x' },
+};
 
 describe('the API refuses bad arguments with EINVAL_ARGUMENT', () => {
   it.each(sync)('%s', (_name, call, message) => {
@@ -129,6 +151,7 @@ describe('the API refuses bad arguments with EINVAL_ARGUMENT', () => {
     ['defineDecoder(spec, { sourceId: 0 })', () => defineDecoder(layout as never, { sourceId: 0 }), /sourceId must be an integer in 1\.\.65535, got 0/],
     ['defineDecoder(spec, { sourceId: 70000 })', () => defineDecoder(layout as never, { sourceId: 70000 }), /sourceId must be an integer in 1\.\.65535/],
     ['defineDecoder(spec, null)', () => defineDecoder(layout as never, null as never), /options must be an object, got null/],
+    ['compileKind({})', () => compileKind({} as never), /compileKind\(\): kind must be a declaration from defineKind\(\), got object/],
   ] as const)('%s rejects', async (_name, call, message) => {
     const error = await call().then(() => undefined, (e: unknown) => e);
     expectKwireError(error, 'EINVAL_ARGUMENT', message);

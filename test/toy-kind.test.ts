@@ -11,6 +11,7 @@ import { compileKind, type CompiledKind, type KindBatch } from 'kwire/gen';
 import { toyKind } from './fixtures/toy.kind.mjs';
 import { repoPath } from './helpers/repo.js';
 import { run } from './helpers/run.js';
+import { fdCount, settlesTo } from './helpers/leaks.js';
 
 interface ToyEvent {
   type: 'toy';
@@ -57,6 +58,31 @@ describe('a toy kind declared in one file, produced by the fd producer', () => {
     expect(events).toEqual(workload.map((e) => ({ type: 'toy', ...e })));
     expect(source.stats()).toMatchObject({ received: workload.length, lost: { kernel: 0, ring: 0 }, decodeErrors: {} });
     expect(source.stats().ringFullWaits).toBeGreaterThan(0); // 180 KB through a 64 KiB ring: it waited, lost nothing
+  });
+
+  it('shares one producer between subscribers, and closes its fd when the last one leaves', async () => {
+    const path = toyFile(workload.slice(0, 2000));
+    const compiled = await toy();
+    await lastValueFrom(compiled.source({ path }).pipe(toArray())); // warm-up: the addon, the module
+    const fds = fdCount();
+    const source = compiled.source({ path });
+    const seen = { a: 0, b: 0 };
+    await new Promise<void>((resolve, reject) => {
+      source.subscribe({ next: (b) => (seen.a += b.length), error: reject });
+      source.subscribe({ next: (b) => (seen.b += b.length), complete: resolve, error: reject });
+    });
+    expect(seen).toEqual({ a: 2000, b: 2000 }); // one reader fed both
+    expect(source.stats().received).toBe(2000);
+    expect(await settlesTo(fdCount, fds)).toBe(fds);
+  });
+
+  it('ends with a typed error when the producer cannot read (a directory), and names a missing file', async () => {
+    const error = await lastValueFrom((await toy()).source({ path: dir })).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ name: 'KwireError', code: 'ENATIVE', errno: 21 }); // EISDIR
+    expect((error as Error).message).toMatch(/^reading toy records: read failed with errno 21/);
+    const missing = await lastValueFrom((await toy()).source({ path: join(dir, 'nope.bin') })).then(() => undefined, (e: unknown) => e);
+    expect(missing).toMatchObject({ name: 'KwireError', code: 'ENATIVE' });
+    expect((missing as Error).message).toMatch(/nope\.bin/);
   });
 
   it('counts a truncated last record as lost, never decodes half of it', async () => {

@@ -150,7 +150,7 @@ export class ExecBatch implements Batch<ExecEvent> {
    * @throws RangeError when i is not an index of the batch.
    */
   get(i: number): ExecEvent {
-    if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
+    if (i >>> 0 !== i || i >= this.length) throw new RangeError(`index ${i} out of batch of ${this.length}`);
     return execKind.event!(this, i);
   }
 

@@ -117,7 +117,7 @@ export class ExitBatch implements Batch<ExitEvent> {
    * @throws RangeError when i is not an index of the batch.
    */
   get(i: number): ExitEvent {
-    if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
+    if (i >>> 0 !== i || i >= this.length) throw new RangeError(`index ${i} out of batch of ${this.length}`);
     return exitKind.event!(this, i);
   }
 

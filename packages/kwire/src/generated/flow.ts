@@ -143,7 +143,7 @@ export class FlowBatch implements Batch<FlowEvent> {
    * @throws RangeError when i is not an index of the batch.
    */
   get(i: number): FlowEvent {
-    if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
+    if (i >>> 0 !== i || i >= this.length) throw new RangeError(`index ${i} out of batch of ${this.length}`);
     return flowKind.event!(this, i);
   }
 

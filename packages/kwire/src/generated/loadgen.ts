@@ -72,7 +72,7 @@ export class LoadgenBatch implements Batch<LoadgenEvent> {
    * @throws RangeError when i is not an index of the batch.
    */
   get(i: number): LoadgenEvent {
-    if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
+    if (i >>> 0 !== i || i >= this.length) throw new RangeError(`index ${i} out of batch of ${this.length}`);
     return { type: 'loadgen', seq: this.seq[i]!, ts: this.ts[i]!, cpu: this.cpu[i]!, tag: this.tag[i]! };
   }
 

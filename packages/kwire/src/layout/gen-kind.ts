@@ -100,7 +100,7 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   w('   * @throws RangeError when i is not an index of the batch.');
   w('   */');
   w(`  get(i: number): ${E} {`);
-  w('    if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);');
+  w('    if (i >>> 0 !== i || i >= this.length) throw new RangeError(`index ${i} out of batch of ${this.length}`);');
   if (kind.event) w(`    return ${K}.event!(this, i);`);
   else {
     w(`    return { type: '${p}', ${cols.filter((c) => c.role === 'field' || c.role === 'derived').map((c) => `${c.name}: ${property(c) === c.name ? `this.${c.name}[i]!` : `this.${c.name}(i)`}`).join(', ')} };`);

@@ -69,7 +69,7 @@ export class LayoutBatch<Row = Record<string, unknown>> implements Batch<Row> {
    * @throws RangeError when i is not an index of the batch.
    */
   get(i: number): Row {
-    if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
+    if (i >>> 0 !== i || i >= this.length) throw new RangeError(`index ${i} out of batch of ${this.length}`); // also -1, 1.5, NaN
     const row: Record<string, unknown> = {};
     if (this.head) {
       this.fill(row, this.head, i);

@@ -31,7 +31,7 @@ export class KindBatch<E> extends LayoutBatch<E> {
    * @throws RangeError when i is not an index of the batch.
    */
   override get(i: number): E {
-    if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of batch of ${this.length}`);
+    if (i >>> 0 !== i || i >= this.length) throw new RangeError(`index ${i} out of batch of ${this.length}`); // also -1, 1.5, NaN
     return (this.kind.event ? this.kind.event(this, i) : { type: this.kind.name, ...(super.get(i) as object) }) as E;
   }
 }

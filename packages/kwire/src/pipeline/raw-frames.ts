@@ -40,7 +40,7 @@ export class RawFrames implements Batch<RawFrame> {
    * @throws RangeError when i is not an index of the chunk.
    */
   get(i: number): RawFrame {
-    if (!(i >= 0 && i < this.length)) throw new RangeError(`index ${i} out of chunk of ${this.length}`);
+    if (i >>> 0 !== i || i >= this.length) throw new RangeError(`index ${i} out of chunk of ${this.length}`);
     const at = this.frameOffsets()[i]!;
     const v = new DataView(this.bytes.buffer, this.bytes.byteOffset + at, 8);
     const len = v.getUint32(0, true);
