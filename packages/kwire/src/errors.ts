@@ -19,7 +19,7 @@ export type KwireErrorCode =
  * call's `errno`/`syscall` when there was one. Every other kwire error extends it.
  *
  * @example
- * try { execs().subscribe(); } catch (e) { if (e instanceof KwireError) console.error(e.code, e.message); }
+ * execs().subscribe({ error: (e) => { if (e instanceof KwireError) console.error(e.code, e.message); } });
  */
 export class KwireError extends Error {
   override name = 'KwireError';
@@ -41,7 +41,7 @@ export class KwireError extends Error {
  * The process lacks a capability (code EPERM_CAPABILITY); `missing` names those that would allow it.
  *
  * @example
- * try { execs().subscribe(); } catch (e) { if (isPermissionError(e)) console.error('grant', e.missing.join(' ')); }
+ * execs().subscribe({ error: (e) => { if (isPermissionError(e)) console.error('grant', e.missing.join(' ')); } });
  */
 export class PermissionError extends KwireError {
   override name = 'PermissionError';
