@@ -1,7 +1,7 @@
 // Generates a layout's TypeScript: its row type (one decoded record), its columns type, and either
 // (built-in) typed functions copying the columns out of the decoder and building a row, or (a user's
 // layout, `kwire gen`) the layout itself for defineDecoder and the batch type.
-import { elementSize, layoutColumns, typedArrayName } from './columns.js';
+import { elementSize, layoutColumns, typedArrayName, type Column } from './columns.js';
 import { slabLayout } from './gen-assembly.js';
 import { hasHeap, isExtendedLayout, scalarSize, type Field, type FieldSpec, type Layout, type LayoutSpec, type VarField } from './layout.js';
 
@@ -119,22 +119,7 @@ export function generateTypes(layout: Layout, options: TypesOptions): string {
     return lines.join('\n') + '\n';
   }
   w();
-  const { row, at } = slabLayout(layout);
-  w(`/** Copies the columns of \`n\` decoded records out of the decoder's memory (assembly/generated/${p}.ts) in one copy. */`);
-  w(`export function ${p}Columns(d: DecoderInstance, n: number): ${P}Columns {`);
-  w(`  const x = d.exports as unknown as { ${p}Pack(n: number): number;${layout.tail ? ` ${p}HeapUsed(): number;` : ''} };`);
-  w(`  const s = takeSlab(d, x.${p}Pack(n), ${row} * n${layout.tail ? ` + x.${p}HeapUsed()` : ''});`);
-  w('  const buf = s.buffer;');
-  w('  const o = s.byteOffset;');
-  w('  return {');
-  w('    length: n,');
-  cols.forEach((c) => {
-    const T = typedArrayName[c.element];
-    const count = c.role === 'heap' ? `s.length - ${row} * n` : c.width === elementSize(c.element) ? 'n' : `n * ${c.width / elementSize(c.element)}`;
-    w(`    ${c.name}: new ${T}(buf, o${at.get(c.name) ? ` + ${at.get(c.name)} * n` : ''}, ${count}),`);
-  });
-  w('  };');
-  w('}');
+  columnsFunction(layout, cols, w);
   if (options.rowFunction === false) return lines.join('\n') + '\n';
   w();
   w(`/** Record \`i\` of a batch's columns as a row. */`);
@@ -210,6 +195,28 @@ export function layoutSpec(layout: Layout): LayoutSpec {
   };
 }
 
+/** `<name>Columns(d, n)`: the batch's columns out of the decoder's memory in one copy, as views of it. */
+function columnsFunction(layout: Layout, cols: readonly Column[], w: (s?: string) => void): void {
+  const p = layout.name;
+  const { row, at } = slabLayout(layout);
+  const heap = hasHeap(layout);
+  w(`/** Copies the columns of \`n\` decoded records out of the decoder's memory (assembly/generated/${p}.ts) in one copy. */`);
+  w(`export function ${p}Columns(d: DecoderInstance, n: number): ${pascal(p)}Columns {`);
+  w(`  const x = d.exports as unknown as { ${p}Pack(n: number): number;${heap ? ` ${p}HeapUsed(): number;` : ''} };`);
+  w(`  const s = takeSlab(d, x.${p}Pack(n), ${row} * n${heap ? ` + x.${p}HeapUsed()` : ''});`);
+  w('  const buf = s.buffer;');
+  w('  const o = s.byteOffset;');
+  w('  return {');
+  w('    length: n,');
+  cols.forEach((c) => {
+    const T = typedArrayName[c.element];
+    const count = c.role === 'heap' ? `s.length - ${row} * n` : c.width === elementSize(c.element) ? 'n' : `n * ${c.width / elementSize(c.element)}`;
+    w(`    ${c.name}: new ${T}(buf, o${at.get(c.name) ? ` + ${at.get(c.name)} * n` : ''}, ${count}),`);
+  });
+  w('  };');
+  w('}');
+}
+
 function generateExtendedTypes(layout: Layout, options: TypesOptions): string {
   const p = layout.name;
   const P = pascal(p);
@@ -271,23 +278,7 @@ function generateExtendedTypes(layout: Layout, options: TypesOptions): string {
     return lines.join('\n') + '\n';
   }
   w();
-  const { row, at } = slabLayout(layout);
-  const heap = hasHeap(layout);
-  w(`/** Copies the columns of \`n\` decoded records out of the decoder's memory (assembly/generated/${p}.ts) in one copy. */`);
-  w(`export function ${p}Columns(d: DecoderInstance, n: number): ${P}Columns {`);
-  w(`  const x = d.exports as unknown as { ${p}Pack(n: number): number;${heap ? ` ${p}HeapUsed(): number;` : ''} };`);
-  w(`  const s = takeSlab(d, x.${p}Pack(n), ${row} * n${heap ? ` + x.${p}HeapUsed()` : ''});`);
-  w('  const buf = s.buffer;');
-  w('  const o = s.byteOffset;');
-  w('  return {');
-  w('    length: n,');
-  cols.forEach((c) => {
-    const T = typedArrayName[c.element];
-    const count = c.role === 'heap' ? `s.length - ${row} * n` : c.width === elementSize(c.element) ? 'n' : `n * ${c.width / elementSize(c.element)}`;
-    w(`    ${c.name}: new ${T}(buf, o${at.get(c.name) ? ` + ${at.get(c.name)} * n` : ''}, ${count}),`);
-  });
-  w('  };');
-  w('}');
+  columnsFunction(layout, cols, w);
   w();
   const values = (prefix: string, fields: readonly Field[], vars: readonly VarField[]) => [
     ...fields.filter((f) => f.column).map((f) => `${f.name}: ${rowValue(f, prefix ? `${prefix}${pascal(f.name)}` : f.name)}`),
