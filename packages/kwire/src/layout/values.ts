@@ -1,12 +1,12 @@
 // Field values from decoded columns (shared by the runtime batch and generated row functions).
 import { cString, nulSeparated } from '../pipeline/batch.js';
 import type { Field, VarField } from './layout.js';
-import { bytesToIp } from '../platform/ip.js';
+import { formatIp } from '../platform/ip.js';
 
 export { cString, nulSeparated };
 
 /** An address column's text (platform/ip.ts, the one formatter). */
-export const ipString = (bytes: Uint8Array, at: number, kind: 'ip4' | 'ip6' | 'ip'): string => bytesToIp(bytes, at, kind);
+export const ipString = formatIp;
 
 type Elements = ArrayLike<number | bigint>;
 

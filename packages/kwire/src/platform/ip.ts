@@ -48,6 +48,11 @@ export function bytesToIp(bytes: Uint8Array, at = 0, kind: 'ip4' | 'ip6' | 'ip' 
   if (left < need || (arguments.length < 3 && left !== 4 && left !== 16)) {
     throw new KwireError('EINVAL_ARGUMENT', `bytesToIp(): an IP address has 4 or 16 bytes, not ${left < 0 ? typeof bytes : left}`);
   }
+  return formatIp(bytes, at, kind);
+}
+
+/** bytesToIp without the checks: the batches' address accessors, whose columns are always whole. */
+export function formatIp(bytes: Uint8Array, at: number, kind: 'ip4' | 'ip6' | 'ip'): string {
   let v4 = kind === 'ip4';
   if (kind === 'ip') {
     v4 = true;
