@@ -2,8 +2,9 @@
 // packages/kwire/src/capture/reader.ts): never a crash, never a hang.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { lastValueFrom, toArray } from 'rxjs';
 import { encodeEntry } from '../packages/kwire/src/capture/format.js';
-import { CaptureReader, execDecoder, FrameDecoder, type CaptureChunk, type CaptureHeader, type ExecEvent } from 'kwire';
+import { CaptureReader, execDecoder, FrameDecoder, replay, type CaptureChunk, type CaptureHeader, type ExecEvent } from 'kwire';
 import { captureOf, decodeChunks, execChunks, mixedChunks, replayAll } from './helpers/capture.js';
 
 const decodeDirect = (chunks: ReturnType<typeof execChunks>): ExecEvent[] => {
@@ -167,6 +168,17 @@ describe('damaged captures', () => {
       ['skipped', expect.stringMatching(/layout version 2; this kwire decodes version 1/)],
       ['skipped', expect.stringMatching(/source 'warp' \(id 99\) is not known/)],
     ]);
+  });
+
+  it('a chunk is decoded by its frame source id: a kind renamed since the capture (flows → flow) replays under its name now', async () => {
+    const [c] = execChunks(1, 3);
+    const renamed = encodeEntry({ t: 'chunk', source: 'execsnoop', id: 1, layout: 1, frames: 3, first: 0n, last: 0n, lost: { kernel: 0, ring: 0 }, data: c!.bytes });
+    const bytes = Buffer.concat([await captureOf([]), renamed]);
+    const { events, issues } = await replayAll(bytes);
+    expect(issues).toEqual([]);
+    expect(events.map((e) => (e as { type: string }).type)).toEqual(['exec', 'exec', 'exec']);
+    const only = await lastValueFrom(replay(bytes, { sources: ['exec'] }).batches('exec').pipe(toArray()));
+    expect(only.reduce((n, b) => n + (b as { length: number }).length, 0)).toBe(3);
   });
 
   it('random bytes after a valid signature never crash or hang', async () => {
