@@ -134,7 +134,7 @@ export class ExecBatch implements Batch<ExecEvent> {
     return execKind.accessors!.filename!.get(this, i) as string;
   }
 
-  /** Record i's argv after argv[0]: the rest of its args. */
+  /** Record i's argv, argv[0] first: its args after the filename. */
   argv(i: number): string[] {
     return execKind.accessors!.argv!.get(this, i) as string[];
   }

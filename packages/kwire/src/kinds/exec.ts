@@ -55,7 +55,7 @@ export const execKind = defineKind({
   heap: { bytesPerRecord: 512, max: 4096 + 8192 },
   accessors: {
     filename: { returns: 'string', doc: "Record i's filename: the first string of its args.", get: (b: ExecBatch, i: number) => b.args(i)[0] ?? '' },
-    argv: { returns: 'string[]', doc: "Record i's argv after argv[0]: the rest of its args.", get: (b: ExecBatch, i: number) => b.args(i).slice(1) },
+    argv: { returns: 'string[]', doc: "Record i's argv, argv[0] first: its args after the filename.", get: (b: ExecBatch, i: number) => b.args(i).slice(1) },
     truncated: { returns: 'boolean', doc: "Whether record i's argv or filename was cut short (ExecFlags).", get: truncated },
   },
   event: (b: ExecBatch, i: number): ExecEvent => {
