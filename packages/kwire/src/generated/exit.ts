@@ -182,7 +182,8 @@ export const exitDecoder: RecordDecoder<ExitBatch> = {
  *
  * @example
  * exits().subscribe((batch) => console.log(batch.length));
- * @throws KwireError EINVAL_ARGUMENT for a bad option (before anything opens); on subscribe, PermissionError
+ * @throws KwireError EINVAL_ARGUMENT for a bad option, NotSupportedError ENOTSUP_KERNEL for a kernel feature an
+ *   option needs and the kernel lacks (both before anything opens); on subscribe, PermissionError
  *   naming the missing capabilities, KwireError ENATIVE or ENOT_BUILT.
  */
 export function exits(options: Readonly<Partial<ExitOptions>> = {}): KernelSource<ExitBatch> {

@@ -160,7 +160,8 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   w(' *');
   w(' * @example');
   w(` * ${fn}().subscribe((batch) => console.log(batch.length));`);
-  w(` * @throws KwireError EINVAL_ARGUMENT for a bad option (before anything opens); on subscribe, PermissionError`);
+  w(` * @throws KwireError EINVAL_ARGUMENT for a bad option, NotSupportedError ENOTSUP_KERNEL for a kernel feature an`);
+  w(' *   option needs and the kernel lacks (both before anything opens); on subscribe, PermissionError');
   w(' *   naming the missing capabilities, KwireError ENATIVE or ENOT_BUILT.');
   w(' */');
   w(`export function ${fn}(options: Readonly<Partial<${P}Options>> = {}): KernelSource<${B}> {`);
