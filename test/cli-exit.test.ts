@@ -1,16 +1,17 @@
 // kwire exit: help, usage errors, and (live) JSON lines and table rows of real exits.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
 import { repoPath } from './helpers/repo.js';
 import { run, waitFor, type RunResult } from './helpers/run.js';
+import { bpftoolList } from './helpers/bpftool.js';
 
 const kwire = (...args: string[]) => run(process.execPath, [repoPath('packages/cli/bin/kwire.js'), ...args]);
 
-const kwExitIds = () => (JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { id: number; name?: string }[]).filter((p) => p.name === 'kw_exit').map((p) => p.id);
+const kwExitIds = () => bpftoolList<{ id: number; name?: string }>('prog').filter((p) => p.name === 'kw_exit').map((p) => p.id);
 /** Ids of the kw_exit programs that are attached (have a link). */
 const attachedKwExitIds = () => {
-  const linked = new Set((JSON.parse(execFileSync('bpftool', ['-j', 'link', 'show'], { encoding: 'utf8' })) as { prog_id?: number }[]).map((l) => l.prog_id));
+  const linked = new Set(bpftoolList<{ prog_id?: number }>('link').map((l) => l.prog_id));
   return kwExitIds().filter((id) => linked.has(id));
 };
 

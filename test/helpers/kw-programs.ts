@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { bpftoolList } from './bpftool.js';
 
 /** Ids of loaded BPF programs whose name starts with kw_. */
 export function kwProgramIds(): number[] {
-  const progs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { id: number; name?: string }[];
+  const progs = bpftoolList<{ id: number; name?: string }>('prog');
   return progs.filter((p) => p.name?.startsWith('kw_')).map((p) => p.id);
 }

@@ -1,7 +1,7 @@
 // What a live source may leave behind, measured from outside the library: fds, threads, BPF programs
 // (by id, only those this process or a given child held), RSS after a full GC, and live WebAssembly
 // memories.
-import { execFileSync } from 'node:child_process';
+import { bpftoolList } from './bpftool.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
@@ -39,7 +39,7 @@ export function heldProgramIds(pid: number | 'self' = 'self'): number[] {
 
 /** Of `ids`, those still loaded in the kernel. */
 export function stillLoaded(ids: Iterable<number>): number[] {
-  const loaded = new Set((JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { id: number }[]).map((p) => p.id));
+  const loaded = new Set(bpftoolList<{ id: number }>('prog').map((p) => p.id));
   return [...ids].filter((id) => loaded.has(id));
 }
 
