@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineDecoder, defineLayout, FrameDecoder, isKwireError, utf16, utf8, type Layout, type LayoutSpec } from 'kwire';
+import { defineDecoder, defineLayout, FrameDecoder, utf16, utf8, type Layout, type LayoutSpec } from 'kwire';
 import { generateAssembly, generateC, generateTypes, layoutSpec } from 'kwire/gen';
 import { concat, frame } from './reference/frames.js';
 import { arbitraryVarLayout } from './reference/layout-var.js';
+import { rejects, typeCheck } from './helpers/layout-checks.js';
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'kwire-cache-'));
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
@@ -195,15 +196,7 @@ describe('netlink proc connector (a union on proc_event.what)', () => {
 });
 
 describe('declaration errors', () => {
-  const rejects = (spec: LayoutSpec) => {
-    try {
-      defineLayout(spec);
-    } catch (error) {
-      expect(isKwireError(error) && error.code).toBe('EINVAL_ARGUMENT');
-      return (error as Error).message;
-    }
-    throw new Error('accepted');
-  };
+
   const u32 = (name: string) => ({ name, type: 'u32' as const });
   it.each([
     [{ name: 'x', fields: [{ name: 'p', type: 'ptr' }] }, "layout x: field p: ptr fields need the layout's pointer: { flag }"],
@@ -264,27 +257,13 @@ describe('kwire gen (user TypeScript) for these layouts', () => {
     const check = `import type { ProcEventRow } from './__gen_procEvent.types.js';\nexport const f = (r: ProcEventRow): number => (r.variant === 'exit' ? r.exitCode : r.variant === 'fork' ? r.childPid : r.cpu);\n`;
     files.set(join(import.meta.dirname, '__gen_check.ts'), check);
     const options: ts.CompilerOptions = { strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, skipLibCheck: true, types: [] };
-    const host = ts.createCompilerHost(options);
-    const { getSourceFile, fileExists, readFile } = host;
-    host.fileExists = (f) => files.has(f) || fileExists(f);
-    host.readFile = (f) => files.get(f) ?? readFile(f);
-    host.getSourceFile = (f, v, ...rest) => (files.has(f) ? ts.createSourceFile(f, files.get(f)!, v) : getSourceFile(f, v, ...rest));
-    const program = ts.createProgram([...files.keys()], options, host);
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((x) => `${x.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(x.messageText, '\n')}`);
-    expect(diagnostics).toEqual([]);
+    expect(typeCheck(files, options)).toEqual([]);
   }, 60_000);
 
   it('writes built-in TypeScript (columns and row functions) that type-checks inside packages/kwire/src/generated/', () => {
     const dir = join(import.meta.dirname, '../packages/kwire/src/generated');
     const files = new Map(layouts.slice(0, 12).map(([n, l]) => [join(dir, `__gen_${n}.ts`), generateTypes({ ...l, name: n }, { origin: 'test', mode: 'builtin' })]));
     const options: ts.CompilerOptions = { strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, skipLibCheck: true, noUnusedLocals: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, types: ['node'] };
-    const host = ts.createCompilerHost(options);
-    const { getSourceFile, fileExists, readFile } = host;
-    host.fileExists = (f) => files.has(f) || fileExists(f);
-    host.readFile = (f) => files.get(f) ?? readFile(f);
-    host.getSourceFile = (f, v, ...rest) => (files.has(f) ? ts.createSourceFile(f, files.get(f)!, v) : getSourceFile(f, v, ...rest));
-    const program = ts.createProgram([...files.keys()], options, host);
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((x) => `${x.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(x.messageText, '\n')}`);
-    expect(diagnostics).toEqual([]);
+    expect(typeCheck(files, options)).toEqual([]);
   }, 60_000);
 });

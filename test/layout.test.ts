@@ -4,16 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { array, cstring, defineLayout, isKwireError, layoutFromBtf, LayoutBatch, type LayoutSpec } from 'kwire';
 import { repoPath } from './helpers/repo.js';
+import { rejects } from './helpers/layout-checks.js';
 
-const rejects = (spec: LayoutSpec) => {
-  try {
-    defineLayout(spec);
-  } catch (error) {
-    expect(isKwireError(error) && error.code).toBe('EINVAL_ARGUMENT');
-    return (error as Error).message;
-  }
-  throw new Error('accepted');
-};
 
 describe('defineLayout', () => {
   it('computes C offsets, alignment and size', () => {

@@ -5,25 +5,9 @@
 import fc from 'fast-check';
 import { defineLayout, type Field, type FieldSpec, type FieldType, type Layout, type LayoutSpec, type ScalarType } from 'kwire';
 import type { Variant, VarField } from '../../packages/kwire/src/layout/layout.js';
-import { expectedValue, scalarValue } from './layout.js';
+import { expectedValue, scalarValue, size, writeScalar } from './layout.js';
 
 export type Width = 8 | 4;
-const size = (t: ScalarType) => Number(t.match(/\d+/)![0]) / 8;
-
-function writeScalar(v: DataView, at: number, t: ScalarType, value: number | bigint): void {
-  const le = !t.endsWith('be');
-  const signed = t.startsWith('i');
-  switch (size(t)) {
-    case 1:
-      return signed ? v.setInt8(at, Number(value)) : v.setUint8(at, Number(value));
-    case 2:
-      return signed ? v.setInt16(at, Number(value), le) : v.setUint16(at, Number(value), le);
-    case 4:
-      return signed ? v.setInt32(at, Number(value), le) : v.setUint32(at, Number(value), le);
-    default:
-      return signed ? v.setBigInt64(at, BigInt(value), le) : v.setBigUint64(at, BigInt(value), le);
-  }
-}
 
 /** UTF-8 bytes, written out by code point (no TextEncoder). */
 export function utf8Bytes(s: string): number[] {

@@ -4,9 +4,9 @@ import fc from 'fast-check';
 import { defineLayout, type Field, type Layout, type LayoutSpec, type ScalarType } from 'kwire';
 
 const utf8 = new TextEncoder();
-const size = (t: ScalarType) => Number(t.match(/\d+/)![0]) / 8;
+export const size = (t: ScalarType) => Number(t.match(/\d+/)![0]) / 8;
 
-function writeScalar(v: DataView, at: number, t: ScalarType, value: number | bigint): void {
+export function writeScalar(v: DataView, at: number, t: ScalarType, value: number | bigint): void {
   const le = !t.endsWith('be');
   const signed = t.startsWith('i');
   switch (size(t)) {

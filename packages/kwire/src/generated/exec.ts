@@ -186,13 +186,10 @@ export class ExecBatch implements Batch<ExecEvent> {
 }
 
 interface Exports {
-  execInit(capacity: number, heapCapacity: number): number;
-  execColumn(): number;
-  execPack(n: number): number;
-  execHeapUsed(): number;
-  execErrors(n: number): number;
+  execInit(capacity: number, heapCapacity: number): void;
   execDecode(): number;
   execStatus(): number;
+  execErrors(code: number): number;
 }
 const exports = (d: { exports: unknown }) => d.exports as Exports;
 
@@ -205,7 +202,7 @@ const exports = (d: { exports: unknown }) => d.exports as Exports;
 export const execDecoder: RecordDecoder<ExecBatch> = {
   source: 'exec',
   sourceId: 1,
-  init: (d, batchSize) => void exports(d).execInit(batchSize, Math.max(12288, batchSize * 512)),
+  init: (d, batchSize) => exports(d).execInit(batchSize, Math.max(12288, batchSize * 512)),
   decode: (d) => exports(d).execDecode(),
   status: (d) => exports(d).execStatus(),
   errors: (d, code) => exports(d).execErrors(code),

@@ -151,12 +151,10 @@ export class ExitBatch implements Batch<ExitEvent> {
 }
 
 interface Exports {
-  exitInit(capacity: number): number;
-  exitColumn(): number;
-  exitPack(n: number): number;
-  exitErrors(n: number): number;
+  exitInit(capacity: number): void;
   exitDecode(): number;
   exitStatus(): number;
+  exitErrors(code: number): number;
 }
 const exports = (d: { exports: unknown }) => d.exports as Exports;
 
@@ -169,7 +167,7 @@ const exports = (d: { exports: unknown }) => d.exports as Exports;
 export const exitDecoder: RecordDecoder<ExitBatch> = {
   source: 'exit',
   sourceId: 2,
-  init: (d, batchSize) => void exports(d).exitInit(batchSize),
+  init: (d, batchSize) => exports(d).exitInit(batchSize),
   decode: (d) => exports(d).exitDecode(),
   status: (d) => exports(d).exitStatus(),
   errors: (d, code) => exports(d).exitErrors(code),

@@ -182,13 +182,10 @@ export class FlowBatch implements Batch<FlowEvent> {
 }
 
 interface Exports {
-  flowInit(capacity: number): number;
-  flowColumn(): number;
-  flowPack(n: number): number;
-  flowErrors(n: number): number;
+  flowInit(capacity: number): void;
   flowDecode(): number;
   flowStatus(): number;
-  flowFiltered(): number;
+  flowErrors(code: number): number;
 }
 const exports = (d: { exports: unknown }) => d.exports as Exports;
 
@@ -201,7 +198,7 @@ const exports = (d: { exports: unknown }) => d.exports as Exports;
 export const flowDecoder: RecordDecoder<FlowBatch> = {
   source: 'flow',
   sourceId: 3,
-  init: (d, batchSize) => void exports(d).flowInit(batchSize),
+  init: (d, batchSize) => exports(d).flowInit(batchSize),
   decode: (d) => exports(d).flowDecode(),
   status: (d) => exports(d).flowStatus(),
   errors: (d, code) => exports(d).flowErrors(code),

@@ -99,12 +99,10 @@ export class LoadgenBatch implements Batch<LoadgenEvent> {
 }
 
 interface Exports {
-  loadgenInit(capacity: number): number;
-  loadgenColumn(): number;
-  loadgenPack(n: number): number;
-  loadgenErrors(n: number): number;
+  loadgenInit(capacity: number): void;
   loadgenDecode(): number;
   loadgenStatus(): number;
+  loadgenErrors(code: number): number;
 }
 const exports = (d: { exports: unknown }) => d.exports as Exports;
 
@@ -117,7 +115,7 @@ const exports = (d: { exports: unknown }) => d.exports as Exports;
 export const loadgenDecoder: RecordDecoder<LoadgenBatch> = {
   source: 'loadgen',
   sourceId: 5,
-  init: (d, batchSize) => void exports(d).loadgenInit(batchSize),
+  init: (d, batchSize) => exports(d).loadgenInit(batchSize),
   decode: (d) => exports(d).loadgenDecode(),
   status: (d) => exports(d).loadgenStatus(),
   errors: (d, code) => exports(d).loadgenErrors(code),

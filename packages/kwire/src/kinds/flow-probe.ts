@@ -8,7 +8,7 @@ import { kernelSource, type KernelSource } from '../pipeline/source.js';
 import type { SourceStats } from '../pipeline/stats.js';
 import { checkInteger, checkOneOf, checkOptions } from '../validate.js';
 import { flowConsumer, type FlowConsumer } from './flow-consumer.js';
-import type { FlowEvent, FlowOptions } from './flow.js';
+import { flowKind, type FlowEvent, type FlowOptions } from './flow.js';
 import { flowProducer, probeConfig, type ProbeConfig } from './flow-producer.js';
 
 /** The probe's counters: what the kernel side saw and emitted, and what it lost, by cause. */
@@ -44,7 +44,7 @@ function flowProbe(config: ProbeConfig): FlowProbe {
     return {
       ...s,
       records: s.received,
-      bytes: s.received * flowDecoderRecordBytes,
+      bytes: s.received * flowKind.layout.size,
       packets: c.packets_seen,
       kernelDrops: { update: c.dropped_update, destroy: c.dropped_destroy },
       tableFull: c.table_full,
@@ -53,8 +53,6 @@ function flowProbe(config: ProbeConfig): FlowProbe {
   probes.set(key, probe);
   return probe;
 }
-
-const flowDecoderRecordBytes = 104;
 
 /**
  * Flow records for one consumer, in batches: packets and bytes per flow each way, as updates along the

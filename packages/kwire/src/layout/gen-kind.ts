@@ -129,8 +129,13 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   w('  }');
   w('}');
   w();
-  const x = assemblyExports(layout);
-  w(`interface Exports {\n${x.map((name) => `  ${name}(${name.endsWith('Init') ? (tail ? 'capacity: number, heapCapacity: number' : 'capacity: number') : name.endsWith('Pack') || name.endsWith('Errors') ? 'n: number' : ''}): number;`).join('\n')}\n}`);
+  // What the decoder calls (the columns function calls <kind>Pack and <kind>HeapUsed itself).
+  w('interface Exports {');
+  w(`  ${p}Init(capacity: number${tail ? ', heapCapacity: number' : ''}): void;`);
+  w(`  ${p}Decode(): number;`);
+  w(`  ${p}Status(): number;`);
+  w(`  ${p}Errors(code: number): number;`);
+  w('}');
   w(`const exports = (d: { exports: unknown }) => d.exports as Exports;`);
   w();
   w('/**');
@@ -144,8 +149,8 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   w(`  sourceId: ${kind.sourceId},`);
   if (tail) {
     const heap = kind.heap ?? { bytesPerRecord: 512, max: 65536 };
-    w(`  init: (d, batchSize) => void exports(d).${p}Init(batchSize, Math.max(${heap.max}, batchSize * ${heap.bytesPerRecord})),`);
-  } else w(`  init: (d, batchSize) => void exports(d).${p}Init(batchSize),`);
+    w(`  init: (d, batchSize) => exports(d).${p}Init(batchSize, Math.max(${heap.max}, batchSize * ${heap.bytesPerRecord})),`);
+  } else w(`  init: (d, batchSize) => exports(d).${p}Init(batchSize),`);
   w(`  decode: (d) => exports(d).${p}Decode(),`);
   w(`  status: (d) => exports(d).${p}Status(),`);
   w(`  errors: (d, code) => exports(d).${p}Errors(code),`);

@@ -92,6 +92,12 @@ export class LayoutBatch<Row = Record<string, unknown>> implements Batch<Row> {
 
   /** Copies `n` decoded records out of the decoder instance's memory. */
   static fromDecoder<Row>(layout: Layout, d: DecoderInstance, n: number): LayoutBatch<Row> {
+    return new LayoutBatch<Row>(layout, n, LayoutBatch.columnsFromDecoder(layout, d, n));
+  }
+
+  /** The columns of `n` decoded records, copied out of the decoder instance's memory in one copy (for
+   *  a batch class over this layout's columns, as compileKind's KindBatch). */
+  static columnsFromDecoder(layout: Layout, d: DecoderInstance, n: number): Record<string, ArrayLike<number | bigint>> {
     const x = d.exports as unknown as Exports;
     const { row, at } = slabLayout(layout);
     const heap = hasHeap(layout) ? x[`${layout.name}HeapUsed`]!() : 0;
@@ -102,6 +108,6 @@ export class LayoutBatch<Row = Record<string, unknown>> implements Batch<Row> {
       const bytes = c.role === 'heap' ? heap : c.width * n;
       columns[c.name] = new Array(s.buffer, s.byteOffset + at.get(c.name)! * n, bytes / (Array as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
     }
-    return new LayoutBatch<Row>(layout, n, columns);
+    return columns;
   }
 }

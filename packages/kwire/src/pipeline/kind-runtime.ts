@@ -20,9 +20,9 @@ import type { KernelSource } from './source.js';
  * (await compileKind<ToyEvent>(toyKind)).source({ path: 'toys.bin' }).subscribe((batch) => console.log([...batch]));
  */
 export class KindBatch<E> extends LayoutBatch<E> {
-  /** The batch `from` with the events of `kind`. */
-  constructor(private readonly kind: AnyKind, from: LayoutBatch<unknown>) {
-    super(from.layout, from.length, from.columns);
+  /** `length` records of `kind` over `columns` (LayoutBatch.columnsFromDecoder). */
+  constructor(private readonly kind: AnyKind, length: number, columns: Readonly<Record<string, ArrayLike<number | bigint>>>) {
+    super(kind.layout, length, columns);
   }
 
   /**
@@ -74,7 +74,7 @@ async function compile<E, O>(kind: AnyKind, options: { cacheDir?: string }): Pro
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
     ...(kind.heap ? { tailBytesPerRecord: kind.heap.bytesPerRecord, tailMax: kind.heap.max } : {}),
   });
-  const decoder: RecordDecoder<KindBatch<E>> = { ...layoutDecoder, source: kind.name, batch: (d, n) => new KindBatch<E>(kind, layoutDecoder.batch(d, n)) };
+  const decoder: RecordDecoder<KindBatch<E>> = { ...layoutDecoder, source: kind.name, batch: (d, n) => new KindBatch<E>(kind, n, LayoutBatch.columnsFromDecoder(kind.layout, d, n)) };
   registerKindCapture(kind, decoder);
   const fn = `${kind.name}s()`;
   return {
