@@ -10,9 +10,6 @@
 namespace kwire {
 namespace {
 
-// Passed as the constructor's only argument so that JS cannot create a reader by itself.
-int construct_token;
-
 constexpr uint32_t kMaxBatchRecords = 4096;  // publish and wake at least this often
 constexpr int kMaxReadsPerPass = 64;         // u32le: then publish, look at stop, read on
 constexpr uint32_t kDefaultMaxRecord = 65536;
@@ -42,19 +39,9 @@ uint32_t ReadU32le(const uint8_t* p) {
 
 }  // namespace
 
-Napi::Function FdReader::Define(Napi::Env env) {
-  return DefineClass(env, "FdReader",
-                     {InstanceMethod<&FdReader::Stats>("stats"),
-                      InstanceMethod<&FdReader::StartMethod>("start"),
-                      InstanceMethod<&FdReader::CloseMethod>("close")});
-}
+Napi::Function FdReader::Define(Napi::Env env) { return DefineReader(env, "FdReader"); }
 
-FdReader::FdReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FdReader>(info) {
-  if (info.Length() != 1 || !info[0].IsExternal() ||
-      info[0].As<Napi::External<int>>().Data() != &construct_token) {
-    ThrowNativeError(info.Env(), "EARG", 0, "", "FdReader is created by openFdReader()");
-  }
-}
+FdReader::FdReader(const Napi::CallbackInfo& info) : JsReader(info, "FdReader is created by openFdReader()") {}
 
 FdReader::~FdReader() { Close(); }
 
@@ -106,8 +93,7 @@ Napi::Value FdReader::OpenFdReader(const Napi::CallbackInfo& info) {
                          "not a datagram socket");
   }
 
-  Napi::External<int> token = Napi::External<int>::New(env, &construct_token);
-  Napi::Object obj = GetAddonData(env)->fd_reader.New({token});
+  Napi::Object obj = NewReader(env, GetAddonData(env)->fd_reader);
   if (env.IsExceptionPending()) return Napi::Value();
   FdReader* reader = Unwrap(obj);
   reader->framing_ = framing == "datagram" ? Framing::kDatagram : Framing::kU32le;
@@ -252,16 +238,6 @@ Napi::Value FdReader::Stats(const Napi::CallbackInfo& info) {
   out.Set("errno", Napi::Number::New(env, errno_.load()));
   out.Set("lost", Napi::Number::New(env, static_cast<double>(lost_.load())));
   return out;
-}
-
-Napi::Value FdReader::StartMethod(const Napi::CallbackInfo& info) {
-  Resume(info.Env(), "start");
-  return info.Env().Undefined();
-}
-
-Napi::Value FdReader::CloseMethod(const Napi::CallbackInfo& info) {
-  Close();
-  return info.Env().Undefined();
 }
 
 }  // namespace kwire

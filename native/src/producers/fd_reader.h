@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "producers/fd_input.h"
-#include "producers/poll_reader.h"
+#include "producers/js_reader.h"
 
 namespace kwire {
 
-class FdReader : public Napi::ObjectWrap<FdReader>, public PollReader {
+class FdReader : public JsReader<FdReader> {
  public:
   static Napi::Function Define(Napi::Env env);
 
@@ -29,12 +29,11 @@ class FdReader : public Napi::ObjectWrap<FdReader>, public PollReader {
   explicit FdReader(const Napi::CallbackInfo& info);
   ~FdReader() override;
 
+  // stats(): the common counters and this reader's own.
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+
  private:
   enum class Framing { kDatagram, kU32le };
-
-  Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value StartMethod(const Napi::CallbackInfo& info);
-  Napi::Value CloseMethod(const Napi::CallbackInfo& info);
 
   void DrainPass(Pass* pass) override;
   Wait WaitKernel(int timeout_ms) override;

@@ -6,26 +6,13 @@
 namespace kwire {
 namespace {
 
-// Passed as the constructor's only argument so that JS cannot create a reader by itself.
-int construct_token;
-
 constexpr uint32_t kMaxBatchRecords = 4096;  // per perf ring per pass: publish and wake this often
 
 }  // namespace
 
-Napi::Function PerfReader::Define(Napi::Env env) {
-  return DefineClass(env, "PerfReader",
-                     {InstanceMethod<&PerfReader::Stats>("stats"),
-                      InstanceMethod<&PerfReader::StartMethod>("start"),
-                      InstanceMethod<&PerfReader::CloseMethod>("close")});
-}
+Napi::Function PerfReader::Define(Napi::Env env) { return DefineReader(env, "PerfReader"); }
 
-PerfReader::PerfReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PerfReader>(info) {
-  if (info.Length() != 1 || !info[0].IsExternal() ||
-      info[0].As<Napi::External<int>>().Data() != &construct_token) {
-    ThrowNativeError(info.Env(), "EARG", 0, "", "PerfReader is created by BpfObject.openPerf()");
-  }
-}
+PerfReader::PerfReader(const Napi::CallbackInfo& info) : JsReader(info, "PerfReader is created by BpfObject.openPerf()") {}
 
 PerfReader::~PerfReader() { Close(); }
 
@@ -34,8 +21,7 @@ Napi::Value PerfReader::Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint
                              const PerfOptions& options, bool paused) {
   uint8_t* base = nullptr;
   if (!ResolveSharedRing(env, ring, "openPerf", &base)) return Napi::Value();
-  Napi::External<int> token = Napi::External<int>::New(env, &construct_token);
-  Napi::Object obj = GetAddonData(env)->perf_reader.New({token});
+  Napi::Object obj = NewReader(env, GetAddonData(env)->perf_reader);
   if (env.IsExceptionPending()) return Napi::Value();
   PerfReader* reader = Unwrap(obj);
   if (!reader->Claim(env, base, map_fd, "openPerf")) return Napi::Value();
@@ -121,16 +107,6 @@ Napi::Value PerfReader::Stats(const Napi::CallbackInfo& info) {
   }
   out.Set("lostByCpu", by_cpu);
   return out;
-}
-
-Napi::Value PerfReader::StartMethod(const Napi::CallbackInfo& info) {
-  Resume(info.Env(), "start");
-  return info.Env().Undefined();
-}
-
-Napi::Value PerfReader::CloseMethod(const Napi::CallbackInfo& info) {
-  Close();
-  return info.Env().Undefined();
 }
 
 }  // namespace kwire

@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "producers/kernel_perfbuf.h"
-#include "producers/poll_reader.h"
+#include "producers/js_reader.h"
 
 namespace kwire {
 
-class PerfReader : public Napi::ObjectWrap<PerfReader>, public PollReader {
+class PerfReader : public JsReader<PerfReader> {
  public:
   static Napi::Function Define(Napi::Env env);
 
@@ -28,11 +28,10 @@ class PerfReader : public Napi::ObjectWrap<PerfReader>, public PollReader {
   explicit PerfReader(const Napi::CallbackInfo& info);
   ~PerfReader() override;
 
- private:
+ // stats(): the common counters and this reader's own.
   Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value StartMethod(const Napi::CallbackInfo& info);
-  Napi::Value CloseMethod(const Napi::CallbackInfo& info);
 
+ private:
   void DrainPass(Pass* pass) override;
   Wait WaitKernel(int timeout_ms) override;
   void StopKernel() override { kernel_.Stop(); }

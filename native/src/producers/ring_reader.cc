@@ -6,26 +6,13 @@
 namespace kwire {
 namespace {
 
-// Passed as the constructor's only argument so that JS cannot create a reader by itself.
-int construct_token;
-
 constexpr uint32_t kMaxBatchRecords = 4096;  // publish and wake at least this often
 
 }  // namespace
 
-Napi::Function RingReader::Define(Napi::Env env) {
-  return DefineClass(env, "RingReader",
-                     {InstanceMethod<&RingReader::Stats>("stats"),
-                      InstanceMethod<&RingReader::StartMethod>("start"),
-                      InstanceMethod<&RingReader::CloseMethod>("close")});
-}
+Napi::Function RingReader::Define(Napi::Env env) { return DefineReader(env, "RingReader"); }
 
-RingReader::RingReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingReader>(info) {
-  if (info.Length() != 1 || !info[0].IsExternal() ||
-      info[0].As<Napi::External<int>>().Data() != &construct_token) {
-    ThrowNativeError(info.Env(), "EARG", 0, "", "RingReader is created by BpfObject.openRing()");
-  }
-}
+RingReader::RingReader(const Napi::CallbackInfo& info) : JsReader(info, "RingReader is created by BpfObject.openRing()") {}
 
 RingReader::~RingReader() { Close(); }
 
@@ -33,8 +20,7 @@ Napi::Value RingReader::Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint
                              Napi::Value ring, uint32_t source, Napi::Function on_data, bool paused) {
   uint8_t* base = nullptr;
   if (!ResolveSharedRing(env, ring, "openRing", &base)) return Napi::Value();
-  Napi::External<int> token = Napi::External<int>::New(env, &construct_token);
-  Napi::Object obj = GetAddonData(env)->ring_reader.New({token});
+  Napi::Object obj = NewReader(env, GetAddonData(env)->ring_reader);
   if (env.IsExceptionPending()) return Napi::Value();
   RingReader* reader = Unwrap(obj);
   if (!reader->Claim(env, base, map_fd, "openRing")) return Napi::Value();
@@ -92,16 +78,6 @@ Napi::Value RingReader::Stats(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
   CommonStats(info.Env(), out);
   return out;
-}
-
-Napi::Value RingReader::StartMethod(const Napi::CallbackInfo& info) {
-  Resume(info.Env(), "start");
-  return info.Env().Undefined();
-}
-
-Napi::Value RingReader::CloseMethod(const Napi::CallbackInfo& info) {
-  Close();
-  return info.Env().Undefined();
 }
 
 }  // namespace kwire

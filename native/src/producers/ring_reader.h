@@ -6,11 +6,11 @@
 #include <cstdint>
 
 #include "producers/kernel_ringbuf.h"
-#include "producers/poll_reader.h"
+#include "producers/js_reader.h"
 
 namespace kwire {
 
-class RingReader : public Napi::ObjectWrap<RingReader>, public PollReader {
+class RingReader : public JsReader<RingReader> {
  public:
   static Napi::Function Define(Napi::Env env);
 
@@ -22,11 +22,10 @@ class RingReader : public Napi::ObjectWrap<RingReader>, public PollReader {
   explicit RingReader(const Napi::CallbackInfo& info);
   ~RingReader() override;
 
- private:
+ // stats(): the common counters and this reader's own.
   Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value StartMethod(const Napi::CallbackInfo& info);
-  Napi::Value CloseMethod(const Napi::CallbackInfo& info);
 
+ private:
   void DrainPass(Pass* pass) override;
   Wait WaitKernel(int timeout_ms) override;
   void StopKernel() override { kernel_.Stop(); }
