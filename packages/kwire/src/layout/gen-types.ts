@@ -104,18 +104,7 @@ export function generateTypes(layout: Layout, options: TypesOptions): string {
     w(`export type ${P}Batch = LayoutBatch<${P}Row>;`);
     w();
     w(`/** The layout, for defineDecoder(${p}Layout). */`);
-    const spec = {
-      name: layout.name,
-      struct: layout.struct,
-      size: layout.size,
-      fields: layout.fields.map((f) => ({
-        name: f.name, c: f.c, offset: f.offset, type: f.kind === 'int' ? f.scalar : f.kind === 'array' ? { kind: 'array', of: f.scalar, dims: f.dims } : f.kind === 'bytes' || f.kind === 'cstring' ? { kind: f.kind, length: f.size } : f.kind,
-        ...(f.column ? {} : { column: false }), ...(f.oneOf ? { oneOf: f.oneOf } : {}), ...(f.zero ? { zero: true } : {}), ...(f.float ? { as: 'f64' } : {}),
-      })),
-      ...(layout.trailing ? { trailing: layout.trailing } : {}),
-      ...(layout.tail ? { tail: layout.tail } : {}),
-    };
-    w(`export const ${p}Layout = defineLayout(${JSON.stringify(spec, null, 2).replace(/"(\w+)":/g, '$1:').replace(/"/g, "'")});`);
+    w(`export const ${p}Layout = defineLayout(${JSON.stringify(layoutSpec(layout), null, 2).replace(/"(\w+)":/g, '$1:').replace(/"/g, "'")});`);
     return lines.join('\n') + '\n';
   }
   w();
@@ -192,6 +181,7 @@ export function layoutSpec(layout: Layout): LayoutSpec {
         }
       : {}),
     ...(layout.trailing ? { trailing: layout.trailing } : {}),
+    ...(layout.tail ? { tail: layout.tail } : {}),
   };
 }
 
