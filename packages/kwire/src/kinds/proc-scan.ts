@@ -84,6 +84,11 @@ export function isRunning(pid: number): boolean {
   return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
+/** The comm of a process /proc still lists, zombies included (a zombie keeps its comm, not its argv). */
+export function commOf(pid: number): string | undefined {
+  return statFields(pid)?.comm;
+}
+
 /** The process ids /proc lists now (thread groups; threads are hidden), zombies included. */
 export function listProcesses(): number[] {
   const pids: number[] = [];

@@ -5,7 +5,7 @@
 // even when the leader exited first. After a loss, resync() compares the table with /proc and emits
 // what was missed: synthetic exits for processes that are gone, execs for processes it did not know.
 import type { ProcEvent, ProcEventName } from './proc.js';
-import { isRunning, listProcesses, listThreads, pidNamespaceOf, readProcess, type ProcInfo } from './proc-scan.js';
+import { commOf, isRunning, listProcesses, listThreads, pidNamespaceOf, readProcess, type ProcInfo } from './proc-scan.js';
 
 /** What procEvents() adds to a proc connector event (ProcEvent). */
 export interface ProcEnrichment {
@@ -26,7 +26,8 @@ export interface ProcEnrichment {
   ppid?: number;
   /** Scan and resync: boot-time ns when the process started. */
   startTime?: bigint;
-  /** Exec: the process was gone before /proc could be read; comm, cmdline and exe are unknown. */
+  /** Exec: the process was gone (or a zombie) before /proc could be read: cmdline and exe are unknown,
+   *  comm is a zombie's or absent. */
   gone?: boolean;
   /** Exit: the process was known (from the scan or its fork or exec), so its name is given. */
   known?: boolean;
@@ -116,8 +117,13 @@ export class ProcTracker {
       case 'proc-exec': {
         const info = readProcess(e.tgid);
         if (!info) {
+          // Gone (or a zombie, which keeps only its comm): flagged, not dropped; the table forgets the
+          // pre-exec name so that the exit does not carry it.
           this.counts.execsGone++;
-          emit({ ...e, origin: 'kernel', gone: true, ...(t ? withPidns(t.info) : {}) });
+          const comm = commOf(e.tgid);
+          const pidns = t?.info.pidns ?? 0;
+          this.table.set(e.tgid, { info: { ...unknownInfo(), comm: comm ?? '', ppid: t?.info.ppid ?? 0, pidns }, threads: new Set(), leaderGone: false });
+          emit({ ...e, origin: 'kernel', gone: true, ...(comm !== undefined ? { comm } : {}), ...(pidns ? { pidns } : {}) });
           return;
         }
         // exec ends every other thread first (de_thread): their exits came before this event

@@ -48,7 +48,8 @@ interface ProcEventHead {
   tgid: number;
 }
 
-/** A new task: a process (pid === tgid) or a thread of `tgid`. `ppid`/`ptgid`: the task that forked it. */
+/** A new task: a process (pid === tgid) or a thread of `tgid`. `ppid`/`ptgid`: its parent (the kernel's
+ *  real_parent: for a thread, its process's parent, not the thread that created it). */
 export interface ProcForkEvent extends ProcEventHead { type: 'proc-fork'; ppid: number; ptgid: number }
 /** A successful execve/execveat of `tgid`. */
 export interface ProcExecEvent extends ProcEventHead { type: 'proc-exec' }
