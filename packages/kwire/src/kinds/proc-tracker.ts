@@ -29,7 +29,8 @@ export interface ProcEnrichment {
   /** Exec: the process was gone (or a zombie) before /proc could be read: cmdline and exe are unknown,
    *  comm is a zombie's or absent. */
   gone?: boolean;
-  /** Exit: the process was known (from the scan or its fork or exec), so its name is given. */
+  /** Exit: its name is remembered (from the scan, its fork or its exec), so comm (and cmdline and exe
+   *  when its exec found it in /proc) are given although /proc no longer has it. */
   known?: boolean;
   /** Exit: the last task of the process exited (the process ended); false for a thread's exit. */
   processExit?: boolean;
@@ -49,9 +50,9 @@ export interface ProcTrackerStats {
   syntheticExecs: number;
   /** Execs whose process was gone before /proc could be read (flagged `gone`, not dropped). */
   execsGone: number;
-  /** Exits matched to a remembered name after /proc had lost the process. */
+  /** Process exits given a remembered name after /proc had lost the process. */
   exitsKnown: number;
-  /** Exits of processes the tracker never saw (started and ended inside a loss, say). */
+  /** Process exits without a name: never seen (started and ended inside a loss, say) or its exec found it gone. */
   exitsUnknown: number;
 }
 
@@ -67,6 +68,10 @@ type Emit = (event: ProcEnrichedEvent) => void;
 
 const unknownInfo = (): ProcInfo => ({ comm: '', cmdline: [], exe: '', ppid: 0, uid: 0, pidns: 0, startTime: 0n });
 const withPidns = (info: ProcInfo) => (info.pidns ? { pidns: info.pidns } : {});
+/** What the table remembers of a process for its exit: only what it knows (a gone exec knew nothing). */
+const nameOf = (info: ProcInfo) => ({
+  ...(info.comm ? { comm: info.comm } : {}), ...(info.cmdline.length ? { cmdline: info.cmdline } : {}), ...(info.exe ? { exe: info.exe } : {}), ...withPidns(info),
+});
 
 /** The process table of one shared proc connector socket. */
 export class ProcTracker {
@@ -139,9 +144,9 @@ export class ProcTracker {
           processExit = t.leaderGone && t.threads.size === 0;
           if (processExit) this.table.delete(e.tgid);
         }
-        if (processExit) this.counts[t ? 'exitsKnown' : 'exitsUnknown']++;
-        const known = t ? { comm: t.info.comm, cmdline: t.info.cmdline, exe: t.info.exe, ...withPidns(t.info) } : {};
-        emit({ ...e, origin: 'kernel', ...known, known: t !== undefined, processExit });
+        const named = t !== undefined && t.info.comm !== '';
+        if (processExit) this.counts[named ? 'exitsKnown' : 'exitsUnknown']++;
+        emit({ ...e, origin: 'kernel', ...(t ? nameOf(t.info) : {}), known: named, processExit });
         return;
       }
       case 'proc-comm':
@@ -178,7 +183,7 @@ export class ProcTracker {
       this.counts.syntheticExits++;
       emit({
         type: 'proc-exit', origin: 'resync', ts, cpu: -1, pid, tgid: pid, status: 0, exitCode: 0, signal: 0, coreDump: false, exitSignal: 0,
-        ppid: t.info.ppid, ptgid: t.info.ppid, comm: t.info.comm, cmdline: t.info.cmdline, exe: t.info.exe, ...withPidns(t.info), known: true, processExit: true,
+        ppid: t.info.ppid, ptgid: t.info.ppid, ...nameOf(t.info), known: t.info.comm !== '', processExit: true,
       });
     }
     for (const pid of listed) {
