@@ -86,7 +86,7 @@ const sync: [string, () => unknown, RegExp][] = [
   ['replay(file, { speed: -1 })', () => replay(capture, { speed: -1 }), /speed must be a positive number/],
   ["replay(file, { speed: 'fast' })", () => replay(capture, { speed: 'fast' as never }), /speed must be a positive number/],
   ["replay(file, { sources: 'exec' })", () => replay(capture, { sources: 'exec' as never }), /sources must be an array of non-empty strings/],
-  ["replay(file, { sources: ['nope'] })", () => replay(capture, { sources: ['nope'] }), /unknown source 'nope' \(known: exec, exit, flow\)/],
+  ["replay(file, { sources: ['nope'] })", () => replay(capture, { sources: ['nope'] }), /unknown source 'nope' \(known: exec, exit, flow, proc\)/],
   ['replay(file, { batchSize: 0 })', () => replay(capture, { batchSize: 0 }), /batchSize must be an integer/],
   ["replay(file, { onIssue: 'x' })", () => replay(capture, { onIssue: 'x' as never }), /onIssue must be a function/],
   ["replay(file).events('nope')", () => replay(capture).events('nope'), /no source 'nope' in this replay/],

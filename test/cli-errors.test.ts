@@ -52,7 +52,7 @@ describe('usage errors: exit status 2, one line ending with where to look', () =
     [['flows', '--tc', 'lo,,x'], /--tc wants interface names separated by commas/],
     [['flows', '--netns', '99999999999'], /--netns wants a network namespace inode/],
     [['replay'], /one capture FILE is required/],
-    [['replay', capture, '--sources', 'nope'], /--sources: unknown source 'nope' \(known: exec,exit,flow\)/],
+    [['replay', capture, '--sources', 'nope'], /--sources: unknown source 'nope' \(known: exec,exit,flow,proc\)/],
     [['replay', capture, '--speed', '-2'], /--speed wants 'max', 'realtime' or a positive factor, got '-2'/],
     [['record', '-o', join(dir, 'x.kwcap'), '--cgroup', '/nope', '--sources', 'exec'], /--cgroup is for the flow source, which --sources leaves out/],
     [['record', '-o', join(dir, 'x.kwcap'), '--sources', ''], /--sources wants a value, got ''/],
@@ -87,7 +87,7 @@ describe.skipIf(!existsSync('/usr/bin/script'))('binary output is not written to
 it('an unknown command: one line naming the commands, exit status 2', async () => {
   const r = await kwire('nope');
   expect(r.code).toBe(2);
-  expect(r.stderr).toBe("kwire: unknown command 'nope' (the commands: exec, exit, record, replay, flows, bench, gen; see: kwire --help)\n");
+  expect(r.stderr).toBe("kwire: unknown command 'nope' (the commands: exec, exit, proc, record, replay, flows, bench, gen; see: kwire --help)\n");
 });
 
 describe('other failures: exit status 1, one line naming the file and the problem', () => {

@@ -59,6 +59,9 @@ function statFields(pid: number): { comm: string; rest: string[] } | undefined {
 /**
  * What /proc holds about process `pid` now, or undefined when it is gone (or a zombie: it has exited,
  * only its parent's wait is left).
+ *
+ * @example
+ * const self = readProcess(process.pid); // { comm, cmdline, exe, ppid, uid, pidns, … }
  */
 export function readProcess(pid: number): ProcInfo | undefined {
   const stat = statFields(pid);
