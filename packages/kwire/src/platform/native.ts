@@ -1,6 +1,11 @@
 // The addon, typed, with its errors turned into kwire's: EPERM names the missing capability.
+// node-gyp-build finds it: the repository's native/build/Release, or an installed package's
+// prebuilds/<platform>-<arch>/ (make pack puts the linux-x64 glibc build there; nothing is compiled
+// at install time).
 import { createRequire } from 'node:module';
-import type * as Addon from '@kwire/native';
+import { arch, platform } from 'node:os';
+import type * as Addon from './addon.js';
+import { addonDir, installed } from './artifacts.js';
 import { missingTracingCapabilities } from './capabilities.js';
 import { KwireError, PermissionError } from '../errors.js';
 
@@ -13,12 +18,28 @@ let addon: typeof Addon | undefined;
 
 export function loadAddon(): typeof Addon {
   if (addon) return addon;
+  const require = createRequire(import.meta.url);
+  const load = require('node-gyp-build') as { (dir: string): unknown; path(dir: string): string };
+  let path: string;
   try {
-    addon = createRequire(import.meta.url)('@kwire/native') as typeof Addon;
+    path = load.path(addonDir());
   } catch (cause) {
-    throw new KwireError('ENOT_BUILT', 'the kwire addon is not built: run `make build` first', { cause });
+    throw installed
+      ? new KwireError('ENO_PREBUILD', `kwire has no prebuilt addon for ${platform()}-${arch()} (${libc()}, Node ${process.versions.node}): prebuilt for linux-x64 with glibc only`, { cause })
+      : new KwireError('ENOT_BUILT', 'the kwire addon is not built: run `make build` first', { cause });
+  }
+  try {
+    addon = require(path) as typeof Addon;
+  } catch (cause) {
+    throw new KwireError(installed ? 'ENO_PREBUILD' : 'ENOT_BUILT', `the kwire addon ${path} does not load here (${platform()}-${arch()}, ${libc()}): ${(cause as Error).message.split('\n')[0]}`, { cause });
   }
   return addon;
+}
+
+/** glibc or musl, as node-gyp-build tells them apart. */
+function libc(): string {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return report?.header?.glibcVersionRuntime ? `glibc ${report.header.glibcVersionRuntime}` : 'not glibc';
 }
 
 const EPERM = 1;

@@ -1,6 +1,6 @@
 // The BPF producer: a BPF object loaded and attached, its ring buffer (or perf event array) copied into
 // the shared ring by the addon's poll thread. Built-in kinds and source() for users' objects use it.
-import type { PerfOptions, PerfReader } from '@kwire/native';
+import type { PerfOptions, PerfReader } from '../platform/addon.js';
 import { bpfObjectPath } from '../platform/artifacts.js';
 import { requireTracingCapabilities } from '../platform/capabilities.js';
 import { loadAddon, nativeCall, type BpfObject, type RingReader } from '../platform/native.js';
