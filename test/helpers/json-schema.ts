@@ -21,11 +21,15 @@ export function schemaValidators(dir = repoPath('packages/kwire/schemas')): Map<
   return found;
 }
 
+/** A line's object, loosely typed as JSON.parse's result is: tests pick the fields they check. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonEvent = Record<string, any>;
+
 /** Every non-empty line of `stdout` as an object, each valid against its type's schema; throws naming the line and what is wrong. */
-export function validateJsonLines(stdout: string, dir?: string): Record<string, unknown>[] {
+export function validateJsonLines(stdout: string, dir?: string): JsonEvent[] {
   const schemas = schemaValidators(dir);
   return stdout.split('\n').filter(Boolean).map((line, i) => {
-    const event = JSON.parse(line) as Record<string, unknown>;
+    const event = JSON.parse(line) as JsonEvent;
     const type = String(event.type);
     const validate = schemas.get(type);
     if (!validate) throw new Error(`line ${i + 1}: no JSON Schema for type ${type}: ${line}`);
