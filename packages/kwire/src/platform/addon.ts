@@ -11,6 +11,8 @@ export interface NativeError extends Error {
   code: string;
   errno: number;
   syscall: string;
+  /** The last lines libbpf logged during the failing open, load or attach (its verifier log included), when any. */
+  libbpfLog?: string;
 }
 
 export interface RingReaderStats {
@@ -38,6 +40,8 @@ export declare class BpfObject {
   readGlobal(name: string): Uint8Array;
   /** Names of the object's programs. */
   programNames(): string[];
+  /** Section names of the object's programs, in programNames() order (e.g. 'tp/syscalls/sys_enter_getppid'). */
+  programSections(): string[];
   /** Starts a poll thread copying the records of a BPF_MAP_TYPE_RINGBUF map into the shared ring
    *  whose whole region (header + data, see src/ring/shared_ring_layout.h) `ring` views. `ring` must view a
    *  SharedArrayBuffer; capacity and magic must already be written. `onData` is called on the JS thread

@@ -58,10 +58,12 @@ function translate(what: string, error: unknown): Error {
   const e = error as Partial<Addon.NativeError>;
   if (typeof e?.code !== 'string' || typeof e.errno !== 'number') return error as Error;
   const details = { cause: error, errno: e.errno, syscall: e.syscall ?? '' };
+  // libbpf's own lines stay in the cause (libbpfLog); the message says where they are.
+  const log = e.libbpfLog ? ` (libbpf's log: in this error's cause.libbpfLog; KWIRE_DEBUG=1 prints it)` : '';
   if (e.errno === EPERM || e.errno === EACCES) {
     const missing = missingTracingCapabilities();
     const named = missing.length > 0 ? missing.join(' and ') + ' (or CAP_SYS_ADMIN)' : 'a privilege the kernel did not grant (a lockdown or LSM policy?)';
     return new PermissionError(`${what}: the kernel refused ${e.syscall} with ${e.errno === EPERM ? 'EPERM' : 'EACCES'}: needs ${named}`, missing, details);
   }
-  return new KwireError('ENATIVE', `${what}: ${e.message ?? String(error)}`, details);
+  return new KwireError('ENATIVE', `${what}: ${e.message ?? String(error)}${log}`, details);
 }
