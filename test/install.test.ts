@@ -91,6 +91,16 @@ describe('the README quick start in an empty project, no build tools on PATH', (
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(repoPath('packages/kwire/package.json'), 'utf8')).version);
   });
 
+  it.each([
+    ['linux-arm64 with glibc', { npm_config_arch: 'arm64' }],
+    ['linux-x64 with musl', { LIBC: 'musl' }],
+  ])('where no prebuilt addon fits (%s), says so with ENO_PREBUILD naming the platform, not a build log', async (target, platformEnv) => {
+    const probe = "import('kwire').then((k) => { try { k.bootTimeNs(); console.log('loaded'); } catch (e) { console.log(`${e.code}: ${e.message}`); } })";
+    const r = await run(join(bin, 'node'), ['-e', probe], { cwd: project, env: { ...env, ...platformEnv } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(new RegExp(`^ENO_PREBUILD: kwire has no prebuilt addon for ${target} \\(Node [0-9.]+\\): it ships one for linux-x64 with glibc`));
+  });
+
   const live = (c: string) => c.startsWith('npx kwire exec') || c.startsWith('node ');
 
   it("installs the README's development tools and type-checks its TypeScript file, strict, moduleResolution nodenext", async () => {

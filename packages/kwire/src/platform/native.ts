@@ -24,22 +24,25 @@ export function loadAddon(): typeof Addon {
   try {
     path = load.path(addonDir());
   } catch (cause) {
+    // node-gyp-build says what it looked for: "No native build was found for platform=linux arch=arm64 … libc=musl …"
+    const wanted = (tag: string, fallback: string) => new RegExp(`\\b${tag}=(\\S+)`).exec((cause as Error).message)?.[1] ?? fallback;
+    const target = `${wanted('platform', platform())}-${wanted('arch', arch())} with ${wanted('libc', libc())}`;
     throw installed
-      ? new KwireError('ENO_PREBUILD', `kwire has no prebuilt addon for ${platform()}-${arch()} (${libc()}, Node ${process.versions.node}): prebuilt for linux-x64 with glibc only`, { cause })
+      ? new KwireError('ENO_PREBUILD', `kwire has no prebuilt addon for ${target} (Node ${process.versions.node}): it ships one for linux-x64 with glibc; live tracing needs that platform (replaying captures does not)`, { cause })
       : new KwireError('ENOT_BUILT', 'the kwire addon is not built: run `make build` first', { cause });
   }
   try {
     addon = require(path) as typeof Addon;
   } catch (cause) {
-    throw new KwireError(installed ? 'ENO_PREBUILD' : 'ENOT_BUILT', `the kwire addon ${path} does not load here (${platform()}-${arch()}, ${libc()}): ${(cause as Error).message.split('\n')[0]}`, { cause });
+    throw new KwireError(installed ? 'ENO_PREBUILD' : 'ENOT_BUILT', `the kwire addon ${path} does not load here (${platform()}-${arch()} with ${libc()}): ${(cause as Error).message.split('\n')[0]}`, { cause });
   }
   return addon;
 }
 
-/** glibc or musl, as node-gyp-build tells them apart. */
+/** glibc, or not, as Node's report says. */
 function libc(): string {
   const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  return report?.header?.glibcVersionRuntime ? `glibc ${report.header.glibcVersionRuntime}` : 'not glibc';
+  return report?.header?.glibcVersionRuntime ? 'glibc' : 'another libc than glibc';
 }
 
 const EPERM = 1;
