@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
+import { compileBpf } from './helpers/clang.js';
 import { validateJsonLines } from './helpers/json-schema.js';
 import { repoPath } from './helpers/repo.js';
 import { run, type RunResult } from './helpers/run.js';
@@ -134,5 +135,13 @@ describe('the README quick start in an empty project, no build tools on PATH', (
         expect(r.stdout).toMatch(/^exec \d+ \/bin\/true$/m);
       }
     }
+  }, 120_000);
+
+  it.skipIf(!canRunLive)(`runs a user's own tp/ program, its decoder compiled at run time, with no mount binary on PATH${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, async () => {
+    compileBpf(repoPath('test/fixtures/user-tp.bpf.c'), join(dir, 'user-tp.bpf.o')); // by the test: the project has no clang
+    writeFileSync(join(project, 'user-tp.mjs'), readFileSync(repoPath('test/helpers/user-tp-child.mjs')));
+    const r = await sh(`node user-tp.mjs ${join(dir, 'user-tp.bpf.o')}`); // kwire's decoder cache (~/.cache/kwire), keyed by the sources
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ events: expect.any(Number), pids: [expect.any(Number)] });
   }, 120_000);
 });

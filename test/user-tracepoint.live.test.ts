@@ -26,7 +26,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const userProgram = (file: string, env: NodeJS.ProcessEnv = {}) =>
-  run(process.execPath, [child, file, join(dir, 'cache')], { cwd: repoPath('test'), env: { ...process.env, KWIRE_DEBUG: '', ...env } });
+  run(process.execPath, [child, file], { cwd: repoPath('test'), env: { ...process.env, KWIRE_DEBUG: '', ...env } });
 
 describe.skipIf(!canRunLive)(`a user's tp/ program, live${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, () => {
   it('attaches on this machine as it is, delivers its events, prints nothing, and leaves tracefs as it found it', async () => {

@@ -6,6 +6,7 @@
 #include "bpf/bpf_object.h"
 #include "bpf/libbpf_log.h"
 #include "bpf/probe.h"
+#include "platform/mounts.h"
 #include "producers/fd_reader.h"
 #include "producers/perf_reader.h"
 #include "producers/ring_reader.h"
@@ -37,6 +38,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openFdReader", Napi::Function::New(env, FdReader::OpenFdReader, "openFdReader"));
   exports.Set("ringbufSupported", Napi::Function::New(env, RingbufSupported, "ringbufSupported"));
   exports.Set("bootTimeNs", Napi::Function::New(env, BootTimeNs, "bootTimeNs"));
+  exports.Set("mount", Napi::Function::New(env, Mount, "mount"));
+  exports.Set("unmount", Napi::Function::New(env, Unmount, "unmount"));
   return exports;
 }
 

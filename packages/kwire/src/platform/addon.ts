@@ -228,3 +228,7 @@ export declare function ringbufSupported(): boolean;
 
 /** CLOCK_BOOTTIME nanoseconds: the clock of kernel record times (bpf_ktime_get_boot_ns). */
 export declare function bootTimeNs(): bigint;
+/** mount(2) of a pseudo filesystem (tracefs) at `target` (nosuid, nodev, noexec). Throws ESYS with errno. */
+export declare function mount(fstype: string, target: string): void;
+/** umount2(2) of `target`; `lazy`: MNT_DETACH. Throws ESYS with errno. */
+export declare function unmount(target: string, lazy?: boolean): void;

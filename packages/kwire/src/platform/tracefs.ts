@@ -3,10 +3,10 @@
 // tracefs (as on machines that mount neither), kwire mounts one at /sys/kernel/tracing for the
 // attachment, only into an empty directory, and unmounts it right after: what it mounted, nothing else.
 // (tp_btf/ programs, which kwire's own use, need no tracefs.)
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KwireError } from '../errors.js';
+import { loadAddon } from './native.js';
 
 /**
  * The statfs magic number of tracefs (TRACEFS_MAGIC in linux/magic.h).
@@ -51,28 +51,28 @@ export function withTracefs<T>(what: string, attach: () => T, paths: TracefsPath
   if (!statSync(tracefs).isDirectory()) refuse(`${tracefs} is not a directory`);
   if (isMountPoint(tracefs)) refuse(`${tracefs} is a mount point of another filesystem`);
   if (readdirSync(tracefs).length > 0) refuse(`${tracefs} is not empty (kwire mounts only over an empty directory)`);
+  const addon = loadAddon();
   try {
-    execFileSync('mount', ['-t', 'tracefs', 'tracefs', tracefs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    addon.mount('tracefs', tracefs); // mount(2) itself: no `mount` binary needed on PATH
   } catch (cause) {
-    const stderr = String((cause as { stderr?: Buffer }).stderr ?? '').trim();
-    refuse(`mounting it at ${tracefs} failed (${stderr || (cause as Error).message})`, cause);
+    refuse(`mounting it at ${tracefs} failed (${(cause as Error).message})`, cause);
   }
   try {
     return attach(); // the links hold the tracepoints by id: tracefs is not needed after this
   } finally {
-    unmountOurs(tracefs);
+    unmountOurs(addon, tracefs);
   }
 }
 
-function unmountOurs(tracefs: string): void {
+function unmountOurs(addon: ReturnType<typeof loadAddon>, tracefs: string): void {
   try {
-    if (statfsSync(tracefs).type !== TRACEFS_MAGIC) return;
+    if (statfsSync(tracefs).type !== TRACEFS_MAGIC) return; // already unmounted by someone else
     try {
-      execFileSync('umount', [tracefs], { stdio: 'ignore' });
+      addon.unmount(tracefs);
     } catch {
-      execFileSync('umount', ['-l', tracefs], { stdio: 'ignore' }); // busy: detached now, gone when idle
+      addon.unmount(tracefs, true); // busy: detached now, gone when idle
     }
   } catch {
-    // Already unmounted by someone else: nothing of ours is left.
+    // Nothing of ours is left to unmount.
   }
 }
