@@ -7,7 +7,7 @@ SHELL := /bin/bash
 ADDON := native/build/Release/kwire.node
 WASM := assembly/build/kwire.wasm
 
-.PHONY: setup build bpf native wasm ts docs run test bench clean
+.PHONY: setup build bpf native wasm ts docs pack run test bench clean
 
 setup:
 	@scripts/setup.sh
@@ -36,6 +36,11 @@ build: bpf native wasm ts
 docs: ts
 	@cd packages/kwire && pnpm exec typedoc
 
+# The npm tarballs of every public package, into pack/ (kwire: library, CLI, prebuilt addon, BPF
+# objects, WASM, JSON Schemas; nothing to compile at install time). scripts/pack.mjs says what goes where.
+pack: build
+	@node scripts/pack.mjs
+
 run: build
 	@scripts/main-job.sh
 
@@ -49,4 +54,4 @@ bench: build
 
 clean:
 	@$(MAKE) -s -C bpf clean
-	@rm -rf native/build assembly/build packages/*/dist packages/*/*.tsbuildinfo
+	@rm -rf native/build assembly/build packages/*/dist packages/*/*.tsbuildinfo pack

@@ -23,7 +23,8 @@
         "src/bpf/attach.cc",
         "src/bpf/bpf_map.cc",
         "src/bpf/test_run.cc",
-        "src/bpf/probe.cc"
+        "src/bpf/probe.cc",
+        "src/platform/mounts.cc"
       ],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")", "src"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],

@@ -13,6 +13,7 @@ import { createNetnsPair } from './helpers/netns.js';
 import { canRunLive, liveSkipReason, openFdCount } from './helpers/live.js';
 import { repoPath } from './helpers/repo.js';
 import { run, waitFor } from './helpers/run.js';
+import { validateJsonLines } from './helpers/json-schema.js';
 
 const kwire = (...args: string[]) => run(process.execPath, [repoPath('packages/cli/bin/kwire.js'), ...args]);
 const withoutTs = ({ ts: _ts, ...rest }: ExecEvent) => rest;
@@ -112,7 +113,7 @@ describe.skipIf(!canRunLive)(`record and replay, live${canRunLive ? '' : ` (skip
       const replayed = await kwire('replay', file, '--json', '--stats');
       expect(replayed.code, replayed.stderr).toBe(0);
       expect(replayed.stderr).toMatch(/^replay: .*recorded on .*: chunks=\d+ records=\d+ .* issues=0$/m);
-      const lines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = (out: string) => validateJsonLines(out);
       const execs = (out: string) => lines(out).filter((e) => (e.argv as string[] | undefined)?.[1] === tag).map(({ ts: _ts, ...e }) => e as { argv: string[] });
       const exits = (out: string) => lines(out).filter((e) => e.type === 'exit' && e.ppid === parent).map(({ exitTime: _t, ...e }) => e as { pid: number; comm: string; exitCode: number });
       // On what both saw: the same events, each once, in the same order.

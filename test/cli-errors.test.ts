@@ -11,6 +11,7 @@ import { kwProgramIds, programIdsHeldBy } from './helpers/kw-programs.js';
 import { createNetnsPair, type NetnsPair } from './helpers/netns.js';
 import { repoPath } from './helpers/repo.js';
 import { run, waitFor, type RunResult } from './helpers/run.js';
+import { validateJsonLines } from './helpers/json-schema.js';
 
 const bin = repoPath('packages/cli/bin/kwire.js');
 const kwire = (...args: string[]) => run(process.execPath, [bin, ...args]);
@@ -270,7 +271,7 @@ describe.skipIf(!canRunLive)(`live commands: bad targets, rough endings, stats${
       const ping = setInterval(() => spawn('ip', ['netns', 'exec', pair.a, 'ping', '-c', '1', '-W', '1', pair.v4.b], { stdio: 'ignore' }), 200);
       try {
         const out = pair.run(pair.a, 'sh', ['-c', `"${process.execPath}" "${bin}" flows --json --cgroup none --tc veth0 --curve 0:0,1:1,2:2 --duration 20 | head -1`]);
-        expect(JSON.parse(out)).toMatchObject({ type: 'flow' });
+        expect(validateJsonLines(out)[0]).toMatchObject({ type: 'flow' });
       } finally {
         clearInterval(ping);
       }

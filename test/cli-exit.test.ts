@@ -5,6 +5,7 @@ import { canRunLive, liveSkipReason } from './helpers/live.js';
 import { repoPath } from './helpers/repo.js';
 import { run, waitFor, type RunResult } from './helpers/run.js';
 import { bpftoolList } from './helpers/bpftool.js';
+import { validateJsonLines } from './helpers/json-schema.js';
 
 const kwire = (...args: string[]) => run(process.execPath, [repoPath('packages/cli/bin/kwire.js'), ...args]);
 
@@ -53,7 +54,7 @@ describe.skipIf(!canRunLive)(`kwire exit live${canRunLive ? '' : ` (skipped: ${l
     const { result, work } = await kwireExitAround(['--json', '--stats'], workload);
     expect(result.code, result.stderr).toBe(0);
     const [p1, p2] = work.stdout.trim().split(' ').map(Number);
-    const events = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = validateJsonLines(result.stdout);
     const byPid = (pid: number) => events.filter((e) => e.pid === pid);
     expect(byPid(p1!)).toMatchObject([{ type: 'exit', exitCode: 42, signal: 0, comm: 'sh' }]);
     expect(byPid(p2!)).toMatchObject([{ type: 'exit', exitCode: 0, signal: 15 }]);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { EventDecoder } from 'kwire';
 import { repoPath } from './helpers/repo.js';
 import { run } from './helpers/run.js';
+import { validateJsonLines } from './helpers/json-schema.js';
 
 const kwire = (...args: string[]) => run(process.execPath, [repoPath('packages/cli/bin/kwire.js'), ...args]);
 const fixture = repoPath('fixtures/capture/host.kwcap');
@@ -15,7 +16,7 @@ describe('kwire replay', () => {
   it('prints the same events as JSON lines and as MessagePack maps', async () => {
     const json = await kwire('replay', fixture, '--json');
     expect(json.code, json.stderr).toBe(0);
-    const fromJson = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const fromJson = validateJsonLines(json.stdout);
     const { spawnSync } = await import('node:child_process');
     const mp = spawnSync(process.execPath, [repoPath('packages/cli/bin/kwire.js'), 'replay', fixture, '--msgpack']);
     expect(mp.status).toBe(0);
@@ -26,12 +27,12 @@ describe('kwire replay', () => {
 
   it('filters by --sources and --pidns, and reports the capture with --stats', async () => {
     const all = await kwire('replay', fixture, '--json', '--stats');
-    const events = all.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = validateJsonLines(all.stdout);
     const pidns = events[0].pidns as number;
     const filtered = await kwire('replay', fixture, '--json', '--sources', 'exec', '--pidns', String(pidns));
     expect(filtered.stdout.trim().split('\n')).toHaveLength(events.filter((e) => e.type === 'exec' && e.pidns === pidns).length);
     const others = await kwire('replay', fixture, '--json', '--sources', 'exit,flow');
-    const types = others.stdout.trim().split('\n').map((l) => JSON.parse(l).type as string);
+    const types = validateJsonLines(others.stdout).map((e) => e.type as string);
     expect(types.length).toBe(events.filter((e) => e.type !== 'exec').length);
     expect(new Set(types)).toEqual(new Set(['exit', 'flow']));
     expect(all.stderr).toMatch(/^replay: .*host\.kwcap \(recorded on .*, kernel .*\): chunks=\d+ records=\d+ lost\.kernel=0 lost\.ring=0 decodeErrors=0 issues=0$/m);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
 import { repoPath } from './helpers/repo.js';
 import { run } from './helpers/run.js';
+import { validateJsonLines } from './helpers/json-schema.js';
 
 const kwire = (...args: string[]) => run(process.execPath, [repoPath('packages/cli/bin/kwire.js'), ...args]);
 
@@ -95,7 +96,7 @@ describe.skipIf(!canRunLive)(`kwire exec live${canRunLive ? '' : ` (skipped: ${l
     const workload = `for i in $(seq 1 400); do /bin/true ${tag} $i ''; sleep 0.01; done`;
     const [result] = await Promise.all([kwire('exec', '--json', '--duration', '2.5', '--stats'), run('sh', ['-c', workload])]);
     expect(result.code, result.stderr).toBe(0);
-    const events = result.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.argv?.[1] === tag);
+    const events = validateJsonLines(result.stdout).filter((e) => e.argv?.[1] === tag);
     expect(events.length).toBeGreaterThan(0);
     const first = Number(events[0].argv[2]);
     expect(events.map((e) => e.argv)).toEqual(events.map((_, k) => ['/bin/true', tag, String(first + k), '']));

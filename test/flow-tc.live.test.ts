@@ -7,6 +7,7 @@ import { canRunLive, liveSkipReason } from './helpers/live.js';
 import { kwProgramIds } from './helpers/kw-programs.js';
 import { conntrackList, createNetnsPair, type NetnsPair } from './helpers/netns.js';
 import { repoPath } from './helpers/repo.js';
+import { validateJsonLines } from './helpers/json-schema.js';
 
 const traffic = repoPath('test/helpers/traffic.py');
 const kwire = repoPath('packages/cli/bin/kwire.js');
@@ -52,7 +53,7 @@ describe.skipIf(!canRunLive)(`flows with tc on an interface${canRunLive ? '' : `
     const [code] = (await once(tracer, 'exit')) as [number];
     expect(code, err).toBe(0);
 
-    const events = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FlowJson);
+    const events = validateJsonLines(out) as unknown as FlowJson[];
     const nsA = pair.inode(pair.a);
     const conntrack = conntrackList(pair, pair.a);
     for (const [proto, port, name] of [[6, 5601, 'tcp'], [17, 5602, 'udp']] as const) {

@@ -4,6 +4,7 @@ import { canRunLive, liveSkipReason } from './helpers/live.js';
 import { createNetnsPair } from './helpers/netns.js';
 import { repoPath } from './helpers/repo.js';
 import { run } from './helpers/run.js';
+import { validateJsonLines } from './helpers/json-schema.js';
 
 const kwire = (...args: string[]) => run(process.execPath, [repoPath('packages/cli/bin/kwire.js'), ...args]);
 
@@ -42,7 +43,7 @@ describe('kwire flows', () => {
       const result = await cli;
       pinger.kill();
       expect(result.code).toBe(0);
-      const events = result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const events = validateJsonLines(result.stdout);
       const ping = events.find((e) => e.proto === 1 && e.dstAddr === pair.v4.b);
       expect(ping).toBeDefined();
       expect(Object.keys(ping!)).toEqual(['type', 'start', 'ts', 'flowId', 'connmark', 'srcAddr', 'dstAddr', 'srcPort', 'dstPort', 'proto', 'netns', 'packetsOrig', 'bytesOrig', 'packetsRet', 'bytesRet', 'kind']);

@@ -89,6 +89,7 @@ it('exports exactly the public API', () => {
       "totalDecodeErrors",
       "utf16",
       "utf8",
+      "version",
     ]
   `);
 });

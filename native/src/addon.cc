@@ -7,6 +7,7 @@
 #include "bpf/libbpf_log.h"
 #include "bpf/probe.h"
 #include "producers/proc_connector.h"
+#include "platform/mounts.h"
 #include "producers/fd_reader.h"
 #include "producers/perf_reader.h"
 #include "producers/ring_reader.h"
@@ -40,6 +41,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("procConnectorControl", Napi::Function::New(env, ProcConnectorControl, "procConnectorControl"));
   exports.Set("ringbufSupported", Napi::Function::New(env, RingbufSupported, "ringbufSupported"));
   exports.Set("bootTimeNs", Napi::Function::New(env, BootTimeNs, "bootTimeNs"));
+  exports.Set("mount", Napi::Function::New(env, Mount, "mount"));
+  exports.Set("unmount", Napi::Function::New(env, Unmount, "unmount"));
   return exports;
 }
 

@@ -19,6 +19,13 @@ void ThrowNativeError(Napi::Env env, const char* code, int err, const char* sysc
   MakeNativeError(env, code, err, syscall, message).ThrowAsJavaScriptException();
 }
 
+void ThrowNativeError(Napi::Env env, const char* code, int err, const char* syscall,
+                      const std::string& message, const std::string& libbpf_log) {
+  Napi::Error error = MakeNativeError(env, code, err, syscall, message);
+  if (!libbpf_log.empty()) error.Value().Set("libbpfLog", Napi::String::New(env, libbpf_log));
+  error.ThrowAsJavaScriptException();
+}
+
 std::string WithStrerror(const std::string& message, int err) {
   if (err == 0) return message;
   char buf[128];

@@ -17,6 +17,10 @@ Napi::Error MakeNativeError(Napi::Env env, const char* code, int err, const char
 void ThrowNativeError(Napi::Env env, const char* code, int err, const char* syscall,
                       const std::string& message);
 
+// The same, with the last lines libbpf logged during the failing call in `libbpfLog` (when any).
+void ThrowNativeError(Napi::Env env, const char* code, int err, const char* syscall,
+                      const std::string& message, const std::string& libbpf_log);
+
 // "message: strerror(err)" when err != 0, else just message.
 std::string WithStrerror(const std::string& message, int err);
 

@@ -2,8 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { repoPath } from './repo.js';
 
-export function compileBpf(source: string, output: string, includes: string[] = []): void {
-  execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-Wall', '-I', repoPath('bpf/.output'), ...includes.flatMap((i) => ['-I', i]), '-c', source, '-o', output], {
+export function compileBpf(source: string, output: string, includes: string[] = [], defines: string[] = []): void {
+  execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-Wall', ...defines.map((d) => `-D${d}`), '-I', repoPath('bpf/.output'), ...includes.flatMap((i) => ['-I', i]), '-c', source, '-o', output], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -15,14 +15,10 @@
 namespace kwire {
 namespace {
 
-constexpr size_t kLogLines = 12;    // of libbpf's output (and the verifier log) in error messages
+constexpr size_t kLogLines = 12;    // of libbpf's output (and the verifier log) in errors' libbpfLog
 constexpr size_t kLogChars = 2000;
 
-std::string WithLog(std::string message) {
-  std::string tail = LibbpfLogTail(kLogLines, kLogChars);
-  if (!tail.empty()) message += "\n" + tail;
-  return message;
-}
+std::string LogTail() { return LibbpfLogTail(kLogLines, kLogChars); }
 
 }  // namespace
 
@@ -33,6 +29,7 @@ Napi::Function BpfObject::Define(Napi::Env env) {
                       InstanceMethod<&BpfObject::Attach>("attach"),
                       InstanceMethod<&BpfObject::ReadGlobal>("readGlobal"),
                       InstanceMethod<&BpfObject::ProgramNames>("programNames"),
+                      InstanceMethod<&BpfObject::ProgramSections>("programSections"),
                       InstanceMethod<&BpfObject::OpenRing>("openRing"),
                       InstanceMethod<&BpfObject::CloseMethod>("close"),
                       InstanceMethod<&BpfObject::SetMaxEntries>("setMaxEntries"),
@@ -57,7 +54,7 @@ BpfObject::BpfObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfObjec
   if (obj_ == nullptr) {
     int err = errno;
     ThrowNativeError(env, "EOPEN", err, "bpf_object__open_file",
-                     WithLog(WithStrerror("open " + path_, err)));
+                     WithStrerror("open " + path_, err), LogTail());
   }
 }
 
@@ -173,7 +170,7 @@ Napi::Value BpfObject::Load(const Napi::CallbackInfo& info) {
   if (ret != 0) {
     int err = ret < 0 ? -ret : errno;
     ThrowNativeError(env, "ELOAD", err, "bpf_object__load",
-                     WithLog(WithStrerror("load " + path_, err)));
+                     WithStrerror("load " + path_, err), LogTail());
     return Napi::Value();
   }
   std::string map_name;
@@ -206,8 +203,9 @@ Napi::Value BpfObject::Attach(const Napi::CallbackInfo& info) {
       if (err == EOPNOTSUPP) continue;
       DestroyLinks();
       ThrowNativeError(env, "EATTACH", err, "bpf_program__attach",
-                       WithLog(WithStrerror(std::string("attach ") + bpf_program__name(prog) + " (" +
-                                                bpf_program__section_name(prog) + ")", err)));
+                       WithStrerror(std::string("attach ") + bpf_program__name(prog) + " (" +
+                                        bpf_program__section_name(prog) + ")", err),
+                       LogTail());
       return Napi::Value();
     }
     links_.push_back(link);
@@ -224,6 +222,16 @@ Napi::Value BpfObject::ProgramNames(const Napi::CallbackInfo& info) {
   uint32_t i = 0;
   bpf_program* prog;
   bpf_object__for_each_program(prog, obj_) out.Set(i++, bpf_program__name(prog));
+  return out;
+}
+
+Napi::Value BpfObject::ProgramSections(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckOpen(env, "programSections")) return Napi::Value();
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t i = 0;
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, obj_) out.Set(i++, bpf_program__section_name(prog));
   return out;
 }
 

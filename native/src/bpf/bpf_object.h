@@ -38,6 +38,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject>, public ReaderOwner {
   Napi::Value Attach(const Napi::CallbackInfo& info);
   Napi::Value ReadGlobal(const Napi::CallbackInfo& info);
   Napi::Value ProgramNames(const Napi::CallbackInfo& info);
+  Napi::Value ProgramSections(const Napi::CallbackInfo& info);
   Napi::Value OpenRing(const Napi::CallbackInfo& info);
   Napi::Value CloseMethod(const Napi::CallbackInfo& info);
   // bpf_pins.cc

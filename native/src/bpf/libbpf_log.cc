@@ -4,6 +4,8 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <mutex>
 
@@ -19,12 +21,16 @@ namespace {
 constexpr size_t kKeepLines = 64;
 thread_local std::deque<std::string> lines;
 thread_local std::string partial;  // libbpf sometimes prints one line in several calls
+bool show = false;                  // KWIRE_DEBUG=1: libbpf's log on stderr too, as it comes
 
+// libbpf's log is kwire's: kept (the last lines go into a failing call's error, as libbpfLog) and
+// silent, unless KWIRE_DEBUG is set (and not 0), when it is printed on stderr as well.
 int Print(enum libbpf_print_level level, const char* format, va_list args) {
   if (level == LIBBPF_DEBUG) return 0;
   char buf[1024];
   int n = vsnprintf(buf, sizeof buf, format, args);
   if (n < 0) return 0;
+  if (show) fputs(buf, stderr);
   partial.append(buf, static_cast<size_t>(n) < sizeof buf ? n : sizeof buf - 1);
   size_t start = 0, nl;
   while ((nl = partial.find('\n', start)) != std::string::npos) {
@@ -40,7 +46,11 @@ int Print(enum libbpf_print_level level, const char* format, va_list args) {
 
 void InstallLibbpfLog() {
   static std::once_flag once;
-  std::call_once(once, [] { libbpf_set_print(Print); });
+  std::call_once(once, [] {
+    const char* debug = getenv("KWIRE_DEBUG");
+    show = debug != nullptr && *debug != '\0' && strcmp(debug, "0") != 0;
+    libbpf_set_print(Print);
+  });
 }
 
 void ClearLibbpfLog() {

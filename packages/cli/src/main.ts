@@ -1,5 +1,5 @@
 // kwire: the command line. Dispatches to one module per command.
-import { isKwireError } from 'kwire';
+import { isKwireError, version } from 'kwire';
 import { execCommand, execHelp } from './commands/exec.js';
 import { exitCommand, exitHelp } from './commands/exit.js';
 import { procCommand, procHelp } from './commands/proc.js';
@@ -27,13 +27,15 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
 const mainHelp = `kwire — kernel events as streams
 
 Usage: kwire <command> [options]      kwire <command> --help for its options
+       kwire --version                 prints kwire's version
 
 Commands:
 ${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}
 
 Exit status: 0 done (also after Ctrl-C), 2 usage error, 77 missing privileges, 1 any other failure.
 Environment: KWIRE_KINDS=MODULE[:MODULE…] adds record kinds declared with defineKind (kwire/gen), so
-replay decodes their captures; KWIRE_DEBUG=1 adds a stack trace to an unexpected error.
+replay decodes their captures; KWIRE_DEBUG=1 adds a stack trace to an unexpected error and shows
+libbpf's log on stderr (otherwise kept, and its last lines put in the error).
 Examples:
   kwire exec --duration 5
   kwire record -o host.kwcap --duration 60 && kwire replay host.kwcap --json
@@ -42,6 +44,10 @@ Examples:
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === 'help' && rest[0] !== undefined && commands[rest[0]]) return main([rest[0], '--help']); // kwire help exec
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(mainHelp);
     return name === undefined ? 2 : 0;

@@ -8,6 +8,8 @@ export type KwireErrorCode =
   | 'EDECODE' // bytes that cannot be decoded (a terminal decode failure, not a skipped record)
   | 'ENATIVE' // a failing call in the addon
   | 'ENOT_BUILT' // an artefact (BPF object, addon, WASM) is missing: run the set-up
+  | 'ENO_PREBUILD' // an installed kwire has no prebuilt addon for this platform (it ships linux-x64 glibc)
+  | 'ENO_TRACEFS' // a tp/ program needs tracefs, which is not mounted and could not be
   | 'ENOT_BPFFS' // a path that must be in a BPF filesystem is not, and none could be mounted there
   | 'EMAP_FULL' // a BPF map has no room for another entry
   | 'ENO_SUCH_PROCESS' // the process named does not exist (or has already exited)

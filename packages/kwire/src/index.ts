@@ -47,6 +47,9 @@ export type { LoadgenEvent, LoadgenRow } from './generated/loadgen.js';
 export { RawFrames } from './pipeline/raw-frames.js';
 export type { RawFrame } from './pipeline/raw-frames.js';
 
+// The package version (also in stats() and capture headers).
+export { version } from './version.js';
+
 // Operators and counters.
 export { toEvents } from './pipeline/operators.js';
 export type { SourceStats } from './pipeline/stats.js';

@@ -38,7 +38,10 @@ export interface CaptureSourceInfo {
 export interface CaptureHeader {
   t: 'header';
   format: typeof CAPTURE_FORMAT;
+  /** The capture format version (CAPTURE_VERSION). */
   version: number;
+  /** The kwire that wrote it: its package version (absent in captures of kwire before 0.1.0's packaging). */
+  kwireVersion?: string;
   host: string;
   /** uname -r of the recording machine. */
   kernel: string;

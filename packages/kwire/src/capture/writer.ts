@@ -3,6 +3,7 @@
 import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { KwireError } from '../errors.js';
+import { kwireVersion } from '../platform/artifacts.js';
 import { CAPTURE_FORMAT, CAPTURE_VERSION, SYNC, encodeEntry, type CaptureEntry, type CaptureHeader, type CaptureSourceInfo } from './format.js';
 
 /** Where a capture's bytes go: {@link fileSink}, {@link memorySink} or your own. */
@@ -70,7 +71,7 @@ export function writeEntry(sink: CaptureSink, entry: CaptureEntry): number {
 
 /** This machine's header. */
 export function hostHeader(sources: CaptureSourceInfo[]): CaptureHeader {
-  return { t: 'header', format: CAPTURE_FORMAT, version: CAPTURE_VERSION, host: hostname(), kernel: release(), bootTime: bootTimeEpochNs(), started: Date.now(), sources };
+  return { t: 'header', format: CAPTURE_FORMAT, version: CAPTURE_VERSION, kwireVersion, host: hostname(), kernel: release(), bootTime: bootTimeEpochNs(), started: Date.now(), sources };
 }
 
 /** Wall-clock time of boot in epoch ns, from /proc/uptime (10 ms resolution). */

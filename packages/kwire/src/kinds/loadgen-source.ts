@@ -3,7 +3,7 @@
 // Subscribing loads the object, opens the transport, runs the generator off the JS thread, and
 // completes once every generated record was received or counted lost.
 import { Observable } from 'rxjs';
-import type { BpfObject } from '@kwire/native';
+import type { BpfObject } from '../platform/addon.js';
 import { KwireError } from '../errors.js';
 import { kernelSource } from '../pipeline/source.js';
 import { bpfProducer, u32Bytes } from '../producers/bpf.js';

@@ -2,16 +2,18 @@
 // looking in kinds/ for modules that export a declaration (defineKind): no list to keep by hand. A
 // declaration file is named after its kind (kinds/exec.ts) and imports nothing generated at run time;
 // files with a hyphen (kinds/exit-store.ts) are the hand-written code around a kind.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isKind, type AnyKind } from '../pipeline/kind.js';
 import { generateAssembly } from './gen-assembly.js';
 import { generateC } from './gen-c.js';
+import { generateSchemas } from './gen-schema.js';
 import { generateAssemblyIndex, generateKindsTable, generateKindTypes } from './gen-kind.js';
 import { generateTypes } from './gen-types.js';
 
 const kindsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'kinds');
+const kindsSourceDir = join(kindsDir, '..', '..', 'src', 'kinds'); // dist/kinds → src/kinds (the repository)
 
 /** Every built-in kind, by source id. */
 export async function findBuiltinKinds(): Promise<AnyKind[]> {
@@ -25,7 +27,8 @@ export async function findBuiltinKinds(): Promise<AnyKind[]> {
 
 /**
  * Every generated file of the built-in kinds, repo-relative path → content (what
- * `node scripts/generate.mjs` writes or checks). The kinds are found in kinds/.
+ * `node scripts/generate.mjs` writes or checks). The kinds are found in kinds/. The JSON Schemas of
+ * the CLI's JSON lines (packages/kwire/schemas/) are among them where the kinds' sources are at hand.
  *
  * @example
  * for (const [path, text] of await generateBuiltins()) writeFileSync(join(repoRoot, path), text);
@@ -44,5 +47,9 @@ export async function generateBuiltins(): Promise<Map<string, string>> {
   }
   out.set('packages/kwire/src/generated/kinds.ts', generateKindsTable(kinds));
   out.set('assembly/index.ts', generateAssemblyIndex(kinds));
+  if (existsSync(kindsSourceDir)) {
+    const schemas = await generateSchemas(kinds, (k) => join(kindsSourceDir, `${k.name}.ts`), (k) => `packages/kwire/src/kinds/${k.name}.ts`);
+    for (const [file, text] of schemas) out.set(`packages/kwire/schemas/${file}`, text);
+  }
   return out;
 }

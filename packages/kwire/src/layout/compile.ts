@@ -8,19 +8,16 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { KwireError } from '../errors.js';
+import { assemblyDir } from '../platform/artifacts.js';
 import { assemblyExports, generateAssembly } from './gen-assembly.js';
 import type { Layout } from './layout.js';
+
+const require = createRequire(import.meta.url);
 
 export const ASC_ARGS = [
   '--runtime', 'stub', '--importMemory', '--sharedMemory', '--initialMemory', '32', '--maximumMemory', '16384',
   '--enable', 'threads,bulk-memory', '--exportStart', '_initialize', '--optimizeLevel', '3', '--shrinkLevel', '0', '--noAssert',
 ];
-
-const require = createRequire(import.meta.url);
-
-function assemblyDir(): string {
-  return dirname(require.resolve('@kwire/assembly/package.json'));
-}
 
 /**
  * The decoder cache directory: `cacheDir`, else $KWIRE_CACHE_DIR, else $XDG_CACHE_HOME/kwire or ~/.cache/kwire.

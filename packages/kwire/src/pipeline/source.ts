@@ -8,6 +8,7 @@ import { DecodeError } from '../errors.js';
 import type { OpenProducer, Producer } from './producer.js';
 import type { RecordDecoder } from './record-decoder.js';
 import { allocateSharedRing, RingLayout } from './shared-ring.js';
+import { kwireVersion } from '../platform/artifacts.js';
 import { emptyStats, type SourceStats } from './stats.js';
 import { Status, STATUS_COUNT, statusNames } from './status.js';
 
@@ -67,6 +68,7 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
         decodeErrors,
         queueLength: ring.pending(),
         ringFullWaits: ring.counter(RingLayout.fullWaits),
+        version: kwireVersion,
       };
     };
 

@@ -1,3 +1,4 @@
+import { kwireVersion } from '../platform/artifacts.js';
 import type { StatusName } from './status.js';
 
 /** A source's counters since it was attached. Loss is a value, not an error. */
@@ -21,10 +22,12 @@ export interface SourceStats {
   transport?: 'ringbuf' | 'perf';
   /** Perf transport: PERF_RECORD_LOST counts by CPU number. */
   lostByCpu?: Record<number, number>;
+  /** The kwire that counted: its package version ({@link version}). */
+  version: string;
 }
 
 export function emptyStats(): SourceStats {
-  return { received: 0, batches: 0, lost: { kernel: 0, ring: 0 }, decodeErrors: {}, queueLength: 0, ringFullWaits: 0 };
+  return { received: 0, batches: 0, lost: { kernel: 0, ring: 0 }, decodeErrors: {}, queueLength: 0, ringFullWaits: 0, version: kwireVersion };
 }
 
 /**

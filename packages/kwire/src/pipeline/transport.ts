@@ -1,7 +1,7 @@
 // The kernel→user transport of a BPF source: a BPF ring buffer (Linux >= 5.8) or a perf event array
 // (one perf ring per CPU, every kernel). Built-in objects carry both maps (bpf/include/transport.bpf.h)
 // and pick one with the kw_use_perf global.
-import type { PerfOptions } from '@kwire/native';
+import type { PerfOptions } from '../platform/addon.js';
 import { loadAddon } from '../platform/native.js';
 import { NotSupportedError } from '../errors.js';
 import { checkOneOf } from '../validate.js';

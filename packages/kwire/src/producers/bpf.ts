@@ -1,7 +1,8 @@
 // The BPF producer: a BPF object loaded and attached, its ring buffer (or perf event array) copied into
 // the shared ring by the addon's poll thread. Built-in kinds and source() for users' objects use it.
-import type { PerfOptions, PerfReader } from '@kwire/native';
+import type { PerfOptions, PerfReader } from '../platform/addon.js';
 import { bpfObjectPath } from '../platform/artifacts.js';
+import { needsTracefs, withTracefs } from '../platform/tracefs.js';
 import { requireTracingCapabilities } from '../platform/capabilities.js';
 import { loadAddon, nativeCall, type BpfObject, type RingReader } from '../platform/native.js';
 import type { OpenProducer, Producer, ProducerContext } from '../pipeline/producer.js';
@@ -127,7 +128,9 @@ export function bpfProducer(spec: BpfProducerSpec): Producer {
         }
         if (spec.configure) nativeCall(what, () => spec.configure!(o));
         nativeCall(what, () => o.load());
-        nativeCall(what, () => (spec.attach ? spec.attach(o) : o.attach()));
+        if (spec.attach) nativeCall(what, () => spec.attach!(o));
+        else if (nativeCall(what, () => o.programSections()).some(needsTracefs)) withTracefs(what, () => nativeCall(what, () => o.attach()));
+        else nativeCall(what, () => o.attach());
         if (spec.prepare) {
           openReader(o, true);
           Promise.resolve()

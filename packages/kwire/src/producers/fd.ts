@@ -3,7 +3,7 @@
 // length-prefixed records; a datagram socket gives one record per datagram. At the end of a stream
 // the source drains what is left and completes; a read error ends it with a KwireError.
 import { closeSync, openSync } from 'node:fs';
-import type { FdReader } from '@kwire/native';
+import type { FdReader } from '../platform/addon.js';
 import { KwireError } from '../errors.js';
 import type { OpenProducer, Producer, ProducerContext } from '../pipeline/producer.js';
 import { loadAddon, nativeCall } from '../platform/native.js';
