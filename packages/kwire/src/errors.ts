@@ -7,6 +7,7 @@ export type KwireErrorCode =
   | 'EINVAL_ARGUMENT' // bad input from the caller
   | 'EDECODE' // bytes that cannot be decoded (a terminal decode failure, not a skipped record)
   | 'ENATIVE' // a failing call in the addon
+  | 'ENATS' // a NATS server cannot be reached, or refused a JetStream request
   | 'ENOT_BUILT' // an artefact (BPF object, addon, WASM) is missing: run the set-up
   | 'ENOT_BPFFS' // a path that must be in a BPF filesystem is not, and none could be mounted there
   | 'EMAP_FULL' // a BPF map has no room for another entry
