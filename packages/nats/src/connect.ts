@@ -18,8 +18,9 @@ export function backoffMs(n: number): number {
   return base + Math.floor(Math.random() * (base / 4));
 }
 
-/** Connects to `servers` for `what` (e.g. 'natsSink()'); throws KwireError ENATS when none answers. */
-export async function natsConnect(what: string, servers: string | string[], counters: ConnectionCounters): Promise<NatsConnection> {
+/** Connects to `servers` for `what` (e.g. 'natsSink()'), calling `onReconnect` after each reconnect;
+ *  throws KwireError ENATS when none answers the first connect. */
+export async function natsConnect(what: string, servers: string | string[], counters: ConnectionCounters, onReconnect?: () => void): Promise<NatsConnection> {
   let attempt = 0;
   let nc: NatsConnection;
   try {
@@ -39,6 +40,7 @@ export async function natsConnect(what: string, servers: string | string[], coun
       else if (s.type === 'reconnect') {
         counters.reconnects++;
         attempt = 0;
+        onReconnect?.();
       }
     }
   })().catch(() => undefined);

@@ -79,7 +79,11 @@ interface Pending {
   readonly id: string;
   readonly data: Uint8Array;
   readonly events: number;
-  attempts: number;
+  /** Publishes sent, failures met, whether one was acked, the timer of the next re-send. */
+  sends: number;
+  failures: number;
+  acked: boolean;
+  retry?: NodeJS.Timeout;
 }
 
 interface Builder {
@@ -140,7 +144,7 @@ export function natsSink(options: Readonly<Partial<NatsSinkOptions>> & Pick<Nats
         s.messages++;
         if (data.byteLength > maxPayload) return drop('tooLarge', b.events);
         if (queue.length >= o.maxQueue) return drop('queueFull', b.events);
-        queue.push({ subject: b.subject, id: `${host}.${b.kind.name}.${session}.${seq}`, data, events: b.events, attempts: 0 });
+        queue.push({ subject: b.subject, id: `${host}.${b.kind.name}.${session}.${seq}`, data, events: b.events, sends: 0, failures: 0, acked: false });
         s.maxQueued = Math.max(s.maxQueued, queue.length);
         pump();
       };
@@ -167,11 +171,16 @@ export function natsSink(options: Readonly<Partial<NatsSinkOptions>> & Pick<Nats
         if (b.bytes >= o.messageBytes) seal(b);
       };
 
+      // A message is sent again after a failure (with back-off) and at once after a reconnect (its
+      // pending publish may never be answered); the first ack wins, later answers are ignored.
       const send = (m: Pending) => {
-        if (closed || !js) return;
+        if (closed || !js || m.acked) return;
+        if (m.retry) retrying.delete(m.retry), clearTimeout(m.retry), (m.retry = undefined);
+        const attempt = ++m.sends;
         js.publish(m.subject, m.data, { msgID: m.id, timeout: o.ackTimeoutMs }).then(
           (ack) => {
-            if (closed) return;
+            if (closed || m.acked) return;
+            m.acked = true;
             inFlight.delete(m);
             s.acked++;
             s.ackedEvents += m.events;
@@ -181,16 +190,20 @@ export function natsSink(options: Readonly<Partial<NatsSinkOptions>> & Pick<Nats
             pump();
           },
           (error: unknown) => {
-            if (closed) return;
+            if (closed || m.acked || attempt !== m.sends) return;
             s.retries++;
             s.lastError = (error as Error).message ?? String(error);
-            const t = setTimeout(() => {
-              retrying.delete(t);
-              send(m);
-            }, backoffMs(m.attempts++));
+            const t = setTimeout(() => send(m), backoffMs(m.failures++));
+            m.retry = t;
             retrying.add(t);
           },
         );
+      };
+      const resendAll = () => {
+        for (const m of inFlight) {
+          s.retries++;
+          send(m);
+        }
       };
 
       const pump = () => {
@@ -218,7 +231,7 @@ export function natsSink(options: Readonly<Partial<NatsSinkOptions>> & Pick<Nats
         },
       });
 
-      natsConnect('natsSink()', o.servers, s)
+      natsConnect('natsSink()', o.servers, s, resendAll)
         .then(async (c) => {
           nc = c;
           if (closed) return void c.close();

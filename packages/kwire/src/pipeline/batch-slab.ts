@@ -56,5 +56,10 @@ export function batchFromSlab<B>(decoder: RecordDecoder<B>, slab: BatchSlab): B 
   });
   const memory = { buffer } as unknown as WebAssembly.Memory;
   const instance: DecoderInstance = { memory, exports, bytes: () => new Uint8Array(buffer) };
-  return decoder.batch(instance, slab.length);
+  const batch = decoder.batch(instance, slab.length);
+  // The decoder copied as many bytes as its columns need for `length` records: more than the slab
+  // held is a short slab (the bytes after it were someone else's).
+  const used = batch && typeof batch === 'object' ? batchSlab(batch as unknown as Batch<unknown>)?.bytes.byteLength : undefined;
+  if (used !== undefined && used > slab.bytes.byteLength) throw new RangeError(`a slab of ${slab.bytes.byteLength} bytes is too short for ${slab.length} records (${used} bytes)`);
+  return batch;
 }
