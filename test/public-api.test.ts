@@ -87,6 +87,8 @@ it('kwire/gen exports exactly the contributors\' API (kinds, producers, generato
   expect(Object.keys(gen).sort()).toMatchInlineSnapshot(`
     [
       "KindBatch",
+      "batchFromSlab",
+      "batchSlab",
       "bpfProducer",
       "builtinKinds",
       "cacheDirectory",

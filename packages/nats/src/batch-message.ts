@@ -26,6 +26,8 @@ export interface MessageHeader {
   readonly seq: number;
   /** Number of the message's first event in the session, from 0. */
   readonly first: number;
+  /** When the publishing host booted (epoch milliseconds): its records' boot-time stamps are relative to it. */
+  readonly boot: number;
 }
 
 /** A decoded message: its header and its batches' slabs. */
@@ -59,7 +61,7 @@ export function decodeMessage(data: Uint8Array): DecodedMessage {
   if (typeof m.v !== 'number') bad('no version');
   if ((m.v as number) > MESSAGE_VERSION) bad(`version ${m.v as number} (this kwire reads version ${MESSAGE_VERSION})`);
   for (const k of ['host', 'source', 'session'] as const) if (typeof m[k] !== 'string') bad(`no ${k}`);
-  for (const k of ['id', 'layout', 'seq', 'first'] as const) if (!Number.isSafeInteger(m[k])) bad(`no ${k}`);
+  for (const k of ['id', 'layout', 'seq', 'first', 'boot'] as const) if (!Number.isSafeInteger(m[k])) bad(`no ${k}`);
   if (!Array.isArray(m.b)) bad('no batches');
   let events = 0;
   const slabs = (m.b as unknown[]).map((t) => {

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
-import type { Batch } from 'kwire';
+import { bootTimeNs, type Batch } from 'kwire';
 import { batchSlab, type BatchSlab } from 'kwire/gen';
 import { encodeMessage } from './batch-message.js';
 import { backoffMs, natsConnect, type ConnectionCounters } from './connect.js';
@@ -117,6 +117,7 @@ export function natsSink(options: Readonly<Partial<NatsSinkOptions>> & Pick<Nats
     new Observable<NatsPublished>((subscriber) => {
       const s = (stats = emptySinkStats());
       const session = randomBytes(6).toString('base64url');
+      const boot = Math.round(Date.now() - Number(bootTimeNs()) / 1e6);
       const builders = new Map<string, Builder>();
       const queue: Pending[] = [];
       const retrying = new Set<NodeJS.Timeout>();
@@ -139,7 +140,7 @@ export function natsSink(options: Readonly<Partial<NatsSinkOptions>> & Pick<Nats
         builders.delete(b.kind.name);
         if (b.slabs.length === 0) return;
         const seq = messageSeq++;
-        const data = encodeMessage({ host, source: b.kind.name, id: b.kind.id, layout: b.kind.layout, session, seq, first: eventSeq }, b.slabs);
+        const data = encodeMessage({ host, source: b.kind.name, id: b.kind.id, layout: b.kind.layout, session, seq, first: eventSeq, boot }, b.slabs);
         eventSeq += b.events;
         s.messages++;
         if (data.byteLength > maxPayload) return drop('tooLarge', b.events);

@@ -27,6 +27,8 @@ export interface NatsBatch<B = Batch<unknown>> {
   readonly subject: string;
   /** The message's sequence number in the stream. */
   readonly streamSequence: number;
+  /** When the publishing host booted (epoch milliseconds): the base of its records' boot-time stamps. */
+  readonly bootTime: number;
 }
 
 /** A message skipped by a source, and why. */
@@ -119,7 +121,7 @@ export function natsSource(options: Readonly<Partial<NatsSourceOptions>> & Pick<
         s.batches++;
         s.records += batch.length;
         s.hosts[message.host] = (s.hosts[message.host] ?? 0) + batch.length;
-        subscriber.next({ source: message.source, batch, host: message.host, subject: m.subject, streamSequence: m.seq });
+        subscriber.next({ source: message.source, batch, host: message.host, subject: m.subject, streamSequence: m.seq, bootTime: message.boot });
       }
     };
 

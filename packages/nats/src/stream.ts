@@ -37,6 +37,10 @@ export async function ensureStream(what: string, nc: NatsConnection, stream: str
 /** A JetStream failure as KwireError ENATS, naming what was asked. */
 export function jetstreamError(what: string, about: string, error: unknown): KwireError {
   const message = (error as Error).message ?? String(error);
-  const hint = /no responders|503|jetstream not enabled/i.test(message) ? ' (is JetStream enabled on the server? nats-server -js)' : '';
+  const hint = /no responders|503|jetstream not enabled/i.test(message)
+    ? ' (is JetStream enabled on the server? nats-server -js)'
+    : /stream not found/i.test(message)
+      ? ' (a sink creates it when it first publishes: kwire exec|exit|flows --nats URL [--stream S]; list them: nats stream ls)'
+      : '';
   return new KwireError('ENATS', `${what}: ${about}: ${message}${hint}`, { cause: error });
 }
