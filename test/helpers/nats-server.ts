@@ -15,6 +15,8 @@ export function natsServerMissing(): string | undefined {
 export interface NatsServer {
   readonly url: string;
   readonly port: number;
+  /** The running server's process id (undefined while stopped). */
+  pid(): number | undefined;
   /** Stops the server (SIGTERM, then waits for it to exit). */
   stop(): Promise<void>;
   /** Starts it again on the same port and store. */
@@ -23,7 +25,7 @@ export interface NatsServer {
   close(): Promise<void>;
 }
 
-let nextPort = 21800 + Math.floor(Math.random() * 50);
+let nextPort = 21800 + Math.floor(Math.random() * 80);
 
 async function listening(port: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -66,6 +68,7 @@ export async function startNatsServer(): Promise<NatsServer> {
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    pid: () => child?.pid,
     stop,
     start,
     close: async () => {

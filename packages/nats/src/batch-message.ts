@@ -82,7 +82,12 @@ export function messageBatches(message: DecodedMessage, kind: NatsKind): Batch<u
   if (kind.layout !== message.layout || kind.id !== message.id) {
     throw new KwireError('EDECODE', `${message.source} records in layout version ${message.layout} (id ${message.id}); this kwire decodes version ${kind.layout} (id ${kind.id})`);
   }
+  const row = kind.rowBytes;
   return message.slabs.map((s) => {
+    // Checked before the decoder allocates: a slab's bytes are its records' columns and its heap, exactly.
+    if (row === 0 || s.bytes.byteLength !== row * s.length + s.heap) {
+      throw new KwireError('EDECODE', `a ${message.source} batch of ${s.length} records and ${s.heap} heap bytes in ${s.bytes.byteLength} bytes (${row} bytes of columns a record)`);
+    }
     try {
       return batchFromSlab(kind.decoder, s);
     } catch (error) {

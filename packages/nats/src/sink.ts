@@ -158,8 +158,9 @@ export function natsSink(options: Readonly<Partial<NatsSinkOptions>> & Pick<Nats
         const kind = typeof name === 'string' ? natsKind(name) : undefined;
         const slab = kind && batchSlab(batch);
         if (!kind || !slab) return drop('unencodable', batch.length);
+        const limit = Math.min(o.messageBytes, maxPayload - 4096); // room for the map around the batches
         let b = builders.get(kind.name);
-        if (b && b.bytes + slab.bytes.byteLength > o.messageBytes) seal(b), (b = undefined);
+        if (b && b.bytes + slab.bytes.byteLength > limit) seal(b), (b = undefined);
         if (!b) {
           b = { kind, subject: `${o.subjectPrefix}.${host}.${kind.name}`, slabs: [], bytes: 0, events: 0 };
           builders.set(kind.name, b);
@@ -169,7 +170,7 @@ export function natsSink(options: Readonly<Partial<NatsSinkOptions>> & Pick<Nats
         b.slabs.push(slab);
         b.bytes += slab.bytes.byteLength + 16;
         b.events += slab.length;
-        if (b.bytes >= o.messageBytes) seal(b);
+        if (b.bytes >= limit) seal(b);
       };
 
       // A message is sent again after a failure (with back-off) and at once after a reconnect (its
