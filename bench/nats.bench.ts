@@ -13,7 +13,7 @@ import { FrameDecoder, loadgenDecoder, type LoadgenBatch } from 'kwire';
 import { natsSink, natsSource } from '@kwire/nats';
 import { encodeLoadgen } from '../test/reference/loadgen.js';
 import { concat, frame } from '../test/reference/frames.js';
-import { startNatsServer } from '../test/helpers/nats-server.js';
+import { natsServerMissing, startNatsServer } from '../test/helpers/nats-server.js';
 import { median, quick, reps, sharedNote } from './lib/options.js';
 import { join } from 'node:path';
 import { machine, resultsDir } from './lib/report.js';
@@ -23,6 +23,11 @@ const SIZES = quick ? [256, 4096] : [64, 256, 1024, 4096];
 const STREAM = 'KW18BENCH';
 const WINDOW = 16;
 
+const missing = natsServerMissing();
+if (missing) {
+  console.error(`nats.bench.ts: skipped: ${missing}`);
+  process.exit(0);
+}
 const server = await startNatsServer();
 const nc = await connect({ servers: server.url });
 const jsm = await jetstreamManager(nc);
@@ -120,7 +125,7 @@ async function jsonRun(batches: LoadgenBatch[]): Promise<{ sink: Run; source: Ru
     for await (const m of messages) {
       for (const line of fromUtf8.decode(m.data).split('\n')) if (line) JSON.parse(line), n++;
       m.ack();
-      if (m.info.pending === 0) break;
+      if (n >= EVENTS) break;
     }
     await messages.close();
     if (n !== EVENTS) throw new Error(`json source: ${n} of ${EVENTS}`);

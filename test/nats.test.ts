@@ -3,6 +3,7 @@
 // records while the server restarts, one central durable consumer that restarts too, and a slow
 // consumer whose publisher stays bounded and counts what it drops.
 import { spawn } from 'node:child_process';
+import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager, RetentionPolicy, DiscardPolicy, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -111,6 +112,21 @@ describe.skipIf(missing !== undefined)(`a real nats-server${missing ? ` (skipped
   });
   afterAll(async () => {
     await server?.close();
+  });
+
+  it('follow: false reads every message stored when it started, however many a pull buffers', async () => {
+    const n = 300;
+    const frames = concat(Array.from({ length: 100 }, (_, i) => frame(loadgenDecoder.sourceId, encodeLoadgen({ seq: BigInt(i), ts: 1n, cpu: 0, tag: 3 }))));
+    const batch = new FrameDecoder(loadgenDecoder).decode(frames).batches[0]!;
+    const sink = natsSink({ servers: server.url, host: 'many', stream: 'KW18MANY', subjectPrefix: 'many', messageBytes: 1024, maxQueue: n });
+    await lastValueFrom(from(Array.from({ length: n }, () => batch)).pipe(sink), { defaultValue: undefined });
+    expect(sink.stats()).toMatchObject({ acked: n, ackedEvents: 100 * n, streamCreated: true });
+    for (const options of [{}, { durable: 'many' }]) {
+      const source = natsSource({ servers: server.url, stream: 'KW18MANY', follow: false, maxAckPending: 64, ...options });
+      const batches = await lastValueFrom(source.pipe(toArray()));
+      expect(batches.length).toBe(n);
+      expect(source.stats()).toMatchObject({ messages: n, records: 100 * n, duplicates: 0, skipped: 0, hosts: { many: 100 * n } });
+    }
   });
 
   it('refuses a server that does not answer with ENATS', async () => {

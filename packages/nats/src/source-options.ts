@@ -19,7 +19,7 @@ export interface NatsSourceOptions {
   subjects: string;
   /** Only these sources (kinds). Default: all. */
   sources: readonly string[];
-  /** Keep following the stream (true), or complete once caught up with it (false). Default: true. */
+  /** Keep following the stream (true), or complete after the messages stored when it started (false). Default: true. */
   follow: boolean;
   /** A durable consumer's ack wait: an unacknowledged message is delivered again after it. Default: 30 000 ms. */
   ackWaitMs: number;

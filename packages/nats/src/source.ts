@@ -67,8 +67,8 @@ const SEEN_WINDOW = 1 << 16; // message identities remembered to skip duplicates
 /**
  * The kwire messages of a JetStream stream as the batches and events of the live sources, through a
  * durable consumer (`durable`: acknowledged after emission, resumed after a restart) or an ordered one,
- * from `since` (a time) or `startSequence`. Follows the stream until unsubscribed, or completes once
- * caught up with `follow: false`.
+ * from `since` (a time) or `startSequence`. Follows the stream until unsubscribed, or, with
+ * `follow: false`, completes after the messages stored when it started.
  *
  * @example
  * natsSource({ servers: 'nats://central:4222', durable: 'central' }).events<ExecEvent>('exec').subscribe((e) => console.log(e.pid));
@@ -155,14 +155,18 @@ export function natsSource(options: Readonly<Partial<NatsSourceOptions>> & Pick<
       } catch (error) {
         throw jetstreamError(fn, `stream ${o.stream}${o.durable ? `, consumer ${o.durable}` : ''}`, error);
       }
-      if (!o.follow && (await consumer.info()).num_pending === 0) return subscriber.complete();
+      // follow: false ends after the messages waiting when it started (first deliveries, in stream
+      // order; a message's own `pending` counts what the server has not yet sent, not what this client
+      // has not yet read, so it reaches 0 while a pull's messages are still queued here).
+      let remaining = o.follow ? Infinity : (await consumer.info()).num_pending;
+      if (remaining === 0) return subscriber.complete();
       messages = await consumer.consume({ max_messages: o.maxAckPending });
       if (closed) return void messages.close();
       for await (const m of messages) {
         handle(m);
         if (closed) return;
         if (o.durable) m.ack(); // after its batches were emitted
-        if (!o.follow && m.info.pending === 0) break;
+        if (!m.redelivered && --remaining <= 0) break;
       }
       if (closed) return;
       await messages.close();

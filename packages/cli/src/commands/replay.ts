@@ -26,7 +26,8 @@ kwire, is refused (exit status 1).
 A nats:// URL reads what kwire exec|exit|flows --nats published to a JetStream stream (default
 KWIRE), from every host, until Ctrl-C or --duration: durable=NAME resumes where that consumer's
 acknowledgements stopped (created when missing), since=TIME (ISO 8601 or epoch ms) or seq=N starts
-there (default: the stream's start), follow=false ends once caught up, subjects=kwire.web1.> picks hosts.
+there (default: the stream's start), follow=false ends after what was stored when it started,
+subjects=kwire.web1.> picks hosts.
 
 Options:
   --speed SPEED       'max' (default: as fast as possible), 'realtime', or a factor (2 = twice real time)
