@@ -99,6 +99,8 @@ it('kwire/gen exports exactly the contributors\' API (kinds, producers, generato
   expect(Object.keys(gen).sort()).toMatchInlineSnapshot(`
     [
       "KindBatch",
+      "batchFromSlab",
+      "batchSlab",
       "bpfProducer",
       "builtinKinds",
       "cacheDirectory",

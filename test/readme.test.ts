@@ -26,7 +26,7 @@ describe('README examples', () => {
       skipLibCheck: true,
       types: ['node'],
       typeRoots: [repoPath('test/node_modules/@types')],
-      paths: { kwire: [repoPath('packages/kwire/dist/index.d.ts')], 'kwire/gen': [repoPath('packages/kwire/dist/gen.d.ts')], rxjs: [repoPath('test/node_modules/rxjs')] },
+      paths: { kwire: [repoPath('packages/kwire/dist/index.d.ts')], 'kwire/gen': [repoPath('packages/kwire/dist/gen.d.ts')], '@kwire/nats': [repoPath('packages/nats/dist/index.d.ts')], rxjs: [repoPath('test/node_modules/rxjs')] },
     });
     const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file);
     expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);

@@ -1,6 +1,7 @@
 // Options every live command takes, parsed with node:util parseArgs.
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from './usage-error.js';
+import { natsHelp, natsOptions, parseNats, type NatsPublishOptions } from './nats-options.js';
 
 export const commonOptions = {
   json: { type: 'boolean', default: false },
@@ -10,6 +11,7 @@ export const commonOptions = {
   pidns: { type: 'string' },
   stats: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
+  ...natsOptions,
 } as const satisfies ParseArgsConfig['options'];
 
 /** Each common option's help, whole (an entry may span lines), so a command can leave one out. */
@@ -20,6 +22,7 @@ const commonOptionHelp = {
   duration: '  --duration SECONDS  stop after this many seconds (default: until Ctrl-C)',
   pidns: '  --pidns INODE       only processes in this pid namespace, e.g. $(stat -L -c %i /proc/PID/ns/pid)\n                      (default: all)',
   stats: "  --stats             print the source's counters to stderr at the end (default: off)",
+  nats: natsHelp,
   help: '  -h, --help          this help',
 } as const;
 
@@ -37,10 +40,17 @@ export interface CommonOptions {
   durationMs?: number;
   pidns?: number;
   stats: boolean;
+  /** --nats: publish instead of printing (nats-options.ts). */
+  nats?: NatsPublishOptions;
 }
 
-export function parseCommon(values: { json?: boolean; msgpack?: boolean; addresses?: string; duration?: string; pidns?: string; stats?: boolean }): CommonOptions {
+export function parseCommon(values: { json?: boolean; msgpack?: boolean; addresses?: string; duration?: string; pidns?: string; stats?: boolean } & Parameters<typeof parseNats>[0]): CommonOptions {
   const out: CommonOptions = { json: values.json ?? false, msgpack: values.msgpack ?? false, addresses: 'string', stats: values.stats ?? false };
+  const nats = parseNats(values);
+  if (nats) {
+    if (out.json || out.msgpack) throw new UsageError('--nats publishes the events instead of printing them: leave out --json and --msgpack');
+    out.nats = nats;
+  }
   if (out.json && out.msgpack) throw new UsageError('--json and --msgpack: choose one');
   if (out.msgpack && process.stdout.isTTY) throw new UsageError('--msgpack writes binary: redirect it to a file or a pipe, not the terminal');
   if (values.addresses !== undefined) {

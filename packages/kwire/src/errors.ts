@@ -7,6 +7,7 @@ export type KwireErrorCode =
   | 'EINVAL_ARGUMENT' // bad input from the caller
   | 'EDECODE' // bytes that cannot be decoded (a terminal decode failure, not a skipped record)
   | 'ENATIVE' // a failing call in the addon
+  | 'ENATS' // a NATS server cannot be reached, or refused a JetStream request
   | 'ENOT_BUILT' // an artefact (BPF object, addon, WASM) is missing: run the set-up
   | 'ENO_PREBUILD' // an installed kwire has no prebuilt addon for this platform (it ships linux-x64 glibc)
   | 'ENO_TRACEFS' // a tp/ program needs tracefs, which is not mounted and could not be

@@ -37,3 +37,7 @@ export { parseBtf, elfSection } from './layout/btf.js';
 export type { BtfType } from './layout/btf.js';
 
 export type { DecoderInstance, DecoderExports } from './pipeline/decoders.js';
+
+// Decoded batches as bytes and back (transports such as @kwire/nats).
+export { batchSlab, batchFromSlab } from './pipeline/batch-slab.js';
+export type { BatchSlab } from './pipeline/batch-slab.js';

@@ -35,6 +35,7 @@ export async function execCommand(args: string[]): Promise<void> {
   const transport = parseTransport(values.transport);
   const source = execs({ transport, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
   const writer = eventWriter(options, tables, shapes);
+  if (options.nats) return (await import('../nats-publish.js')).publishSource('exec', source, options); // loads NATS only when asked
   await runSource('exec', source, options, {
     onAttached: () => writer.start('exec'),
     onBatch: (batch) => writer.batch('exec', batch),

@@ -35,6 +35,7 @@ export async function exitCommand(args: string[]): Promise<void> {
   const transport = parseTransport(values.transport);
   const source = exits({ transport, threads: values.threads ?? false, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
   const writer = eventWriter(options, tables, shapes);
+  if (options.nats) return (await import('../nats-publish.js')).publishSource('exit', source, options); // loads NATS only when asked
   await runSource('exit', source, options, {
     onAttached: () => writer.start('exit'),
     onBatch: (batch) => writer.batch('exit', batch),

@@ -71,6 +71,7 @@ export async function flowsCommand(args: string[]): Promise<void> {
   });
   const source = Object.assign(new Observable<FlowBatch>((s) => consumer.subscribe(s)), { stats: () => consumer.stats().probe });
   const writer = eventWriter(options, tables, shapes);
+  if (options.nats) return (await import('../nats-publish.js')).publishSource('flow', source, options); // loads NATS only when asked
   await runSource('flows', source, { ...options, stats: false }, {
     onAttached: () => writer.start('flow'),
     onBatch: (batch) => writer.batch('flow', netns === undefined ? batch : [...batch].filter((e) => e.netns === netns)),

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Subscription } from 'rxjs';
 import { captureSourceNames, isKwireError, KwireError, replay, type CaptureHeader, type ReplayStats } from 'kwire';
 import { useBootTime } from '../boot-time.js';
-import { commonHelp, commonOptions, parseCommon } from '../common-options.js';
+import { commonHelpWithout, commonOptions, parseCommon } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
 import { isOutputClosed, writeOut } from '../output.js';
 import { stopAfter, type Timer } from '../run-source.js';
@@ -16,22 +16,30 @@ import { parseCommandLine } from '../parse.js';
 export const replayHelp = `kwire replay — decode a capture made by kwire record (no privileges needed)
 
 Usage: kwire replay FILE [options]        FILE '-' reads stdin (e.g. from kwire record -o -)
+       kwire replay nats://HOST:PORT/STREAM[?durable=NAME&since=TIME&follow=false] [options]
 
 Prints the events as the live commands do, with times on the recording machine's clock. A damaged
 capture is replayed as far as it can be: a truncated file up to its last whole chunk, a corrupt chunk
 skipped; each is reported on stderr with its offset. A file that is not a capture, or one from a newer
 kwire, is refused (exit status 1).
 
+A nats:// URL reads what kwire exec|exit|flows --nats published to a JetStream stream (default
+KWIRE), from every host, until Ctrl-C or --duration: durable=NAME resumes where that consumer's
+acknowledgements stopped (created when missing), since=TIME (ISO 8601 or epoch ms) or seq=N starts
+there (default: the stream's start), follow=false ends after what was stored when it started,
+subjects=kwire.web1.> picks hosts.
+
 Options:
   --speed SPEED       'max' (default: as fast as possible), 'realtime', or a factor (2 = twice real time)
   --sources LIST      only these sources, comma-separated: ${captureSourceNames().join(',')} (default: all)
   --progress          a progress bar on stderr (default: on a terminal, for files over 16 MiB)
-${commonHelp.replace('Common options:\n', '')}
+${commonHelpWithout('nats').replace('Common options:\n', '')}
 
 Examples:
   kwire replay host.kwcap --json --sources exec
   kwire replay host.kwcap --speed realtime
-  kwire record -o - --sources exec | kwire replay -`;
+  kwire record -o - --sources exec | kwire replay -
+  kwire replay 'nats://central:4222/KWIRE?durable=audit' --json --sources exec`;
 
 const BIG_FILE = 16 << 20;
 
@@ -53,10 +61,12 @@ export async function replayCommand(args: string[]): Promise<void> {
   const speed = parseSpeed(values.speed);
   if (positionals.length !== 1) throw new UsageError('one capture FILE is required');
   const file = positionals[0]!;
+  if (options.nats) throw new UsageError('--nats is for the live commands (kwire exec|exit|flows --nats URL)');
   const known = captureSourceNames();
   const sources = values.sources?.split(',');
   const unknown = sources?.filter((n) => !known.includes(n)) ?? [];
   if (unknown.length > 0) throw new UsageError(`--sources: unknown source '${unknown.join(',')}' (known: ${known.join(',')})`);
+  if (/^(nats|tls):\/\//i.test(file)) return (await import('../nats-replay.js')).replayNats(file, options, sources); // loads NATS only when asked
   const size = file === '-' ? undefined : await stat(file).then((s) => s.size, () => undefined); // replay() names a missing file
   const line = values.progress || (size ?? 0) >= BIG_FILE ? new ProgressLine(values.progress) : undefined;
   const writer = eventWriter(options, tables, shapes);
