@@ -37,6 +37,12 @@ export type { RawFrame } from './pipeline/raw-frames.js';
 
 // Operators and counters.
 export { toEvents } from './pipeline/operators.js';
+
+// Composition: answers built from the sources, on live streams and replays alike.
+export { topTalkers } from './compose/top-talkers.js';
+export type { TopTalkersOptions, TopTalker, TopTalkers } from './compose/top-talkers.js';
+export type { KeyValue } from './compose/flow-keys.js';
+export type { FlowColumnsIn } from './compose/flow-sums.js';
 export type { SourceStats } from './pipeline/stats.js';
 export { totalDecodeErrors } from './pipeline/stats.js';
 

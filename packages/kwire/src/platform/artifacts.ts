@@ -28,3 +28,16 @@ export function decoderWasmPath(): string {
   if (!existsSync(path)) throw new KwireError('ENOT_BUILT', `decoder module ${path} is missing: run \`make build\` first`);
   return path;
 }
+
+/** The top-talker aggregation module (assembly/aggregate/), apart from the decoders. */
+export function aggregateWasmPath(): string {
+  const require = createRequire(import.meta.url);
+  let path: string;
+  try {
+    path = require.resolve('@kwire/assembly/aggregate.wasm');
+  } catch {
+    path = join(repoRoot, 'assembly', 'build', 'aggregate.wasm');
+  }
+  if (!existsSync(path)) throw new KwireError('ENOT_BUILT', `aggregation module ${path} is missing: run \`make build\` first`);
+  return path;
+}
