@@ -101,7 +101,8 @@ export function topFlows(): u32 {
 }
 
 @inline function buildKey(i: usize): u32 {
-  memory.fill(scratch, 0, keyBytes);
+  // Stores, not memory.fill: V8 runs the bulk-memory instructions as calls.
+  for (let o: usize = 0; o < keyBytes; o += 8) store<u64>(scratch + o, 0);
   let at = scratch;
   for (let c: u32 = 0; c < columnCount; c++) {
     const base = <usize>load<u32>(columns + (<usize>c << 3));
@@ -139,7 +140,7 @@ export function topFlows(): u32 {
       // Keep a quarter free so probes stay short and a full table is found quickly.
       if (used >= keyMask - (keyMask >> 2)) return 0;
       store<u32>(slot, tag);
-      memory.copy(slot + 8, scratch, keyBytes);
+      for (let o: usize = 0; o < keyBytes; o += 8) store<u64>(slot + 8 + o, load<u64>(scratch + o));
       store<u32>(usedList + (<usize>used << 2), i);
       used++;
       return slot;
