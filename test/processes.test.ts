@@ -73,8 +73,8 @@ describe('trackProcesses: order and time (marbles)', () => {
   it('the running table is bounded: the least recently active process is evicted, counted', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const table = new ProcessTable({ maxProcesses: 2 });
-      const input = cold<ProcessInput>('abc|', { a: exec(1, 1n, ['a']), b: exec(2, 2n, ['b']), c: exec(3, 3n, ['c']) });
-      expectObservable(input.pipe(trackProcesses({ table, reorderWindow: 0 }), map(brief))).toBe('ab(dc|)', { a: 'exec:1:a', b: 'exec:2:b', c: 'exec:3:c', d: 'evicted:1:a' });
+      const input = cold<ProcessInput>('abc 9ms |', { a: exec(1, 1n, ['a']), b: exec(2, 2n, ['b']), c: exec(3, 3n, ['c']) });
+      expectObservable(input.pipe(trackProcesses({ table, reorderWindow: 0 }), map(brief))).toBe('ab(dc) 6ms |', { a: 'exec:1:a', b: 'exec:2:b', c: 'exec:3:c', d: 'evicted:1:a' });
     });
   });
 
