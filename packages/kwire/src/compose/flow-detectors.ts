@@ -12,6 +12,7 @@ export interface DetectorBatch<E> {
   readonly kind: Uint8Array;
   readonly ts: BigUint64Array;
   readonly start: BigUint64Array;
+  /** Record i as an event. */
   get(i: number): E;
 }
 

@@ -7,6 +7,7 @@ import type { FlowStats } from '../kinds/flow-consumer.js';
 
 /** Anything with counters: a live source (execs(), exits(), flows()…), a replay, a kernelSource. */
 export interface StatsSource {
+  /** The source's counters now. */
   stats(): SourceStats | FlowStats | { records?: number; lost?: { kernel: number; ring: number }; decodeErrors?: SourceStats['decodeErrors'] };
 }
 

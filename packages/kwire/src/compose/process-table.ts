@@ -89,6 +89,7 @@ export class ProcessTable {
     return [...this.live.values()];
   }
 
+  /** The table's sizes now, and what it evicted, inferred and counted so far. */
   stats(): ProcessTableStats {
     return { running: this.live.size, ended: this.ended.size, pendingExits: this.pending.size, ...this.counts };
   }

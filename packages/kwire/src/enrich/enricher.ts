@@ -52,7 +52,8 @@ class Lookup<K extends {}, V extends {}> {
 
   constructor(max: number, ttl: number, private readonly clock: SchedulerLike, private readonly every: number, private readonly fill: (key: K, cache: LRUCache<K, V>) => void) {
     this.cache = new LRUCache<K, V>({
-      max, ttl, ttlResolution: 0, perf: { now: () => clock.now() }, updateAgeOnGet: false,
+      // lru-cache reads a start time of 0 as "no TTL": virtual clocks start at 0, so shift by 1 ms.
+      max, ttl, ttlResolution: 0, perf: { now: () => clock.now() + 1 }, updateAgeOnGet: false,
       dispose: (_v, _k, reason) => {
         if (reason === 'evict') this.stats.evictions++;
         else if (reason === 'expire') this.stats.expirations++;
@@ -109,20 +110,28 @@ export class Enricher {
     checkInteger(fn, 'ttl', ttl, 1, 2 ** 31, '2^31');
     checkInteger(fn, 'rereadInterval', rereadInterval, 0, 2 ** 31, '2^31');
     const root = options.cgroupRoot ?? cgroupV2Root();
-    this.cgroups = new Lookup(maxEntries, ttl, scheduler, rereadInterval, (_id, cache) => {
-      for (const [id, path] of walkCgroups(maxEntries, root)) cache.set(id, cgroupInfo(id, path));
+    // A re-read fills the cache with everything it found, the entry asked for last (so it stays).
+    this.cgroups = new Lookup(maxEntries, ttl, scheduler, rereadInterval, (want, cache) => {
+      const found = walkCgroups(maxEntries, root);
+      for (const [id, path] of found) if (id !== want) cache.set(id, cgroupInfo(id, path));
+      const path = found.get(want);
+      if (path !== undefined) cache.set(want, cgroupInfo(want, path));
     });
-    this.users = new Lookup(maxEntries, ttl, scheduler, rereadInterval, (_uid, cache) => {
+    this.users = new Lookup(maxEntries, ttl, scheduler, rereadInterval, (want, cache) => {
       let text = '';
       try {
         text = readFileSync(passwd, 'utf8');
       } catch {
         return;
       }
+      let wanted: string | undefined;
       for (const line of text.split('\n')) {
         const [name, , uid] = line.split(':');
-        if (name && uid !== undefined && /^\d+$/.test(uid) && !cache.has(Number(uid))) cache.set(Number(uid), name);
+        if (!name || uid === undefined || !/^\d+$/.test(uid)) continue;
+        if (Number(uid) === want) wanted ??= name;
+        else if (!cache.has(Number(uid))) cache.set(Number(uid), name);
       }
+      if (wanted !== undefined) cache.set(want, wanted);
     });
     this.exes = new Lookup(maxEntries, Math.min(ttl, 10_000), scheduler, 0, (pid, cache) => {
       try {
@@ -148,6 +157,7 @@ export class Enricher {
     return this.exes.get(pid, true);
   }
 
+  /** Each cache's size and counters. */
   stats(): EnricherStats {
     return { cgroup: this.cgroups.snapshot(), user: this.users.snapshot(), exe: this.exes.snapshot() };
   }
