@@ -122,7 +122,7 @@ describe.skipIf(cgSkip !== '')(`Enricher live${cgSkip}`, () => {
     const sub = execEvents().pipe(filter((e) => e.argv.at(-1) === tag), enrich(enricher)).subscribe((e) => seen.push(e));
     try {
       await new Promise((r) => setTimeout(r, 300));
-      const child = spawn('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec python3 -c 'import time; time.sleep(5)' ${tag}`], { stdio: 'ignore' });
+      const child = spawn('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec /usr/bin/python3 -c 'import time; time.sleep(5)' ${tag}`], { stdio: 'ignore' });
       const exited = once(child, 'exit');
       await waitFor('the exec', () => seen.length > 0);
       const e = seen[0] as ExecEvent & { cgroupPath?: string };
@@ -131,7 +131,7 @@ describe.skipIf(cgSkip !== '')(`Enricher live${cgSkip}`, () => {
       expect(enricher.cgroup(e.cgroupId)?.path).toBe(`/${name}`);
       expect(enricher.stats().cgroup.hits).toBeGreaterThan(0);
       // the scan reads the same id from /proc/PID/cgroup while the process lives
-      expect(scanProcesses().find((p) => p.pid === child.pid)).toMatchObject({ cgroupId: e.cgroupId, argv: ['python3', '-c', 'import time; time.sleep(5)', tag] });
+      expect(scanProcesses().find((p) => p.pid === child.pid)).toMatchObject({ cgroupId: e.cgroupId, argv: ['/usr/bin/python3', '-c', 'import time; time.sleep(5)', tag] });
       child.kill();
       await exited;
     } finally {
