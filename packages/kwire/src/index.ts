@@ -59,6 +59,7 @@ export { enrich } from './enrich/enrich.js';
 export type { Enrichment } from './enrich/enrich.js';
 export { cgroupInfo } from './enrich/containers.js';
 export type { CgroupInfo, ContainerRef } from './enrich/containers.js';
+export type { SocketOwner } from './enrich/sockets.js';
 export type { SourceStats } from './pipeline/stats.js';
 export { totalDecodeErrors } from './pipeline/stats.js';
 

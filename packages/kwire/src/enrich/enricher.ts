@@ -6,7 +6,8 @@ import { LRUCache } from 'lru-cache';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { checkInteger, checkOptions } from '../validate.js';
 import { cgroupInfo, type CgroupInfo } from './containers.js';
-import { cgroupV2Root, walkCgroups } from './cgroup-paths.js';
+import { cgroupIdOfPath, cgroupV2Root, walkCgroups } from './cgroup-paths.js';
+import { socketHolder, socketInode, type SocketOwner } from './sockets.js';
 
 export interface EnricherOptions {
   /** Entries per cache at most (least recently used go first). Default: 4096. */
@@ -43,6 +44,7 @@ export interface EnricherStats {
   cgroup: CacheStats;
   user: CacheStats;
   exe: CacheStats;
+  socket: CacheStats;
 }
 
 class Lookup<K extends {}, V extends {}> {
@@ -101,6 +103,7 @@ export class Enricher {
   private readonly cgroups: Lookup<bigint, CgroupInfo>;
   private readonly users: Lookup<number, string>;
   private readonly exes: Lookup<number, string>;
+  private readonly sockets: Lookup<string, SocketOwner & { cgroupId?: bigint }>;
 
   constructor(options: Readonly<Partial<EnricherOptions>> = {}) {
     const fn = 'new Enricher()';
@@ -133,6 +136,14 @@ export class Enricher {
       }
       if (wanted !== undefined) cache.set(want, wanted);
     });
+    this.sockets = new Lookup(maxEntries, Math.min(ttl, 10_000), scheduler, 0, (key, cache) => {
+      const [proto, addr, port] = key.split('/');
+      const inode = socketInode(proc, Number(proto), addr!, Number(port));
+      const owner = inode === undefined ? undefined : socketHolder(proc, inode);
+      if (!owner) return;
+      const cgroupId = owner.cgroupPath !== undefined ? cgroupIdOfPath(owner.cgroupPath, root) : undefined;
+      cache.set(key, { ...owner, ...(cgroupId !== undefined ? { cgroupId } : {}) });
+    });
     this.exes = new Lookup(maxEntries, Math.min(ttl, 10_000), scheduler, 0, (pid, cache) => {
       try {
         cache.set(pid, readlinkSync(`${proc}/${pid}/exe`));
@@ -140,6 +151,15 @@ export class Enricher {
         /* gone, or a kernel thread: a miss */
       }
     });
+  }
+
+  /**
+   * The process holding the local end of a flow in this network namespace: the socket bound to
+   * addr:port (proto 6 TCP, 17 UDP) from /proc/net, its holder from /proc/PID/fd; with its cgroup id.
+   * Undefined when no process holds it (closed already, or another network namespace).
+   */
+  socket(proto: number, addr: string, port: number): (SocketOwner & { cgroupId?: bigint }) | undefined {
+    return this.sockets.get(`${proto}/${addr}/${port}`, true);
   }
 
   /** The cgroup with this id: path, container and systemd unit; undefined when no such cgroup exists. */
@@ -159,6 +179,6 @@ export class Enricher {
 
   /** Each cache's size and counters. */
   stats(): EnricherStats {
-    return { cgroup: this.cgroups.snapshot(), user: this.users.snapshot(), exe: this.exes.snapshot() };
+    return { cgroup: this.cgroups.snapshot(), user: this.users.snapshot(), exe: this.exes.snapshot(), socket: this.sockets.snapshot() };
   }
 }
