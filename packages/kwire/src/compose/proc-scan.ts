@@ -24,14 +24,14 @@ export function scanProcesses(root = '/proc'): ProcessRecord[] {
   }
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
-    const record = readProcess(root, Number(name));
+    const record = readScannedProcess(root, Number(name));
     if (record) out.push(record);
   }
   return out;
 }
 
 /** One process of a /proc scan; undefined when it is gone. */
-export function readProcess(root: string, pid: number): ProcessRecord | undefined {
+export function readScannedProcess(root: string, pid: number): ProcessRecord | undefined {
   const dir = `${root}/${pid}`;
   let stat: string;
   try {

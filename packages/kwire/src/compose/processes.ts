@@ -5,7 +5,7 @@ import { execEvents } from '../generated/exec.js';
 import { exitEvents } from '../generated/exit.js';
 import { checkBoolean, checkInteger, checkOptions, invalidArgument } from '../validate.js';
 import type { ExecEvent } from '../kinds/exec.js';
-import { readProcess, scanProcesses } from './proc-scan.js';
+import { readScannedProcess, scanProcesses } from './proc-scan.js';
 import type { ProcessChange, ProcessInput, ProcessRecord, ProcExecInput } from './process-record.js';
 import { ProcessTable, type ProcessTableOptions } from './process-table.js';
 
@@ -122,7 +122,7 @@ export function processes(options: Readonly<Partial<ProcessesOptions>> = {}): Pr
 function execFromProc(e: ProcExecInput): ExecEvent | ProcExecInput {
   const pid = e.tgid ?? e.pid;
   try {
-    const record = readProcess('/proc', pid);
+    const record = readScannedProcess('/proc', pid);
     if (!record) return e;
     return { type: 'exec', ts: e.ts, pid, ppid: record.ppid, uid: record.uid ?? 0, gid: 0, comm: record.comm, filename: record.filename, argv: record.argv, truncated: false, pidns: 0, cgroupId: record.cgroupId };
   } catch {
