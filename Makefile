@@ -21,8 +21,8 @@ $(ADDON): native/binding.gyp $(wildcard native/src/*.cc native/src/*.h native/sr
 
 native: setup $(ADDON)
 
-$(WASM): assembly/asconfig.json $(wildcard assembly/*.ts assembly/generated/*.ts)
-	@echo "build: decoders (AssemblyScript)"
+$(WASM): assembly/asconfig.json assembly/aggregate/asconfig.json $(wildcard assembly/*.ts assembly/generated/*.ts assembly/aggregate/*.ts)
+	@echo "build: decoders and aggregation (AssemblyScript)"
 	@cd assembly && pnpm run -s build
 
 wasm: setup $(WASM)

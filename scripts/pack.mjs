@@ -53,7 +53,7 @@ function stageKwire(stage) {
   for (const f of readdirSync(join(repo, 'bpf/.output')).filter((f) => f.endsWith('.bpf.o'))) cpSync(join(repo, 'bpf/.output', f), join(stage, 'bpf', f));
   mkdirSync(join(stage, 'assembly/build'), { recursive: true });
   for (const f of ['ring.ts', 'status.ts', 'heap.ts']) cpSync(join(repo, 'assembly', f), join(stage, 'assembly', f));
-  cpSync(join(repo, 'assembly/build/kwire.wasm'), join(stage, 'assembly/build/kwire.wasm'));
+  for (const f of readdirSync(join(repo, 'assembly/build')).filter((f) => f.endsWith('.wasm'))) cpSync(join(repo, 'assembly/build', f), join(stage, 'assembly/build', f));
   cpSync(join(repo, 'packages/kwire/schemas'), join(stage, 'schemas'), { recursive: true });
   cpSync(join(repo, 'README.md'), join(stage, 'README.md'));
 

@@ -34,11 +34,12 @@ const nftRules = `table inet kwt {
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 
-export function createNetnsPair(): NetnsPair {
+/** A pair named `${prefix}-<random>-a` and `-b` (kwt by default; a test of issue N names its own, kwN). */
+export function createNetnsPair(prefix = 'kwt'): NetnsPair {
   const id = randomBytes(3).toString('hex');
   const octet = 1 + (parseInt(id.slice(0, 2), 16) % 250);
-  const a = `kwt-${id}-a`;
-  const b = `kwt-${id}-b`;
+  const a = `${prefix}-${id}-a`;
+  const b = `${prefix}-${id}-b`;
   const pair: NetnsPair = {
     a,
     b,

@@ -8,6 +8,7 @@ import { replayCommand, replayHelp } from './commands/replay.js';
 import { flowsCommand, flowsHelp } from './commands/flows.js';
 import { benchCommand, benchHelp } from './commands/bench.js';
 import { genCommand, genHelp } from './commands/gen.js';
+import { topCommand, topHelp } from './commands/top.js';
 import { UsageError } from './usage-error.js';
 import { isOutputClosed } from './output.js';
 import { undoAll } from './teardown.js';
@@ -22,6 +23,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   flows: { run: flowsCommand, summary: 'live flow records: packets and bytes each way (like conntracct)', help: flowsHelp },
   bench: { run: benchCommand, summary: 'the benchmark suite (--quick: under two minutes)', help: benchHelp },
   gen: { run: genCommand, summary: 'decoder and types for a struct of your own BPF object', help: genHelp },
+  top: { run: topCommand, summary: 'processes and flows, live, in the terminal (replays a capture when not privileged)', help: topHelp },
 };
 
 const mainHelp = `kwire — kernel events as streams

@@ -52,6 +52,29 @@ export { version } from './version.js';
 
 // Operators and counters.
 export { toEvents } from './pipeline/operators.js';
+
+// Composition: answers built from the sources, on live streams and replays alike.
+export { topTalkers } from './compose/top-talkers.js';
+export type { TopTalkersOptions, TopTalker, TopTalkers } from './compose/top-talkers.js';
+export type { KeyValue } from './compose/flow-keys.js';
+export type { FlowColumnsIn } from './compose/flow-sums.js';
+export { newFlows, longLivedFlows } from './compose/flow-detectors.js';
+export type { DetectorBatch, DetectorStats, NewFlowsOptions, LongLivedFlowsOptions } from './compose/flow-detectors.js';
+export { processes, trackProcesses } from './compose/processes.js';
+export type { ProcessesOptions, ProcessSource, TrackProcessesOptions } from './compose/processes.js';
+export { ProcessTable } from './compose/process-table.js';
+export type { ProcessTableOptions, ProcessTableStats } from './compose/process-table.js';
+export type { ProcessRecord, ProcessChange, ProcessOrigin, ProcessInput, ProcForkInput, ProcExecInput, ProcExitInput } from './compose/process-record.js';
+export { scanProcesses } from './compose/proc-scan.js';
+export { health } from './compose/health.js';
+export type { HealthOptions, SourceHealth, LossByCause, StatsSource } from './compose/health.js';
+export { Enricher } from './enrich/enricher.js';
+export type { EnricherOptions, EnricherStats, CacheStats } from './enrich/enricher.js';
+export { enrich } from './enrich/enrich.js';
+export type { Enrichment } from './enrich/enrich.js';
+export { cgroupInfo } from './enrich/containers.js';
+export type { CgroupInfo, ContainerRef } from './enrich/containers.js';
+export type { SocketOwner } from './enrich/sockets.js';
 export type { SourceStats } from './pipeline/stats.js';
 export { totalDecodeErrors } from './pipeline/stats.js';
 

@@ -67,6 +67,7 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
         ...(counters.lostByCpu ? { lostByCpu: counters.lostByCpu } : {}),
         decodeErrors,
         queueLength: ring.pending(),
+        ringCapacity: spec.ringCapacity,
         ringFullWaits: ring.counter(RingLayout.fullWaits),
         version: kwireVersion,
       };

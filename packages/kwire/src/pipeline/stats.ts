@@ -16,6 +16,8 @@ export interface SourceStats {
   decodeErrors: Partial<Record<StatusName, number>>;
   /** Bytes published in the shared ring and not yet decoded. */
   queueLength: number;
+  /** The shared ring's size in bytes (queueLength / ringCapacity is how full it is). */
+  ringCapacity?: number;
   /** Times the shared ring was full and the addon paused reading the kernel. */
   ringFullWaits: number;
   /** The transport in use. */

@@ -43,3 +43,10 @@ export function decoderWasmPath(): string {
 export function addonDir(): string {
   return installed ? packageRoot : join(repoRoot, 'native');
 }
+
+/** The top-talker aggregation module (assembly/aggregate/), apart from the decoders. */
+export function aggregateWasmPath(): string {
+  const path = join(assemblyDir(), 'build', 'aggregate.wasm');
+  if (!existsSync(path)) throw new KwireError('ENOT_BUILT', `aggregation module ${path} is missing: ${howToBuild}`);
+  return path;
+}

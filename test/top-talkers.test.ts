@@ -1,0 +1,111 @@
+// topTalkers(): sums per key over tumbling and sliding windows (marble tests on virtual time), the
+// deltas of cumulative flow counters, and the bounds on keys and flows.
+import { describe, expect, it } from 'vitest';
+import { TestScheduler } from 'rxjs/testing';
+import { from, map, lastValueFrom, toArray } from 'rxjs';
+import fc from 'fast-check';
+import { topTalkers, type TopTalkers } from 'kwire';
+import { flowBatch, type FlowRow } from './helpers/flow-batches.js';
+
+const scheduler = () => new TestScheduler((a, b) => { if (process.env.SHOW) console.log(JSON.stringify(a)); expect(a).toEqual(b); });
+const brief = (t: TopTalkers) => ({ start: t.start, end: t.end, rows: t.rows.map((r) => [r.key.dstPort, r.bytes, r.packets]) });
+
+describe('topTalkers windows (marbles)', () => {
+  it('tumbling: each window sums what each flow added in it, ranked by bytes, and rates are per second', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const batches = {
+        a: flowBatch([{ cookie: 1, dstPort: 80, bytesOrig: 100, packetsOrig: 1 }, { cookie: 2, dstPort: 443, bytesOrig: 50, packetsOrig: 1 }]),
+        b: flowBatch([{ cookie: 1, dstPort: 80, bytesOrig: 150, packetsOrig: 2 }, { cookie: 2, dstPort: 443, bytesOrig: 1050, packetsOrig: 3, bytesRet: 10, packetsRet: 1 }]),
+        c: flowBatch([{ cookie: 2, dstPort: 443, kind: 'destroy', bytesOrig: 1050, packetsOrig: 3, bytesRet: 10, packetsRet: 1 }]),
+      };
+      const out = cold('a 400ms b 599ms c 1000ms |', batches).pipe(topTalkers({ by: ['dstPort'], window: 1000 }), map(brief));
+      expectObservable(out).toBe('1000ms x 999ms y 1ms (z|)', {
+        x: { start: 0, end: 1000, rows: [[443, 1060, 4], [80, 150, 2]] },
+        y: { start: 1000, end: 2000, rows: [[443, 0, 0]] },
+        z: { start: 2000, end: 2002, rows: [] },
+      });
+    });
+  });
+
+  it('sliding: every step reports the last window, adding the new step and dropping the oldest', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const batches = {
+        a: flowBatch([{ cookie: 1, dstPort: 80, bytesOrig: 100, packetsOrig: 1 }]),
+        b: flowBatch([{ cookie: 1, dstPort: 80, bytesOrig: 300, packetsOrig: 2 }]),
+      };
+      const out = cold('a 1000ms b 2999ms |', batches).pipe(topTalkers({ by: ['dstPort'], window: 2000, every: 1000 }), map(brief));
+      expectObservable(out).toBe('1000ms s 999ms t 999ms u 999ms v (w|)', {
+        s: { start: 0, end: 1000, rows: [[80, 100, 1]] },
+        t: { start: 0, end: 2000, rows: [[80, 300, 2]] },
+        u: { start: 1000, end: 3000, rows: [[80, 200, 1]] },
+        v: { start: 2000, end: 4000, rows: [] },
+        w: { start: 2001, end: 4001, rows: [] },
+      });
+    });
+  });
+
+  it('keys by any columns: addresses as text, ports, proto and netns as numbers; limit and sort', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const rows: FlowRow[] = [
+        { cookie: 1, srcAddr: '10.1.0.1', dstAddr: 'fd00::2', dstPort: 53, proto: 17, netns: 7, bytesOrig: 10, packetsOrig: 9 },
+        { cookie: 2, srcAddr: '10.1.0.1', dstAddr: 'fd00::2', dstPort: 53, proto: 17, netns: 7, bytesOrig: 20, packetsOrig: 1 },
+        { cookie: 3, srcAddr: '10.1.0.3', dstAddr: '10.9.9.9', dstPort: 22, proto: 6, netns: 8, bytesOrig: 25, packetsOrig: 2 },
+      ];
+      const out = cold('a |', { a: flowBatch(rows) }).pipe(topTalkers({ by: ['srcAddr', 'dstAddr', 'dstPort', 'proto', 'netns'], sort: 'packets', limit: 1 }),
+        map((t) => ({ keys: t.keys, rows: t.rows.map((r) => ({ key: r.key, bytes: r.bytes, packets: r.packets, records: r.records, perSecond: [r.bytesPerSecond, r.packetsPerSecond] })) })));
+      expectObservable(out).toBe('-(x|)', {
+        x: { keys: 2, rows: [{ key: { srcAddr: '10.1.0.1', dstAddr: 'fd00::2', dstPort: 53, proto: 17, netns: 7 }, bytes: 30, packets: 10, records: 2, perSecond: [30_000, 10_000] }] }, // over the 1 ms the input lasted
+      });
+    });
+  });
+
+  it('bounds: keys beyond maxKeys and flows beyond maxFlows are counted, never summed out of bounds', async () => {
+    const rows = Array.from({ length: 200 }, (_, i): FlowRow => ({ cookie: i + 1, dstPort: 1000 + i, bytesOrig: 10 }));
+    const [t] = await lastValueFrom(from([flowBatch(rows)]).pipe(topTalkers({ by: ['dstPort'], maxKeys: 16, maxFlows: 16, limit: 1000 }), toArray()));
+    expect(t!.keys).toBeLessThanOrEqual(24);
+    expect(t!.keys + t!.dropped.keys).toBe(200);
+    expect(t!.dropped.flows).toBeGreaterThan(0);
+    expect(t!.flows).toBeLessThanOrEqual(24);
+  });
+
+  it('idle flows (destroy lost) are forgotten after idleSteps steps, and counted', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const out = cold('a 5000ms |', { a: flowBatch([{ cookie: 9, bytesOrig: 1 }, { cookie: 10, bytesOrig: 1, kind: 'destroy' }]) })
+        .pipe(topTalkers({ window: 1000, idleSteps: 2 }), map((t) => [t.flows, t.dropped.flowsEvicted]));
+      expectObservable(out).toBe('1000ms a 999ms b 999ms c 999ms d 999ms e (f|)', { a: [1, 0], b: [1, 0], c: [0, 1], d: [0, 1], e: [0, 1], f: [0, 1] });
+    });
+  });
+
+  it('bad options are refused before anything runs', () => {
+    expect(() => topTalkers({ window: 1000, every: 300 })).toThrow(/every must be a positive integer of milliseconds that divides window \(1000\)/);
+    expect(() => topTalkers({ by: [] })).toThrow(/by must name 1 to 8 columns/);
+    expect(() => topTalkers({ sort: 'size' as never })).toThrow(/sort must be/);
+  });
+
+  it('a by column the batches lack ends the stream with EINVAL_ARGUMENT', async () => {
+    await expect(lastValueFrom(from([flowBatch([{ cookie: 1 }])]).pipe(topTalkers({ by: ['pid'] })))).rejects.toThrow(/by: 'pid' is not a column/);
+  });
+});
+
+describe('topTalkers sums (property)', () => {
+  it('per key, the sum over windows equals each flow\'s last counters, whatever the batching', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ flow: fc.integer({ min: 1, max: 12 }), add: fc.integer({ min: 0, max: 5000 }) }), { maxLength: 200 }), fc.integer({ min: 1, max: 50 }), async (steps, size) => {
+        const totals = new Map<number, number>();
+        const rows = steps.map(({ flow, add }): FlowRow => {
+          totals.set(flow, (totals.get(flow) ?? 0) + add);
+          return { cookie: flow, dstPort: flow % 4, bytesOrig: totals.get(flow)!, packetsOrig: 1 };
+        });
+        const batches = [];
+        for (let i = 0; i < rows.length; i += size) batches.push(flowBatch(rows.slice(i, i + size)));
+        const results = await lastValueFrom(from(batches).pipe(topTalkers({ by: ['dstPort'], limit: 100 }), toArray()));
+        const got = new Map<number, number>();
+        for (const t of results) for (const r of t.rows) got.set(r.key.dstPort as number, (got.get(r.key.dstPort as number) ?? 0) + r.bytes);
+        const want = new Map<number, number>();
+        for (const [flow, total] of totals) want.set(flow % 4, (want.get(flow % 4) ?? 0) + total);
+        for (const [port, bytes] of want) expect(got.get(port) ?? 0).toBe(bytes);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
