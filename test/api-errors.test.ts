@@ -49,6 +49,12 @@ const sync: [string, () => unknown, RegExp][] = [
   ["execs('x')", () => execs('x' as never), /execs\(\): options must be an object, got 'x'/],
   ["execs({ transport: 'pigeon' })", () => execs({ transport: 'pigeon' as never }), /transport must be 'auto', 'ringbuf' or 'perf', got 'pigeon'/],
   ['execs({ pidns: -1 })', () => execs({ pidns: -1 }), /pidns must be a pid namespace inode/],
+  // issue 15, defect 10: a misspelt option is refused, not ignored
+  ['exec({ pdins: 5 })', () => execs({ pdins: 5 } as never), /^execs\(\): unknown option 'pdins' \(the options: pidns, /],
+  ['exitEvents({ thread: true })', () => exitEvents({ thread: true } as never), /^exits\(\): unknown option 'thread' \(the options: .*threads/],
+  ["flows({ modes: 'all' })", () => flows({ modes: 'all' } as never), /^flows\(\): unknown option 'modes'/],
+  ["flows({ attach: { cgroups: 'x' } })", () => flows({ attach: { cgroups: 'x' } } as never), /^flows\(\): attach: unknown option 'cgroups' \(the options: cgroup, tc\)/],
+  ['loadgen({ counts: 1 })', () => loadgen({ counts: 1 } as never), /^loadgen\(\): unknown option 'counts'/],
   ['execs({ ringCapacity: 3 })', () => execs({ ringCapacity: 3 }), /ringCapacity must be a power of two from 4096 to 2\^30, got 3/],
   ['execs({ batchSize: 0 })', () => execs({ batchSize: 0 }), /batchSize must be an integer/],
   ['execs({ perf: null })', () => execs({ perf: null as never }), /perf must be an object, got null/],

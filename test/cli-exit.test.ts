@@ -72,4 +72,13 @@ describe.skipIf(!canRunLive)(`kwire exit live${canRunLive ? '' : ` (skipped: ${l
     const pid = work.stdout.trim();
     expect(lines.find((l) => l.split(/\s+/)[2] === pid)).toMatch(/^\d\d:\d\d:\d\d sh\s+\d+\s+\d+\s+\d+\s+\d+\.\d\d\s+signal 9 \(SIGKILL\)$/);
   });
+
+  it('names signals 6 and 29 as kill -l does: SIGABRT and SIGIO (issue 15, defect 7)', async () => {
+    const { result, work } = await kwireExitAround([], `sh -c 'kill -ABRT $$' & a=$!; sh -c 'kill -IO $$' & b=$!; wait; echo $a $b`);
+    expect(result.code, result.stderr).toBe(0);
+    const [abrt, io] = work.stdout.trim().split(' ');
+    const row = (pid: string) => result.stdout.split('\n').find((l) => l.split(/\s+/)[2] === pid);
+    expect(row(abrt!)).toMatch(/signal 6 \(SIGABRT\)( \+core)?$/);
+    expect(row(io!)).toMatch(/signal 29 \(SIGIO\)$/);
+  });
 });

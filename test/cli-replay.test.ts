@@ -52,7 +52,7 @@ describe('kwire replay', () => {
   });
 
   it.each([
-    [['replay'], 2, /one capture FILE is required/],
+    [['replay'], 2, /a capture FILE is required/],
     [['replay', fixture, '--speed', 'fast'], 2, /--speed wants/],
     [['replay', fixture, '--json', '--msgpack'], 2, /choose one/],
     [['replay', fixture, '--msgpack', '--addresses', 'hex'], 2, /--addresses wants/],

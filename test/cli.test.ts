@@ -104,3 +104,25 @@ describe.skipIf(!canRunLive)(`kwire exec live${canRunLive ? '' : ` (skipped: ${l
     expect(result.stderr).toMatch(/^exec: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 decodeErrors=0/m);
   });
 });
+
+describe.skipIf(!canRunLive)(`namespace inodes no namespace has${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, () => {
+  // issue 15, defect 10: accepted (a namespace may appear later), with one warning
+  it.each([
+    [['exec', '--pidns', '12345'], /^kwire exec: warning: --pidns 12345: no pid namespace has this inode now; waiting for one anyway \(list them: lsns -t pid\)$/],
+    [['exit', '--pidns', '12345'], /^kwire exit: warning: --pidns 12345: no pid namespace/],
+    [['flows', '--cgroup', 'none', '--netns', '12345'], /^kwire flows: warning: --netns 12345: no net namespace has this inode now/],
+  ])('kwire %j warns once', async (args, warning) => {
+    const result = await kwire(...args, '--duration', '0.2');
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(warning);
+  });
+
+  it('an inode that exists gives no warning', async () => {
+    const { statSync } = await import('node:fs');
+    const result = await kwire('exec', '--pidns', String(statSync('/proc/self/ns/pid').ino), '--duration', '0.2');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+});

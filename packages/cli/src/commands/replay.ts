@@ -51,7 +51,8 @@ export async function replayCommand(args: string[]): Promise<void> {
   }
   const options = parseCommon(values);
   const speed = parseSpeed(values.speed);
-  if (positionals.length !== 1) throw new UsageError('one capture FILE is required');
+  if (positionals.length === 0) throw new UsageError('a capture FILE is required (or - for stdin)');
+  if (positionals.length > 1) throw new UsageError(`replay takes one capture FILE, got ${positionals.length}: ${positionals.join(' ')}`);
   const file = positionals[0]!;
   const known = captureSourceNames();
   const sources = values.sources?.split(',');

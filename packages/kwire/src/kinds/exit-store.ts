@@ -81,7 +81,7 @@ export class ExitStore {
    */
   static ensureRunning(bpffsRoot: string, options: Readonly<Partial<ExitStoreOptions>> = {}): ExitStore {
     checkString('ExitStore.ensureRunning()', 'bpffsRoot', bpffsRoot);
-    checkOptions('ExitStore.ensureRunning()', options);
+    checkOptions('ExitStore.ensureRunning()', options, 'options', ['maxTraced', 'maxExited', 'mount']);
     const { maxTraced = 4096, maxExited = 4096, mount = true } = options;
     for (const [name, n] of [['maxTraced', maxTraced], ['maxExited', maxExited]] as const) {
       if (!Number.isInteger(n) || n < 1 || n > 1 << 24) throw new KwireError('EINVAL_ARGUMENT', `ExitStore.ensureRunning(): ${name} must be an integer in 1..2^24, got ${n}`);

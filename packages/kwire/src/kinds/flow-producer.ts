@@ -183,7 +183,7 @@ export function probeConfig(options: Readonly<Partial<FlowOptions>>, fn = 'flows
   } = options ?? {};
   if (!Array.isArray(curve) || curve.length !== 3) throw new KwireError('EINVAL_ARGUMENT', `${fn}: curve must have three points (Curve0..2)`);
   curve.forEach((p, i) => {
-    checkOptions(fn, p, `curve[${i}]`);
+    checkOptions(fn, p, `curve[${i}]`, ['age', 'rate']);
     if (p === undefined) invalidArgument(fn, `curve[${i}] must be an object { age, rate }, got undefined`);
     positive(`curve[${i}].age`, p.age);
     positive(`curve[${i}].rate`, p.rate);
@@ -191,7 +191,7 @@ export function probeConfig(options: Readonly<Partial<FlowOptions>>, fn = 'flows
   if (!(curve[0].age <= curve[1].age && curve[1].age <= curve[2].age)) throw new KwireError('EINVAL_ARGUMENT', `${fn}: curve ages must not decrease`);
   positive('idleTimeout', idleTimeout);
   positive('tcpIdleTimeout', tcpIdleTimeout);
-  checkOptions(fn, attach, 'attach');
+  checkOptions(fn, attach, 'attach', ['cgroup', 'tc']);
   if (attach.cgroup !== undefined && attach.cgroup !== null && (typeof attach.cgroup !== 'string' || attach.cgroup === '')) {
     invalidArgument(fn, `attach.cgroup must be a cgroup v2 directory path or null, got ${typeof attach.cgroup === 'string' ? "''" : typeof attach.cgroup}`);
   }
