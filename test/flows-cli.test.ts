@@ -1,4 +1,6 @@
 // kwire flows: help, usage errors, and (live) JSON destroy records of pings inside a test namespace.
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
 import { createNetnsPair } from './helpers/netns.js';
@@ -51,7 +53,29 @@ describe('kwire flows', () => {
       expect(ping!.packetsOrig).toBe(ping!.packetsRet);
       expect(events.every((e) => e.kind === 'destroy' && e.netns === Number(netns))).toBe(true);
       // One --stats line, as every command prints it: the probe's counters, then the BPF side's and this consumer's.
-      expect(result.stderr).toMatch(/^flows: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 decodeErrors=0 .* packets=\d+ tableFull=0 .* consumer\.received=\d+ consumer\.lost=0\n$/);
+      expect(result.stderr).toMatch(/^flows: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 decodeErrors=0 .* recordBytes=\d+ packets=\d+ tableFull=0 .* consumer\.received=\d+ consumer\.lost=0\n$/);
+    } finally {
+      pair.cleanup();
+    }
+  });
+
+  it.skipIf(!canRunLive)(`works by default under ip netns exec, where /sys is remounted without cgroup2 (issue 15, defect 3)${liveSkipReason ? ` (skipped: ${liveSkipReason})` : ''}`, async () => {
+    const pair = createNetnsPair();
+    const bin = repoPath('packages/cli/bin/kwire.js');
+    try {
+      const refused = await run('ip', ['netns', 'exec', pair.a, process.execPath, bin, 'flows', '--cgroup', '/sys/fs/cgroup', '--duration', '1']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/^kwire flows: --cgroup: \/sys\/fs\/cgroup is not a cgroup v2 directory \(no cgroup v2 filesystem is mounted in this mount namespace, as in ip netns exec, which remounts \/sys: leave --cgroup out/);
+      const cli = run('ip', ['netns', 'exec', pair.a, process.execPath, bin, 'flows', '--json', '--mode', 'destroy', '--idle-timeout', '0.2', '--duration', '4']);
+      const pinger = pair.start(pair.a, 'ping', ['-c', '12', '-i', '0.25', pair.v4.b]);
+      const result = await cli;
+      pinger.kill();
+      expect(result.code, result.stderr).toBe(0);
+      const events = result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(events.find((e) => e.proto === 1 && e.dstAddr === pair.v4.b && e.netns === pair.inode(pair.a))).toBeDefined();
+      // the private cgroup2 mount is gone, its directory too
+      expect(readFileSync('/proc/mounts', 'utf8')).not.toMatch(/kwire-cgroup2-/);
+      expect(readdirSync(tmpdir()).filter((d) => d.startsWith('kwire-cgroup2-'))).toEqual([]);
     } finally {
       pair.cleanup();
     }

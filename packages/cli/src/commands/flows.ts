@@ -91,5 +91,5 @@ export async function flowsCommand(args: string[]): Promise<void> {
 export function cliError(error: unknown): unknown {
   if (!isKwireError(error, 'EINVAL_ARGUMENT')) return error;
   const m = /^flows\(\): attach\.(tc|cgroup): (.*)$/.exec(error.message);
-  return m ? new UsageError(`--${m[1]}: ${m[2]}`) : error;
+  return m ? new UsageError(`--${m[1]}: ${m[2]!.replace(/attach\.cgroup/g, '--cgroup').replace(/, or null for none$/, ", or 'none'")}`) : error;
 }
