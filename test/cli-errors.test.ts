@@ -294,7 +294,7 @@ describe.skipIf(!canRunLive)(`live commands: bad targets, rough endings, stats${
       expect(r.stderr).toMatch(/^[^\n]+\n$/);
       return r.stderr;
     };
-    const live = /^(exec|exit|flows): received=\d+ batches=\d+ lost\.kernel=\d+ lost\.ring=\d+ decodeErrors=\S+ queueLength=\d+ ringFullWaits=\d+ transport=(ringbuf|perf)/;
+    const live = /^(exec|exit|flows): received=\d+ batches=\d+ lost\.kernel=\d+ lost\.ring=\d+ lost\.undelivered=\d+ decodeErrors=\S+ queueLength=\d+ ringFullWaits=\d+ transport=(ringbuf|perf)/;
     expect(await stats('exec')).toMatch(live);
     expect(await stats('exit')).toMatch(live);
     expect(await stats('flows', '--cgroup', 'none')).toMatch(live);

@@ -61,7 +61,7 @@ describe.skipIf(!canRunLive)(`kwire exit live${canRunLive ? '' : ` (skipped: ${l
       ['cgroupId', 'comm', 'coreDump', 'exitCode', 'exitTime', 'pid', 'pidns', 'pidnsDev', 'ppid', 'signal', 'startTime', 'status', 'tid', 'type'],
     );
     expect(typeof byPid(p1!)[0].exitTime).toBe('string');
-    expect(result.stderr).toMatch(/^exit: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 decodeErrors=0/m);
+    expect(result.stderr).toMatch(/^exit: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 lost\.undelivered=0 decodeErrors=0/m);
   });
 
   it('prints exitsnoop-like rows', async () => {

@@ -101,7 +101,7 @@ describe.skipIf(!canRunLive)(`kwire exec live${canRunLive ? '' : ` (skipped: ${l
     expect(events.map((e) => e.argv)).toEqual(events.map((_, k) => ['/bin/true', tag, String(first + k), '']));
     expect(Object.keys(events[0]).sort()).toEqual(['argv', 'cgroupId', 'comm', 'filename', 'gid', 'pid', 'pidns', 'ppid', 'truncated', 'ts', 'type', 'uid']);
     expect(typeof events[0].ts).toBe('string');
-    expect(result.stderr).toMatch(/^exec: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 decodeErrors=0/m);
+    expect(result.stderr).toMatch(/^exec: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 lost\.undelivered=0 decodeErrors=0/m);
   });
 });
 

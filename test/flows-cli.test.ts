@@ -53,7 +53,7 @@ describe('kwire flows', () => {
       expect(ping!.packetsOrig).toBe(ping!.packetsRet);
       expect(events.every((e) => e.kind === 'destroy' && e.netns === Number(netns))).toBe(true);
       // One --stats line, as every command prints it: the probe's counters, then the BPF side's and this consumer's.
-      expect(result.stderr).toMatch(/^flows: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 decodeErrors=0 .* recordBytes=\d+ packets=\d+ tableFull=0 .* consumer\.received=\d+ consumer\.lost=0\n$/);
+      expect(result.stderr).toMatch(/^flows: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 lost\.undelivered=0 decodeErrors=0 .* recordBytes=\d+ packets=\d+ tableFull=0 .* consumer\.received=\d+ consumer\.lost=0\n$/);
     } finally {
       pair.cleanup();
     }

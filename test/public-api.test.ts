@@ -46,6 +46,7 @@ it('exports exactly the public API', () => {
       "defineLayout",
       "encodeWaitStatus",
       "ensureBpffs",
+      "eventsOf",
       "execDecoder",
       "execEvents",
       "execRaw",

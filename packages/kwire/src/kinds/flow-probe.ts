@@ -7,7 +7,7 @@ import { toEvents } from '../pipeline/operators.js';
 import { kernelSource, type KernelSource } from '../pipeline/source.js';
 import type { SourceStats } from '../pipeline/stats.js';
 import { checkInteger, checkOneOf, checkOptions } from '../validate.js';
-import { flowConsumer, type FlowConsumer } from './flow-consumer.js';
+import { flowConsumer, type FlowConsumer, type FlowStats } from './flow-consumer.js';
 import { flowKind, type FlowEvent, type FlowOptions } from './flow.js';
 import { flowProducer, probeConfig, type ProbeConfig } from './flow-producer.js';
 
@@ -76,6 +76,12 @@ export function flows(options: Readonly<Partial<FlowOptions>> = {}): FlowConsume
   return flowConsumer(flowProbe(probeConfig(options)), mode, maxQueue);
 }
 
+/** flowEvents(): one event per flow record, with the consumer's and the probe's counters. */
+export interface FlowEventSource extends Observable<FlowEvent> {
+  /** The consumer's stats (FlowConsumer.stats()). */
+  stats(): FlowStats;
+}
+
 /**
  * flows() as one event object per record.
  *
@@ -83,6 +89,7 @@ export function flows(options: Readonly<Partial<FlowOptions>> = {}): FlowConsume
  * flowEvents({ mode: 'destroy' }).subscribe((e) => console.log(e.srcAddr, e.dstAddr, e.bytesOrig));
  * @throws as flows().
  */
-export function flowEvents(options: Readonly<Partial<FlowOptions>> = {}): Observable<FlowEvent> {
-  return flows(options).pipe(toEvents());
+export function flowEvents(options: Readonly<Partial<FlowOptions>> = {}): FlowEventSource {
+  const consumer = flows(options);
+  return Object.assign(consumer.pipe(toEvents<FlowEvent>()), { stats: () => consumer.stats() });
 }

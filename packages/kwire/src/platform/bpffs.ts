@@ -20,7 +20,7 @@ function isMountPoint(path: string): boolean {
 
 /**
  * Makes sure `root` is a bpffs and returns its absolute path: an empty plain directory gets one mounted
- * (when `mount`), marked as kwire's so {@link releaseBpffs} unmounts it; anything else — a missing path,
+ * (when `mount`), marked as kwire's so that ExitStore.remove unmounts it once empty; anything else — a missing path,
  * a file, another filesystem's mount point, a directory that is not empty (a mount would hide its
  * files) — is refused.
  *
