@@ -58,9 +58,11 @@ describe.skipIf(!canRunLive)(`kwire exit live${canRunLive ? '' : ` (skipped: ${l
     expect(byPid(p1!)).toMatchObject([{ type: 'exit', exitCode: 42, signal: 0, comm: 'sh' }]);
     expect(byPid(p2!)).toMatchObject([{ type: 'exit', exitCode: 0, signal: 15 }]);
     expect(Object.keys(byPid(p1!)[0]).sort()).toEqual(
-      ['cgroupId', 'comm', 'coreDump', 'exitCode', 'exitTime', 'pid', 'pidns', 'pidnsDev', 'ppid', 'signal', 'startTime', 'status', 'tid', 'type'],
+      ['cgroupId', 'comm', 'coreDump', 'exitCode', 'exitTime', 'pid', 'pidns', 'pidnsDev', 'ppid', 'signal', 'startTime', 'status', 'tid', 'time', 'ts', 'type'],
     );
     expect(typeof byPid(p1!)[0].exitTime).toBe('string');
+    expect(byPid(p1!)[0].ts).toBe(byPid(p1!)[0].exitTime); // every kind: ts is the record's boot time, time its wall clock
+    expect(byPid(p1!)[0].time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     expect(result.stderr).toMatch(/^exit: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 lost\.undelivered=0 decodeErrors=0/m);
   });
 

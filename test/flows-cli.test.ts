@@ -47,10 +47,13 @@ describe('kwire flows', () => {
       const events = result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
       const ping = events.find((e) => e.proto === 1 && e.dstAddr === pair.v4.b);
       expect(ping).toBeDefined();
-      expect(Object.keys(ping!)).toEqual(['type', 'start', 'ts', 'flowId', 'connmark', 'srcAddr', 'dstAddr', 'srcPort', 'dstPort', 'proto', 'netns', 'packetsOrig', 'bytesOrig', 'packetsRet', 'bytesRet', 'kind']);
+      expect(Object.keys(ping!)).toEqual(['type', 'start', 'ts', 'time', 'flowId', 'connmark', 'srcAddr', 'dstAddr', 'srcPort', 'dstPort', 'proto', 'netns', 'packetsOrig', 'bytesOrig', 'packetsRet', 'bytesRet', 'kind']);
+      // issue 15, defect 8: the u64 counters are decimal strings like every 64-bit value
+      for (const counter of ['packetsOrig', 'bytesOrig', 'packetsRet', 'bytesRet', 'start', 'ts']) expect(ping![counter]).toMatch(/^\d+$/);
       expect(ping).toMatchObject({ type: 'flow', kind: 'destroy', srcAddr: pair.v4.a, netns: Number(netns) });
       expect(typeof ping!.start).toBe('string');
       expect(ping!.packetsOrig).toBe(ping!.packetsRet);
+      expect(Number(ping!.bytesOrig)).toBeGreaterThan(0);
       expect(events.every((e) => e.kind === 'destroy' && e.netns === Number(netns))).toBe(true);
       // One --stats line, as every command prints it: the probe's counters, then the BPF side's and this consumer's.
       expect(result.stderr).toMatch(/^flows: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 lost\.undelivered=0 decodeErrors=0 .* recordBytes=\d+ packets=\d+ tableFull=0 .* consumer\.received=\d+ consumer\.lost=0\n$/);

@@ -97,5 +97,5 @@ export type { KwireErrorCode } from './errors.js';
 export { missingTracingCapabilities, missingNetworkCapabilities } from './platform/capabilities.js';
 
 // Small helpers: the kernel's clock, IP addresses.
-export { bootTimeNs } from './platform/boot-time.js';
+export { bootTimeNs, bootEpochNs } from './platform/boot-time.js';
 export { ipToBytes, bytesToIp } from './platform/ip.js';
