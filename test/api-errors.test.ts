@@ -54,6 +54,8 @@ const sync: [string, () => unknown, RegExp][] = [
   ['exitEvents({ thread: true })', () => exitEvents({ thread: true } as never), /^exits\(\): unknown option 'thread' \(the options: .*threads/],
   ["flows({ modes: 'all' })", () => flows({ modes: 'all' } as never), /^flows\(\): unknown option 'modes'/],
   ["flows({ attach: { cgroups: 'x' } })", () => flows({ attach: { cgroups: 'x' } } as never), /^flows\(\): attach: unknown option 'cgroups' \(the options: cgroup, tc\)/],
+  ["replay(capture, { order: 'random' })", () => replay(capture, { order: 'random' as never }), /^replay\(\): order must be 'time' or 'capture', got 'random'/],
+  ['replay(capture, { reorderWindow: 5 })', () => replay(capture, { reorderWindow: 5 as never }), /^replay\(\): reorderWindow must be a non-negative bigint/],
   ['loadgen({ counts: 1 })', () => loadgen({ counts: 1 } as never), /^loadgen\(\): unknown option 'counts'/],
   ['execs({ ringCapacity: 3 })', () => execs({ ringCapacity: 3 }), /ringCapacity must be a power of two from 4096 to 2\^30, got 3/],
   ['execs({ batchSize: 0 })', () => execs({ batchSize: 0 }), /batchSize must be an integer/],

@@ -9,6 +9,8 @@ export { loadgen } from './kinds/loadgen-source.js';
 export { source } from './pipeline/user-source.js';
 export type { KernelSource } from './pipeline/source.js';
 export { eventsOf } from './pipeline/event-source.js';
+export { timeOrder, mergeByTime } from './pipeline/time-order.js';
+export type { TimeOrderOptions } from './pipeline/time-order.js';
 export type { EventSource } from './pipeline/event-source.js';
 export type { ExecOptions } from './kinds/exec.js';
 export type { ProcessOptions } from './kinds/process-options.js';
