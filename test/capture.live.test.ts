@@ -114,8 +114,14 @@ describe.skipIf(!canRunLive)(`record and replay, live${canRunLive ? '' : ` (skip
       expect(replayed.code, replayed.stderr).toBe(0);
       expect(replayed.stderr).toMatch(/^replay: .*recorded on .*: chunks=\d+ records=\d+ .* issues=0$/m);
       const lines = (out: string) => validateJsonLines(out);
-      const execs = (out: string) => lines(out).filter((e) => (e.argv as string[] | undefined)?.[1] === tag).map(({ ts: _ts, ...e }) => e as { argv: string[] });
-      const exits = (out: string) => lines(out).filter((e) => e.type === 'exit' && e.ppid === parent).map(({ exitTime: _t, ...e }) => e as { pid: number; comm: string; exitCode: number });
+      // ts differs by nothing, time by how the two processes read the boot instant (checked below)
+      const execs = (out: string) => lines(out).filter((e) => (e.argv as string[] | undefined)?.[1] === tag).map(({ ts: _ts, time: _time, ...e }) => e as { argv: string[] });
+      const exits = (out: string) => lines(out).filter((e) => e.type === 'exit' && e.ppid === parent).map(({ exitTime: _t, ts: _ts, time: _time, ...e }) => e as { pid: number; comm: string; exitCode: number });
+      const times = (out: string) => new Map(lines(out).filter((e) => (e.argv as string[] | undefined)?.[1] === tag).map((e) => [(e.argv as string[])[2], Date.parse(e.time as string)]));
+      const liveTimes = times(liveExec.stdout);
+      const skew = [...times(replayed.stdout)].filter(([n]) => liveTimes.has(n)).map(([n, t]) => Math.abs(t - liveTimes.get(n)!));
+      expect(skew.length).toBeGreaterThan(10);
+      expect(Math.max(...skew)).toBeLessThanOrEqual(2); // ms
       // On what both saw: the same events, each once, in the same order.
       const common = <E,>(a: E[], b: E[], key: (e: E) => unknown) => {
         const inB = new Set(b.map(key));
@@ -135,7 +141,7 @@ describe.skipIf(!canRunLive)(`record and replay, live${canRunLive ? '' : ` (skip
       expect(codes.every((c, k) => k === 0 || c === (codes[k - 1]! % 200) + 1)).toBe(true);
       const flows = lines(replayed.stdout).filter((e) => e.type === 'flow' && e.dstPort === port);
       expect(flows.map((e) => e.kind)).toContain('update');
-      expect(Object.keys(flows[0]!)).toEqual(['type', 'start', 'ts', 'flowId', 'connmark', 'srcAddr', 'dstAddr', 'srcPort', 'dstPort', 'proto', 'netns', 'packetsOrig', 'bytesOrig', 'packetsRet', 'bytesRet', 'kind']);
+      expect(Object.keys(flows[0]!)).toEqual(['type', 'start', 'ts', 'time', 'flowId', 'connmark', 'srcAddr', 'dstAddr', 'srcPort', 'dstPort', 'proto', 'netns', 'packetsOrig', 'bytesOrig', 'packetsRet', 'bytesRet', 'kind']);
 
       const msgpack = spawnSync(process.execPath, [repoPath('packages/cli/bin/kwire.js'), 'replay', file, '--msgpack']);
       expect(msgpack.status).toBe(0);

@@ -52,7 +52,6 @@ describe('usage errors: exit status 2, one line ending with where to look', () =
     [['flows', '--tc', ''], /--tc wants a value, got ''/],
     [['flows', '--tc', 'lo,,x'], /--tc wants interface names separated by commas/],
     [['flows', '--netns', '99999999999'], /--netns wants a network namespace inode/],
-    [['replay'], /one capture FILE is required/],
     [['replay', capture, '--sources', 'nope'], /--sources: unknown source 'nope' \(known: exec,exit,flow,proc\)/],
     [['replay', capture, '--speed', '-2'], /--speed wants 'max', 'realtime' or a positive factor, got '-2'/],
     [['top', '--interval', '0'], /--interval wants a positive number of seconds, got '0'/],
@@ -68,6 +67,11 @@ describe('usage errors: exit status 2, one line ending with where to look', () =
     [['gen', '--btf', object, '--type', 'exit_event', '--tail-size', 'pid', '--no-wasm', '--out', dir], /--tail-size: struct exit_event has no flexible array member/],
     [['gen', '--btf', object, '--type', 'exit_event', '--name', '1x', '--no-wasm', '--out', dir], /--name wants an identifier/],
     [['gen', '--btf', object, '--type', 'exit_event', '--source-id', '0'], /--source-id wants an integer in 1\.\.65535, got '0'/],
+    // issue 15, defect 10: equivalent mistakes of kwire gen exit alike (2), as kwire help and replay's do
+    [['gen', '--btf', object, '--type', 'nosuch', '--no-wasm', '--out', dir], /--type: no struct nosuch in the BTF of/],
+    [['gen', '--btf', object, '--type', 'exit_event', '--as', 'pid=ip9', '--no-wasm', '--out', dir], /--as: field pid: unknown type ip9/],
+    [['replay', 'a', 'b'], /replay takes one capture FILE, got 2: a b/],
+    [['replay'], /a capture FILE is required/],
     [['bench', '--only', 'nope'], /--only: no benchmark named nope… \(there are: /],
     [['bench', '--reps', '-1'], /--reps wants a positive integer, got '-1'/],
   ])('kwire %j', async (args, message) => {
@@ -76,6 +80,13 @@ describe('usage errors: exit status 2, one line ending with where to look', () =
     expectOneLine(result, message);
     expect(result.stderr).toMatch(new RegExp(`^kwire ${args[0]}: .* \\(see: kwire ${args[0]} --help\\)\\n$`));
   });
+});
+
+it('kwire help NOSUCH: exit status 2, naming the commands (issue 15, defect 10)', async () => {
+  const result = await kwire('help', 'nosuch');
+  expect(result.code).toBe(2);
+  expect(result.stdout).toBe('');
+  expectOneLine(result, /^kwire help: no command 'nosuch' \(the commands: exec, .*; see: kwire --help\)\n$/);
 });
 
 describe.skipIf(!existsSync('/usr/bin/script'))('binary output is not written to a terminal', () => {
@@ -106,7 +117,6 @@ describe('other failures: exit status 1, one line naming the file and the proble
     [['gen', '--btf', dir, '--type', 'x'], /^kwire gen: BPF object .* is a directory, not a file/],
     [['gen', '--btf', text, '--type', 'x'], /text\.kwcap is not an ELF file \(want a BPF object/],
     [['gen', '--btf', process.execPath, '--type', 'x'], /has no \.BTF section \(compile it with clang -g\)/],
-    [['gen', '--btf', object, '--type', 'nope'], /no struct nope in the BTF of .* \(its structs: bpftool btf dump file/],
     [['gen', '--btf', object, '--type', 'exit_event', '--no-wasm', '--out', join(text, 'sub')], /^kwire gen: cannot mkdir .*text\.kwcap\/sub: not a directory \[ENOTDIR\]/],
   ])('kwire %j', async (args, message) => {
     const result = await kwire(...args);
@@ -291,7 +301,7 @@ describe.skipIf(!canRunLive)(`live commands: bad targets, rough endings, stats${
       expect(r.stderr).toMatch(/^[^\n]+\n$/);
       return r.stderr;
     };
-    const live = /^(exec|exit|flows): received=\d+ batches=\d+ lost\.kernel=\d+ lost\.ring=\d+ decodeErrors=\S+ queueLength=\d+ ringFullWaits=\d+ transport=(ringbuf|perf)/;
+    const live = /^(exec|exit|flows): received=\d+ batches=\d+ lost\.kernel=\d+ lost\.ring=\d+ lost\.undelivered=\d+ decodeErrors=\S+ queueLength=\d+ ringFullWaits=\d+ transport=(ringbuf|perf)/;
     expect(await stats('exec')).toMatch(live);
     expect(await stats('exit')).toMatch(live);
     expect(await stats('flows', '--cgroup', 'none')).toMatch(live);

@@ -59,10 +59,12 @@ describe.skipIf(!canRunLive)(`kwire exit live${canRunLive ? '' : ` (skipped: ${l
     expect(byPid(p1!)).toMatchObject([{ type: 'exit', exitCode: 42, signal: 0, comm: 'sh' }]);
     expect(byPid(p2!)).toMatchObject([{ type: 'exit', exitCode: 0, signal: 15 }]);
     expect(Object.keys(byPid(p1!)[0]).sort()).toEqual(
-      ['cgroupId', 'comm', 'coreDump', 'exitCode', 'exitTime', 'pid', 'pidns', 'pidnsDev', 'ppid', 'signal', 'startTime', 'status', 'tid', 'type'],
+      ['cgroupId', 'comm', 'coreDump', 'exitCode', 'exitTime', 'pid', 'pidns', 'pidnsDev', 'ppid', 'signal', 'startTime', 'status', 'tid', 'time', 'ts', 'type'],
     );
     expect(typeof byPid(p1!)[0].exitTime).toBe('string');
-    expect(result.stderr).toMatch(/^exit: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 decodeErrors=0/m);
+    expect(byPid(p1!)[0].ts).toBe(byPid(p1!)[0].exitTime); // every kind: ts is the record's boot time, time its wall clock
+    expect(byPid(p1!)[0].time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(result.stderr).toMatch(/^exit: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 lost\.undelivered=0 decodeErrors=0/m);
   });
 
   it('prints exitsnoop-like rows', async () => {
@@ -72,5 +74,14 @@ describe.skipIf(!canRunLive)(`kwire exit live${canRunLive ? '' : ` (skipped: ${l
     expect(lines[0]).toMatch(/^TIME\s+PCOMM\s+PID\s+PPID\s+TID\s+AGE\(s\)\s+EXIT$/);
     const pid = work.stdout.trim();
     expect(lines.find((l) => l.split(/\s+/)[2] === pid)).toMatch(/^\d\d:\d\d:\d\d sh\s+\d+\s+\d+\s+\d+\s+\d+\.\d\d\s+signal 9 \(SIGKILL\)$/);
+  });
+
+  it('names signals 6 and 29 as kill -l does: SIGABRT and SIGIO (issue 15, defect 7)', async () => {
+    const { result, work } = await kwireExitAround([], `sh -c 'kill -ABRT $$' & a=$!; sh -c 'kill -IO $$' & b=$!; wait; echo $a $b`);
+    expect(result.code, result.stderr).toBe(0);
+    const [abrt, io] = work.stdout.trim().split(' ');
+    const row = (pid: string) => result.stdout.split('\n').find((l) => l.split(/\s+/)[2] === pid);
+    expect(row(abrt!)).toMatch(/signal 6 \(SIGABRT\)( \+core)?$/);
+    expect(row(io!)).toMatch(/signal 29 \(SIGIO\)$/);
   });
 });

@@ -35,7 +35,22 @@ describe('kwire replay', () => {
     const types = validateJsonLines(others.stdout).map((e) => e.type as string);
     expect(types.length).toBe(events.filter((e) => e.type !== 'exec').length);
     expect(new Set(types)).toEqual(new Set(['exit', 'flow']));
-    expect(all.stderr).toMatch(/^replay: .*host\.kwcap \(recorded on .*, kernel .*\): chunks=\d+ records=\d+ lost\.kernel=0 lost\.ring=0 decodeErrors=0 issues=0$/m);
+    expect(all.stderr).toMatch(/^replay: .*host\.kwcap \(recorded on .*, kernel .*\): chunks=\d+ records=\d+ lost\.kernel=0 lost\.ring=0 decodeErrors=0 issues=0 late=0$/m);
+  });
+
+  it('prints the sources merged in time order, each header once, each row tagged with its source (issue 15, defect 4)', async () => {
+    const table = await kwire('replay', fixture);
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.trim().split('\n');
+    const headers = lines.filter((l) => /^\w+ +(TIME|KIND) /.test(l));
+    expect(headers.map((l) => l.split(' ')[0])).toEqual(['exec', 'exit', 'flow']);
+    expect(lines.every((l) => /^(exec|exit|flow) /.test(l))).toBe(true);
+    const json = (await kwire('replay', fixture, '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { ts: string });
+    expect(json.every((e, i) => i === 0 || BigInt(json[i - 1]!.ts) <= BigInt(e.ts))).toBe(true);
+    const inCapture = (await kwire('replay', fixture, '--json', '--order', 'capture')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { ts: string });
+    expect(inCapture.map((e) => e.ts).sort()).toEqual(json.map((e) => e.ts).sort());
+    const one = await kwire('replay', fixture, '--sources', 'exec');
+    expect(one.stdout).toMatch(/^TIME +PCOMM/); // one source: no tags
   });
 
   it('replays a truncated copy up to its last whole chunk and says where it stopped', async () => {
@@ -53,7 +68,7 @@ describe('kwire replay', () => {
   });
 
   it.each([
-    [['replay'], 2, /one capture FILE is required/],
+    [['replay'], 2, /a capture FILE is required/],
     [['replay', fixture, '--speed', 'fast'], 2, /--speed wants/],
     [['replay', fixture, '--json', '--msgpack'], 2, /choose one/],
     [['replay', fixture, '--msgpack', '--addresses', 'hex'], 2, /--addresses wants/],

@@ -100,8 +100,33 @@ describe.skipIf(!canRunLive)(`kwire exec live${canRunLive ? '' : ` (skipped: ${l
     expect(events.length).toBeGreaterThan(0);
     const first = Number(events[0].argv[2]);
     expect(events.map((e) => e.argv)).toEqual(events.map((_, k) => ['/bin/true', tag, String(first + k), '']));
-    expect(Object.keys(events[0]).sort()).toEqual(['argv', 'cgroupId', 'comm', 'filename', 'gid', 'pid', 'pidns', 'ppid', 'truncated', 'ts', 'type', 'uid']);
+    expect(Object.keys(events[0]).sort()).toEqual(['argv', 'cgroupId', 'comm', 'filename', 'gid', 'pid', 'pidns', 'ppid', 'time', 'truncated', 'ts', 'type', 'uid']);
+    // issue 15, defect 8: 64-bit values as decimal strings, a wall-clock time to the microsecond beside ts
+    expect(events[0]).toMatchObject({ ts: expect.stringMatching(/^\d+$/), cgroupId: expect.stringMatching(/^\d+$/), time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/) });
+    expect(Math.abs(Date.parse(events[0].time) - Date.now())).toBeLessThan(60_000);
     expect(typeof events[0].ts).toBe('string');
-    expect(result.stderr).toMatch(/^exec: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 decodeErrors=0/m);
+    expect(result.stderr).toMatch(/^exec: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 lost\.undelivered=0 decodeErrors=0/m);
+  });
+});
+
+describe.skipIf(!canRunLive)(`namespace inodes no namespace has${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, () => {
+  // issue 15, defect 10: accepted (a namespace may appear later), with one warning
+  it.each([
+    [['exec', '--pidns', '12345'], /^kwire exec: warning: --pidns 12345: no pid namespace has this inode now; waiting for one anyway \(list them: lsns -t pid\)$/],
+    [['exit', '--pidns', '12345'], /^kwire exit: warning: --pidns 12345: no pid namespace/],
+    [['flows', '--cgroup', 'none', '--netns', '12345'], /^kwire flows: warning: --netns 12345: no net namespace has this inode now/],
+  ])('kwire %j warns once', async (args, warning) => {
+    const result = await kwire(...args, '--duration', '0.2');
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(warning);
+  });
+
+  it('an inode that exists gives no warning', async () => {
+    const { statSync } = await import('node:fs');
+    const result = await kwire('exec', '--pidns', String(statSync('/proc/self/ns/pid').ino), '--duration', '0.2');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
   });
 });

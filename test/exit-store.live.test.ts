@@ -82,8 +82,30 @@ describe.skipIf(!canRunLive)(`live exit-status store${canRunLive ? '' : ` (skipp
 
     expect(ExitStore.remove(root)).toBe(true);
     expect(existsSync(join(root, EXIT_STORE_DIR))).toBe(false);
+    expect(statfsSync(root).type).not.toBe(BPF_FS_MAGIC); // issue 15, defect 1: what kwire mounted, kwire unmounts
     await waitFor('the pinned program to be freed', () => storePrograms().length === 0);
     expect(openFdCount()).toBe(fdsBefore);
+  });
+
+  it('refuses a plain directory that is not empty (a bpffs over it would hide its files), and keeps a bpffs it did not mount (issue 15, defect 1)', () => {
+    writeFileSync(join(root, 'precious'), 'keep me\n');
+    let thrown: unknown;
+    try {
+      ExitStore.ensureRunning(root);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isKwireError(thrown, 'ENOT_BPFFS'), String(thrown)).toBe(true);
+    expect((thrown as Error).message).toMatch(/is not a bpffs and not empty \(1 entry, e\.g\. precious\): a bpffs mounted over it would hide them/);
+    expect(statfsSync(root).type).not.toBe(BPF_FS_MAGIC);
+    expect(readdirSync(root)).toEqual(['precious']);
+    rmSync(join(root, 'precious'));
+
+    execFileSync('mount', ['-t', 'bpf', 'bpf', root]); // someone else's bpffs
+    ExitStore.ensureRunning(root).close();
+    expect(ExitStore.remove(root)).toBe(true);
+    expect(statfsSync(root).type).toBe(BPF_FS_MAGIC); // not kwire's to unmount
+    expect(storePrograms().length).toBeLessThanOrEqual(1);
   });
 
   it('records only the traced pid, in the right pid namespace, once (insert only), and forgets the pid', async () => {

@@ -1,4 +1,6 @@
 // kwire flows: help, usage errors, and (live) JSON destroy records of pings inside a test namespace.
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
 import { createNetnsPair } from './helpers/netns.js';
@@ -46,13 +48,38 @@ describe('kwire flows', () => {
       const events = validateJsonLines(result.stdout);
       const ping = events.find((e) => e.proto === 1 && e.dstAddr === pair.v4.b);
       expect(ping).toBeDefined();
-      expect(Object.keys(ping!)).toEqual(['type', 'start', 'ts', 'flowId', 'connmark', 'srcAddr', 'dstAddr', 'srcPort', 'dstPort', 'proto', 'netns', 'packetsOrig', 'bytesOrig', 'packetsRet', 'bytesRet', 'kind']);
+      expect(Object.keys(ping!)).toEqual(['type', 'start', 'ts', 'time', 'flowId', 'connmark', 'srcAddr', 'dstAddr', 'srcPort', 'dstPort', 'proto', 'netns', 'packetsOrig', 'bytesOrig', 'packetsRet', 'bytesRet', 'kind']);
+      // issue 15, defect 8: the u64 counters are decimal strings like every 64-bit value
+      for (const counter of ['packetsOrig', 'bytesOrig', 'packetsRet', 'bytesRet', 'start', 'ts']) expect(ping![counter]).toMatch(/^\d+$/);
       expect(ping).toMatchObject({ type: 'flow', kind: 'destroy', srcAddr: pair.v4.a, netns: Number(netns) });
       expect(typeof ping!.start).toBe('string');
       expect(ping!.packetsOrig).toBe(ping!.packetsRet);
+      expect(Number(ping!.bytesOrig)).toBeGreaterThan(0);
       expect(events.every((e) => e.kind === 'destroy' && e.netns === Number(netns))).toBe(true);
       // One --stats line, as every command prints it: the probe's counters, then the BPF side's and this consumer's.
-      expect(result.stderr).toMatch(/^flows: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 decodeErrors=0 .* packets=\d+ tableFull=0 .* consumer\.received=\d+ consumer\.lost=0\n$/);
+      expect(result.stderr).toMatch(/^flows: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 lost\.undelivered=0 decodeErrors=0 .* recordBytes=\d+ packets=\d+ tableFull=0 .* consumer\.received=\d+ consumer\.lost=0\n$/);
+    } finally {
+      pair.cleanup();
+    }
+  });
+
+  it.skipIf(!canRunLive)(`works by default under ip netns exec, where /sys is remounted without cgroup2 (issue 15, defect 3)${liveSkipReason ? ` (skipped: ${liveSkipReason})` : ''}`, async () => {
+    const pair = createNetnsPair();
+    const bin = repoPath('packages/cli/bin/kwire.js');
+    try {
+      const refused = await run('ip', ['netns', 'exec', pair.a, process.execPath, bin, 'flows', '--cgroup', '/sys/fs/cgroup', '--duration', '1']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/^kwire flows: --cgroup: \/sys\/fs\/cgroup is not a cgroup v2 directory \(no cgroup v2 filesystem is mounted in this mount namespace, as in ip netns exec, which remounts \/sys: leave --cgroup out/);
+      const cli = run('ip', ['netns', 'exec', pair.a, process.execPath, bin, 'flows', '--json', '--mode', 'destroy', '--idle-timeout', '0.2', '--duration', '4']);
+      const pinger = pair.start(pair.a, 'ping', ['-c', '12', '-i', '0.25', pair.v4.b]);
+      const result = await cli;
+      pinger.kill();
+      expect(result.code, result.stderr).toBe(0);
+      const events = result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(events.find((e) => e.proto === 1 && e.dstAddr === pair.v4.b && e.netns === pair.inode(pair.a))).toBeDefined();
+      // the private cgroup2 mount is gone, its directory too
+      expect(readFileSync('/proc/mounts', 'utf8')).not.toMatch(/kwire-cgroup2-/);
+      expect(readdirSync(tmpdir()).filter((d) => d.startsWith('kwire-cgroup2-'))).toEqual([]);
     } finally {
       pair.cleanup();
     }

@@ -29,7 +29,7 @@ describe.skipIf(!canRunLive).each(['ringbuf', 'perf'] as const)(`live loadgen ov
     const stats: LoadgenStats = source.stats();
 
     expect(stats.generated).toBe(count);
-    expect(stats.lost).toEqual({ kernel: 0, ring: 0 });
+    expect(stats.lost).toEqual({ kernel: 0, ring: 0, undelivered: 0 });
     expect(stats.dropped).toBe(0);
     expect(stats.received).toBe(count);
     expect(stats.transport).toBe(transport);
@@ -97,7 +97,7 @@ describe.skipIf(!canRunLive).each(['ringbuf', 'perf'] as const)(`live loadgen ov
     const stats = source.stats();
 
     expect(stats.generated).toBe(count);
-    expect(stats.lost).toEqual({ kernel: 0, ring: 0 });
+    expect(stats.lost).toEqual({ kernel: 0, ring: 0, undelivered: 0 });
     expect(stats.received).toBe(count);
     expect(sequencesByCpu(batches).get(0)).toEqual(Array.from({ length: count }, (_, i) => BigInt(i)));
     expect(openFdCount()).toBe(fdsBefore);

@@ -1,20 +1,26 @@
-// Boot-relative kernel timestamps to wall-clock time, from /proc/uptime (10 ms resolution: enough
-// for a human-readable column; JSON keeps the raw boot-time nanoseconds).
-import { readFileSync } from 'node:fs';
+// Boot-relative kernel timestamps to wall-clock time: this machine's boot instant on the epoch clock
+// (wall clock minus CLOCK_BOOTTIME, to the microsecond), or a replayed capture's.
+import { bootEpochNs } from 'kwire';
 
-let bootEpochMs: number | undefined;
+let captureBootEpoch: bigint | undefined;
 
 /** Times of a capture: its recording machine's boot time (epoch ns) instead of this machine's. */
-export function useBootTime(bootEpochNs: bigint): void {
-  bootEpochMs = Number(bootEpochNs / 1_000_000n);
+export function useBootTime(epochNs: bigint): void {
+  captureBootEpoch = epochNs;
+}
+
+function bootEpoch(): bigint {
+  captureBootEpoch ??= bootEpochNs();
+  return captureBootEpoch;
+}
+
+/** Nanoseconds since the epoch of a boot-time nanosecond timestamp. */
+export function bootTimeToEpochNs(bootNs: bigint): bigint {
+  return bootEpoch() + bootNs;
 }
 
 export function bootTimeToDate(bootNs: bigint): Date {
-  if (bootEpochMs === undefined) {
-    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-    bootEpochMs = Date.now() - uptime * 1000;
-  }
-  return new Date(bootEpochMs + Number(bootNs / 1_000_000n));
+  return new Date(Number(bootTimeToEpochNs(bootNs) / 1_000_000n));
 }
 
 export function clockTime(bootNs: bigint): string {

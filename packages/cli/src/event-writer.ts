@@ -10,11 +10,14 @@ export interface EventWriter {
   batch(source: string, events: Iterable<unknown>): void;
 }
 
-/** `shapes`: per source, the object written as JSON or MessagePack instead of the event itself. */
+/** `shapes`: per source, the object written as JSON or MessagePack instead of the event itself.
+ *  `tagged`: the table mixes sources: each row starts with its source's name, and each source's header
+ *  (so tagged) is printed once, before its first row. */
 export function eventWriter(
   options: Pick<CommonOptions, 'json' | 'msgpack' | 'addresses'>,
   tables: Readonly<Record<string, readonly Column<never>[]>>,
   shapes: Readonly<Record<string, (event: never) => object>> = {},
+  tagged = false,
 ): EventWriter {
   const shaped = (source: string, batch: Iterable<unknown>): Iterable<object> => {
     const shape = shapes[source] as ((event: unknown) => object) | undefined;
@@ -35,18 +38,22 @@ export function eventWriter(
     };
   }
   let current: string | undefined;
+  const headed = new Set<string>();
+  const tagWidth = Math.max(...Object.keys(tables).map((n) => n.length), 4) + 1;
+  const tag = (source: string) => (tagged ? source.padEnd(tagWidth) : '');
   return {
     start(source) {
-      if (current === source) return;
+      if (tagged ? headed.has(source) : current === source) return;
       current = source;
+      headed.add(source);
       const columns = tables[source];
-      writeOut((columns ? tableHeader(columns) : source.toUpperCase()) + '\n');
+      writeOut(tag(source) + (columns ? tableHeader(columns) : source.toUpperCase()) + '\n');
     },
     batch(source, batch) {
       this.start(source);
       const columns = tables[source] as readonly Column<unknown>[] | undefined;
       let out = '';
-      for (const event of batch) out += (columns ? tableRow(columns, event) : jsonLine(event as object)) + '\n';
+      for (const event of batch) out += tag(source) + (columns ? tableRow(columns, event) : jsonLine(event as object)) + '\n';
       writeOut(out);
     },
   };

@@ -45,7 +45,11 @@ Examples:
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === 'help' && rest[0] !== undefined && commands[rest[0]]) return main([rest[0], '--help']); // kwire help exec
+  if (name === 'help' && rest[0] !== undefined) {
+    if (commands[rest[0]]) return main([rest[0], '--help']); // kwire help exec
+    process.stderr.write(`kwire help: no command '${rest[0]}' (the commands: ${Object.keys(commands).join(', ')}; see: kwire --help)\n`);
+    return 2;
+  }
   if (name === '--version' || name === '-V') {
     process.stdout.write(`${version}\n`);
     return 0;

@@ -3,7 +3,22 @@ import { writeSync } from 'node:fs';
 import type { SourceStats } from 'kwire';
 
 export function jsonLine(event: object): string {
-  return JSON.stringify(event, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
+  return JSON.stringify(event, (_key, value) => (typeof value === 'bigint' ? value.toString() : value instanceof Uint8Array ? escapeBytes(value) : value));
+}
+
+/** Bytes as text that gives them back exactly: printable ASCII as itself, a backslash as \\, any other
+ *  byte as \xHH (the escape form of raw fields in JSON; MessagePack writes the bytes themselves). */
+export function escapeBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b === 0x5c ? '\\\\' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  return out;
+}
+
+/** A table cell with its control characters (C0, DEL, C1) as \xHH, so that no byte of an event can
+ *  drive the terminal (an escape sequence in an argv, a carriage return in a comm). */
+export function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 export interface Column<E> {
@@ -17,7 +32,7 @@ export function tableHeader<E>(columns: readonly Column<E>[]): string {
 }
 
 export function tableRow<E>(columns: readonly Column<E>[], event: E): string {
-  return columns.map((c, i) => (i === columns.length - 1 ? c.value(event) : c.value(event).padEnd(c.width))).join(' ');
+  return columns.map((c, i) => (i === columns.length - 1 ? escapeControls(c.value(event)) : escapeControls(c.value(event)).padEnd(c.width))).join(' ');
 }
 
 /** The reader of our output went away (| head): the command stops quietly, as cat does. */
@@ -43,5 +58,5 @@ export function writeOut(data: string | Uint8Array): void {
 export function formatStats(source: string, stats: SourceStats): string {
   const errors = Object.entries(stats.decodeErrors).map(([k, v]) => `${k}=${v}`).join(',') || '0';
   const transport = stats.transport === undefined ? '' : ` transport=${stats.transport}`;
-  return `${source}: received=${stats.received} batches=${stats.batches} lost.kernel=${stats.lost.kernel} lost.ring=${stats.lost.ring} decodeErrors=${errors} queueLength=${stats.queueLength} ringFullWaits=${stats.ringFullWaits}${transport}\n`;
+  return `${source}: received=${stats.received} batches=${stats.batches} lost.kernel=${stats.lost.kernel} lost.ring=${stats.lost.ring} lost.undelivered=${stats.lost.undelivered ?? 0} decodeErrors=${errors} queueLength=${stats.queueLength} ringFullWaits=${stats.ringFullWaits}${transport}\n`;
 }

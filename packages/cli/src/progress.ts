@@ -7,6 +7,11 @@ export class ProgressLine {
 
   constructor(private readonly force = false) {}
 
+  /** Whether the line is on a terminal, drawn at least once. */
+  get drawn(): boolean {
+    return this.tty && this.shown;
+  }
+
   update(text: string): void {
     if (!this.tty && !this.force) return;
     const now = Date.now();

@@ -1,6 +1,6 @@
 // Runs a live source until --duration, Ctrl-C or an error; unsubscribing detaches everything.
-import type { Subscription } from 'rxjs';
-import type { Batch, KernelSource } from 'kwire';
+import type { Observable, Subscription } from 'rxjs';
+import type { Batch, SourceStats } from 'kwire';
 import { formatStats, isOutputClosed } from './output.js';
 import { untilExit } from './teardown.js';
 import type { CommonOptions } from './common-options.js';
@@ -11,7 +11,10 @@ export interface RunHooks<E> {
   onBatch: (batch: Batch<E>) => void;
 }
 
-export function runSource<E>(name: string, source: KernelSource<Batch<E>>, options: CommonOptions, hooks: RunHooks<E>): Promise<void> {
+/** A live source as runSource runs it: its batches, its counters, and (a KernelSource's) drain. */
+export type RunnableSource<E> = Observable<Batch<E>> & { stats(): SourceStats; drain?(): void };
+
+export function runSource<E>(name: string, source: RunnableSource<E>, options: CommonOptions, hooks: RunHooks<E>): Promise<void> {
   return new Promise((resolve, reject) => {
     let timer: Timer | undefined;
     let subscription: Subscription | undefined;
@@ -23,6 +26,8 @@ export function runSource<E>(name: string, source: KernelSource<Batch<E>>, optio
       forget();
       timer?.cancel();
       process.off('SIGINT', stop).off('SIGTERM', stop).off('SIGHUP', stop);
+      // A planned stop delivers what already reached the shared ring (a failed write skips it).
+      if (error === undefined) guarded(() => source.drain?.());
       subscription?.unsubscribe();
       if (error !== undefined) return reject(error);
       if (options.stats) process.stderr.write(formatStats(name, source.stats()));

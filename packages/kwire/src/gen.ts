@@ -5,6 +5,7 @@
 // Record kinds: one declaration each (packages/kwire/src/kinds/), the rest generated from it.
 export { defineKind, isKind, kindSource, kindRaw, timeOffset } from './pipeline/kind.js';
 export type { Kind, AnyKind, KindSpec, SourcePlan, CliColumn, TimeFormat, Accessor } from './pipeline/kind.js';
+export { jsonShape, isoTime } from './pipeline/json-shape.js';
 export { builtinKinds } from './generated/kinds.js';
 export { registerKindCapture } from './capture/registry.js';
 export { compileKind, KindBatch } from './pipeline/kind-runtime.js';

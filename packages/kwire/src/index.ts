@@ -10,12 +10,16 @@ export { procs, procEvents, procRaw, procLivePids } from './kinds/proc-source.js
 export { findDeletedProcesses, readProcess } from './kinds/proc-scan.js';
 export { source } from './pipeline/user-source.js';
 export type { KernelSource } from './pipeline/source.js';
+export { eventsOf } from './pipeline/event-source.js';
+export { timeOrder, mergeByTime } from './pipeline/time-order.js';
+export type { TimeOrderOptions } from './pipeline/time-order.js';
+export type { EventSource } from './pipeline/event-source.js';
 export type { ExecOptions } from './kinds/exec.js';
 export type { ProcessOptions } from './kinds/process-options.js';
 export type { ExitOptions } from './kinds/exit.js';
 export type { FlowOptions, FlowCurvePoint, FlowAttach } from './kinds/flow.js';
 export type { FlowConsumer, FlowMode, FlowStats, ConsumerStats } from './kinds/flow-consumer.js';
-export type { FlowProbeStats } from './kinds/flow-probe.js';
+export type { FlowProbeStats, FlowEventSource } from './kinds/flow-probe.js';
 export type { ProcSourceOptions } from './kinds/proc.js';
 export type { ProcEventsOptions, ProcEventSource, ProcSource, ProcStats, ProcSourceStats } from './kinds/proc-source.js';
 export type { ProcInfo } from './kinds/proc-scan.js';
@@ -134,5 +138,5 @@ export type { KwireErrorCode } from './errors.js';
 export { missingTracingCapabilities, missingNetworkCapabilities, missingProcConnectorCapabilities } from './platform/capabilities.js';
 
 // Small helpers: the kernel's clock, IP addresses.
-export { bootTimeNs } from './platform/boot-time.js';
+export { bootTimeNs, bootEpochNs } from './platform/boot-time.js';
 export { ipToBytes, bytesToIp } from './platform/ip.js';

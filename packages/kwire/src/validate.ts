@@ -11,10 +11,13 @@ export function invalidArgument(fn: string, message: string, options: { cause?: 
   throw new KwireError('EINVAL_ARGUMENT', `${fn}: ${message}`, options);
 }
 
-/** `value` is undefined or a plain options object (not null, not an array). */
-export function checkOptions(fn: string, value: unknown, what = 'options'): void {
+/** `value` is undefined or a plain options object (not null, not an array); with `known`, it has no other keys
+ *  (a misspelt option, `{ pdins: 5 }`, is refused rather than ignored). */
+export function checkOptions(fn: string, value: unknown, what = 'options', known?: readonly string[]): void {
   if (value === undefined) return;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) invalidArgument(fn, `${what} must be an object, got ${show(value)}`);
+  const unknown = known === undefined ? undefined : Object.keys(value).find((k) => !known.includes(k));
+  if (unknown !== undefined) invalidArgument(fn, `${what === 'options' ? '' : `${what}: `}unknown option '${unknown}' (the options: ${known!.join(', ')})`);
 }
 
 export function checkOneOf(fn: string, name: string, value: unknown, allowed: readonly unknown[]): void {

@@ -6,6 +6,7 @@ import { eventWriter } from '../event-writer.js';
 import { runSource } from '../run-source.js';
 import { shapes, tables } from '../tables.js';
 import { parseCommandLine } from '../parse.js';
+import { warnIfNoNamespace } from '../namespace-check.js';
 
 export const execHelp = `kwire exec — trace every successful execve/execveat, live (like execsnoop)
 
@@ -33,6 +34,7 @@ export async function execCommand(args: string[]): Promise<void> {
   }
   const options = parseCommon(values);
   const transport = parseTransport(values.transport);
+  warnIfNoNamespace('exec', '--pidns', 'pid', options.pidns);
   const source = execs({ transport, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
   const writer = eventWriter(options, tables, shapes);
   if (options.nats) return (await import('../nats-publish.js')).publishSource('exec', source, options); // loads NATS only when asked

@@ -6,6 +6,7 @@ import { writeOut } from '../output.js';
 import { runSource } from '../run-source.js';
 import { shapes, tables } from '../tables.js';
 import { parseCommandLine } from '../parse.js';
+import { warnIfNoNamespace } from '../namespace-check.js';
 
 export const exitHelp = `kwire exit — trace every process exit, live (like exitsnoop)
 
@@ -33,6 +34,7 @@ export async function exitCommand(args: string[]): Promise<void> {
   }
   const options = parseCommon(values);
   const transport = parseTransport(values.transport);
+  warnIfNoNamespace('exit', '--pidns', 'pid', options.pidns);
   const source = exits({ transport, threads: values.threads ?? false, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
   const writer = eventWriter(options, tables, shapes);
   if (options.nats) return (await import('../nats-publish.js')).publishSource('exit', source, options); // loads NATS only when asked

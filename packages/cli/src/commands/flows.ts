@@ -8,6 +8,7 @@ import { runSource } from '../run-source.js';
 import { shapes, tables } from '../tables.js';
 import { UsageError } from '../usage-error.js';
 import { parseCommandLine } from '../parse.js';
+import { warnIfNoNamespace } from '../namespace-check.js';
 
 export const flowsHelp = `kwire flows — per-flow packet and byte accounting, live (like conntracct)
 
@@ -63,6 +64,7 @@ export async function flowsCommand(args: string[]): Promise<void> {
   if (badIf !== undefined) throw new UsageError(`--tc wants interface names separated by commas (e.g. eth0,veth1), got '${values.tc}'`);
   const netns = values.netns === undefined ? undefined : Number(values.netns);
   if (netns !== undefined && !(Number.isInteger(netns) && netns > 0 && netns <= 0xffffffff)) throw new UsageError(`--netns wants a network namespace inode, got '${values.netns}'`);
+  warnIfNoNamespace('flows', '--netns', 'net', netns);
   const consumer = flows({
     mode,
     idleTimeout: idle * 1000,
@@ -81,7 +83,7 @@ export async function flowsCommand(args: string[]): Promise<void> {
   if (options.stats) {
     // The probe's counters as every live command prints them, then the BPF side's and this consumer's.
     const { consumer: c, probe: p } = consumer.stats();
-    const extra = `packets=${p.packets} tableFull=${p.tableFull} kernelDrops.update=${p.kernelDrops.update} kernelDrops.destroy=${p.kernelDrops.destroy} consumer.received=${c.received} consumer.lost=${c.lost}`;
+    const extra = `recordBytes=${p.recordBytes} packets=${p.packets} tableFull=${p.tableFull} kernelDrops.update=${p.kernelDrops.update} kernelDrops.destroy=${p.kernelDrops.destroy} consumer.received=${c.received} consumer.lost=${c.lost}`;
     process.stderr.write(formatStats('flows', p).replace(/\n$/, ` ${extra}\n`));
   }
 }
@@ -90,5 +92,5 @@ export async function flowsCommand(args: string[]): Promise<void> {
 export function cliError(error: unknown): unknown {
   if (!isKwireError(error, 'EINVAL_ARGUMENT')) return error;
   const m = /^flows\(\): attach\.(tc|cgroup): (.*)$/.exec(error.message);
-  return m ? new UsageError(`--${m[1]}: ${m[2]}`) : error;
+  return m ? new UsageError(`--${m[1]}: ${m[2]!.replace(/attach\.cgroup/g, '--cgroup').replace(/, or null for none$/, ", or 'none'")}`) : error;
 }

@@ -72,6 +72,9 @@ export async function genCommand(args: string[]): Promise<void> {
     const m = isKwireError(error, 'EINVAL_ARGUMENT') ? /^layoutFromBtf\(\): (as|tailSize): (.*)$/.exec(error.message) : null;
     if (m) throw new UsageError(`${m[1] === 'as' ? '--as' : '--tail-size'}: ${m[2]}`);
     if (values.name && isKwireError(error, 'EINVAL_ARGUMENT') && error.message.includes(`layout ${values.name}: the name`)) throw new UsageError(`--name wants an identifier (letters, digits, _), got '${values.name}'`);
+    // A struct that is not there, or a type --as does not know: mistakes on the command line, exit 2 like those above.
+    const option = isKwireError(error, 'EINVAL_ARGUMENT') ? optionRefused(error.message.replace(/^[\w.]+\(\): /, ''), values.type) : undefined;
+    if (option !== undefined) throw new UsageError(option);
     throw error;
   }
   const origin = `the BTF of ${values.btf} (struct ${values.type})`;
@@ -87,4 +90,11 @@ export async function genCommand(args: string[]): Promise<void> {
   write(`${layout.name}.h`, generateC(layout, { origin }));
   if (!values['no-wasm']) write(`${layout.name}.wasm`, (await compileDecoders([{ layout, sourceId }])).wasm);
   writeOut(`${layout.name}: ${layout.fields.length} fields, ${layout.size} bytes${layout.tail ? ` + tail ${layout.tail.c}` : ''}\n${written.map((w) => `  ${w}\n`).join('')}`);
+}
+
+/** A layout refusal that is about --type or --as, in the command line's words (else undefined: not a usage error). */
+function optionRefused(message: string, type: string): string | undefined {
+  if (message.startsWith(`no struct ${type} `)) return `--type: ${message}`;
+  if (/^layout \w+: field \w+: unknown type /.test(message)) return `--as: ${message.replace(/^layout \w+: /, '')}`;
+  return undefined;
 }

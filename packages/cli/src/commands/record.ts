@@ -8,6 +8,7 @@ import { cliError } from './flows.js';
 import { formatBytes, ProgressLine } from '../progress.js';
 import { UsageError } from '../usage-error.js';
 import { parseCommandLine } from '../parse.js';
+import { warnIfNoNamespace } from '../namespace-check.js';
 import type { Subscription } from 'rxjs';
 
 export const recordHelp = `kwire record — record what the kernel says, undecoded, into a capture file
@@ -58,6 +59,7 @@ export async function recordCommand(args: string[]): Promise<void> {
   }
   const options = parseCommon(values);
   const transport = parseTransport(values.transport);
+  warnIfNoNamespace('record', '--pidns', 'pid', options.pidns);
   if (values.output === undefined) throw new UsageError('-o FILE is required (the capture to write)');
   if (values.output === '-' && process.stdout.isTTY) throw new UsageError("-o - writes a binary capture: pipe it (| kwire replay -) or redirect it, not to the terminal");
   const known = captureSourceNames();
@@ -106,5 +108,8 @@ export async function recordCommand(args: string[]): Promise<void> {
     forget = untilExit(() => subscription?.unsubscribe());
     if (options.durationMs !== undefined) timer = stopAfter(options.durationMs, stop);
   });
-  line.done(options.stats ? `record: ${names.join(',')} → ${values.output}: chunks=${last.chunks} records=${last.records} bytes=${last.bytes} lost.kernel=${last.lost.kernel} lost.ring=${last.lost.ring}` : undefined);
+  // The summary replaces the progress line (a terminal would otherwise keep a half-drawn line, and the
+  // prompt after it); without a terminal it is printed with --stats only.
+  const summary = `record: ${names.join(',')} → ${values.output}: chunks=${last.chunks} records=${last.records} bytes=${last.bytes} lost.kernel=${last.lost.kernel} lost.ring=${last.lost.ring}`;
+  line.done(options.stats || line.drawn ? summary : undefined);
 }

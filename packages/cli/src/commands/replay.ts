@@ -4,7 +4,7 @@ import type { Subscription } from 'rxjs';
 import { captureSourceNames, isKwireError, KwireError, replay, type CaptureHeader, type ReplayStats } from 'kwire';
 import { useBootTime } from '../boot-time.js';
 import { commonHelpWithout, commonOptions, parseCommon } from '../common-options.js';
-import { eventWriter } from '../event-writer.js';
+import { eventWriter, type EventWriter } from '../event-writer.js';
 import { isOutputClosed, writeOut } from '../output.js';
 import { stopAfter, type Timer } from '../run-source.js';
 import { untilExit } from '../teardown.js';
@@ -18,7 +18,9 @@ export const replayHelp = `kwire replay — decode a capture made by kwire recor
 Usage: kwire replay FILE [options]        FILE '-' reads stdin (e.g. from kwire record -o -)
        kwire replay nats://HOST:PORT/STREAM[?durable=NAME&since=TIME&follow=false] [options]
 
-Prints the events as the live commands do, with times on the recording machine's clock. A damaged
+Prints the events as the live commands do, with times on the recording machine's clock, every
+source's events merged in time order (a table of several sources starts each row with its source,
+and prints each source's header once). A damaged
 capture is replayed as far as it can be: a truncated file up to its last whole chunk, a corrupt chunk
 skipped; each is reported on stderr with its offset. A file that is not a capture, or one from a newer
 kwire, is refused (exit status 1).
@@ -33,6 +35,8 @@ Options:
   --speed SPEED       'max' (default: as fast as possible), 'realtime', or a factor (2 = twice real time)
   --sources LIST      only these sources, comma-separated: ${captureSourceNames().join(',')} (default: all)
   --progress          a progress bar on stderr (default: on a terminal, for files over 16 MiB)
+  --order ORDER       'time' (the sources merged in time order; records up to 1 s out of order are
+                      put right) or 'capture' (the order of the capture's chunks) (default: time)
 ${commonHelpWithout('nats').replace('Common options:\n', '')}
 
 Examples:
@@ -52,14 +56,15 @@ function parseSpeed(s: string | undefined): number {
 }
 
 export async function replayCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseCommandLine(args, { ...commonOptions, speed: { type: 'string' }, sources: { type: 'string' }, progress: { type: 'boolean', default: false } }, true);
+  const { values, positionals } = parseCommandLine(args, { ...commonOptions, speed: { type: 'string' }, sources: { type: 'string' }, progress: { type: 'boolean', default: false }, order: { type: 'string' } }, true);
   if (values.help) {
     writeOut(replayHelp + '\n');
     return;
   }
   const options = parseCommon(values);
   const speed = parseSpeed(values.speed);
-  if (positionals.length !== 1) throw new UsageError('one capture FILE is required');
+  if (positionals.length === 0) throw new UsageError('a capture FILE is required (or - for stdin)');
+  if (positionals.length > 1) throw new UsageError(`replay takes one capture FILE, got ${positionals.length}: ${positionals.join(' ')}`);
   const file = positionals[0]!;
   if (options.nats) throw new UsageError('--nats is for the live commands (kwire exec|exit|flows --nats URL)');
   const known = captureSourceNames();
@@ -67,15 +72,18 @@ export async function replayCommand(args: string[]): Promise<void> {
   const unknown = sources?.filter((n) => !known.includes(n)) ?? [];
   if (unknown.length > 0) throw new UsageError(`--sources: unknown source '${unknown.join(',')}' (known: ${known.join(',')})`);
   if (/^(nats|tls):\/\//i.test(file)) return (await import('../nats-replay.js')).replayNats(file, options, sources); // loads NATS only when asked
+  const order = values.order ?? 'time';
+  if (order !== 'time' && order !== 'capture') throw new UsageError(`--order wants 'time' or 'capture', got '${values.order}'`);
   const size = file === '-' ? undefined : await stat(file).then((s) => s.size, () => undefined); // replay() names a missing file
   const line = values.progress || (size ?? 0) >= BIG_FILE ? new ProgressLine(values.progress) : undefined;
-  const writer = eventWriter(options, tables, shapes);
+  let writer: EventWriter | undefined;
   const warn = (text: string) => {
     line?.done();
     process.stderr.write(`kwire replay: ${text}\n`);
   };
   const source = replay(file === '-' ? process.stdin : file, {
     speed,
+    order,
     ...(sources === undefined ? {} : { sources }),
     onIssue: (issue) => warn(`warning: ${issue.reason}`),
     onProgress: (done, total) => line?.update(bar(done, total ?? done)),
@@ -95,19 +103,44 @@ export async function replayCommand(args: string[]): Promise<void> {
     };
     const stop = () => end();
     let subscription: Subscription | undefined;
-    subscription = source.subscribe({
-      next: ({ source: name, batch, header: h }) => {
-        try {
-          if (h !== header && h) useBootTime(h.bootTime);
+    // Events come one by one (merged in time order); those of one moment are written together.
+    let pending: { name: string; events: unknown[] } | undefined;
+    const flush = () => {
+      if (!pending) return;
+      const { name, events } = pending;
+      pending = undefined;
+      try {
+        writer!.batch(name, events);
+      } catch (error) {
+        end(error); // a failing write: stop reading
+      }
+    };
+    subscription = source.events().subscribe({
+      next: (event) => {
+        const name = (event as { type: string }).type;
+        const h = source.stats().headers.at(-1); // the session header in force
+        if (h !== header && h) {
+          flush();
+          useBootTime(h.bootTime);
           header = h;
-          const events = options.pidns === undefined ? batch : [...batch].filter((e) => (e as { pidns?: number }).pidns === options.pidns);
-          writer.batch(name, events);
-        } catch (error) {
-          end(error); // a failing write: stop reading
         }
+        writer ??= eventWriter(options, tables, shapes, new Set(h ? h.sources.map((s) => s.name).filter((n) => sources === undefined || sources.includes(n)) : sources ?? known).size > 1);
+        if (options.pidns !== undefined && (event as { pidns?: number }).pidns !== options.pidns) return;
+        if (pending && (pending.name !== name || pending.events.length >= 1024)) flush();
+        if (!pending) {
+          pending = { name, events: [] };
+          queueMicrotask(flush);
+        }
+        pending.events.push(event);
       },
-      error: end,
-      complete: stop,
+      error: (error: unknown) => {
+        flush();
+        end(error);
+      },
+      complete: () => {
+        flush();
+        stop();
+      },
     });
     if (subscription.closed) return;
     forget = untilExit(() => subscription?.unsubscribe());
@@ -122,5 +155,5 @@ function formatReplayStats(file: string, s: ReplayStats): string {
   const h = s.headers[0];
   const errors = Object.entries(s.decodeErrors).map(([k, v]) => `${k}=${v}`).join(',') || '0';
   const from = h ? ` (recorded on ${h.host}, kernel ${h.kernel}, ${new Date(h.started).toISOString()})` : '';
-  return `replay: ${file}${from}: chunks=${s.chunks} records=${s.records} lost.kernel=${s.lost.kernel} lost.ring=${s.lost.ring} decodeErrors=${errors} issues=${s.issues.length}${s.truncatedAt === undefined ? '' : ` truncatedAt=${s.truncatedAt}`}\n`;
+  return `replay: ${file}${from}: chunks=${s.chunks} records=${s.records} lost.kernel=${s.lost.kernel} lost.ring=${s.lost.ring} decodeErrors=${errors} issues=${s.issues.length} late=${s.late}${s.truncatedAt === undefined ? '' : ` truncatedAt=${s.truncatedAt}`}\n`;
 }

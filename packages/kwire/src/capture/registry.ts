@@ -28,6 +28,8 @@ export interface CaptureSource<B extends Batch<unknown> = Batch<unknown>> {
   readonly layout: number;
   /** Byte offset of a u64 boot-time nanosecond timestamp in each record (per-chunk times). */
   readonly tsOffset: number;
+  /** The event field holding that timestamp (replay's time-ordered merge). Default: none (capture order). */
+  readonly timeField?: string;
   readonly decoder: RecordDecoder<B>;
   /** The live source as raw frames (kernelSource with rawDecoder). */
   openRaw(options: Readonly<RawOpenOptions>): KernelSource<RawFrames>;
@@ -93,6 +95,7 @@ export function registerKindCapture<B extends Batch<unknown>>(kind: AnyKind, dec
     id: kind.sourceId,
     layout: kind.layoutVersion,
     tsOffset: timeOffset(kind),
+    timeField: kind.time,
     decoder,
     openRaw: (o) => kindRaw(kind, options(o), `${kind.name}Raw()`),
   });

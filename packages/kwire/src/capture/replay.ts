@@ -13,8 +13,9 @@ import { captureSource, captureSourceById, captureSourceNames } from './registry
 import { DecodeError } from '../errors.js';
 import { FrameDecoder } from '../pipeline/frames.js';
 import { toEvents } from '../pipeline/operators.js';
+import { timeOrder } from '../pipeline/time-order.js';
 import type { StatusName } from '../pipeline/status.js';
-import { checkFunction, checkInputFile, checkInteger, checkNumber, checkOptions, checkStrings, invalidArgument } from '../validate.js';
+import { checkFunction, checkInputFile, checkInteger, checkNumber, checkOneOf, checkOptions, checkStrings, invalidArgument } from '../validate.js';
 
 export interface ReplayOptions {
   /** 1 replays at the pace the records were made (from their kernel timestamps), 2 twice as fast…
@@ -28,6 +29,12 @@ export interface ReplayOptions {
   onIssue: (issue: CaptureIssue) => void;
   /** Told of bytes read so far and the file size, after each read. */
   onProgress: (bytesRead: number, totalBytes: number | undefined) => void;
+  /** events() of every source: 'time', merged in time order (timeOrder, within `reorderWindow`), or
+   *  'capture', in the order of the capture's chunks. Default: 'time'. */
+  order: 'time' | 'capture';
+  /** How far (boot-time ns) a record may be behind a later one of another source and still be put in
+   *  order. Default: 1 s (a recorder writes each source's chunk every 100 ms). */
+  reorderWindow: bigint;
 }
 
 /** A batch from a capture, with where it came from. */
@@ -50,6 +57,8 @@ export interface ReplayStats {
   lost: { kernel: number; ring: number };
   decodeErrors: Partial<Record<StatusName, number>>;
   issues: CaptureIssue[];
+  /** events() in time order: records that came after a later one had been emitted (not reordered). */
+  late: number;
   /** Offset where reading stopped early (a truncated capture), if it did. */
   truncatedAt?: number;
 }
@@ -82,8 +91,10 @@ export function replay(input: ReplayInput, options: Readonly<Partial<ReplayOptio
   if (!(typeof input === 'string' && input !== '') && !(input instanceof Uint8Array) && !isIterable) {
     invalidArgument(fn, `input must be a capture file path, a Uint8Array or an async iterable of Uint8Array (e.g. process.stdin), got ${input === null ? 'null' : typeof input}`);
   }
-  checkOptions(fn, options);
-  const { speed = Infinity, batchSize = 4096, onIssue, onProgress } = options;
+  checkOptions(fn, options, 'options', ['speed', 'sources', 'batchSize', 'onIssue', 'onProgress', 'order', 'reorderWindow']);
+  const { speed = Infinity, batchSize = 4096, onIssue, onProgress, order = 'time', reorderWindow = 1_000_000_000n } = options;
+  checkOneOf(fn, 'order', order, ['time', 'capture']);
+  if (typeof reorderWindow !== 'bigint' || reorderWindow < 0n) invalidArgument(fn, `reorderWindow must be a non-negative bigint of nanoseconds, got ${String(reorderWindow)}`);
   checkNumber(fn, 'speed', speed, 'a positive number (1: real time, Infinity: as fast as possible)', (n) => n > 0);
   checkInteger(fn, 'batchSize', batchSize, 1, 1 << 20, '2^20');
   checkFunction(fn, 'onIssue', onIssue);
@@ -209,12 +220,39 @@ export function replay(input: ReplayInput, options: Readonly<Partial<ReplayOptio
       map((b) => b.batch as B),
     );
   };
-  out.events = <E>(source?: string) =>
-    (source === undefined ? all.pipe(map((b) => b.batch)) : out.batches<Batch<unknown>>(source)).pipe(toEvents<unknown>()) as Observable<E>;
+  out.events = <E>(source?: string) => {
+    if (source !== undefined) return out.batches<Batch<unknown>>(source).pipe(toEvents<unknown>()) as Observable<E>;
+    if (order === 'capture') return all.pipe(map((b) => b.batch), toEvents<unknown>()) as Observable<E>;
+    // The merge orders by session (an appended session, maybe of another boot, comes after the one
+    // before it), then by the record's time: its kind's declared time field (its type names its kind).
+    const session = new WeakMap<object, bigint>();
+    const timeOf = (e: unknown): bigint | undefined => {
+      const field = captureSource((e as { type?: string }).type ?? '')?.timeField;
+      const t = field === undefined ? undefined : (e as Record<string, unknown>)[field];
+      return typeof t === 'bigint' ? ((session.get(e as object) ?? 0n) << 64n) + t : undefined;
+    };
+    const inCapture = new Observable<unknown>((subscriber) => {
+      let header: CaptureHeader | undefined;
+      let n = 0n;
+      return all.subscribe({
+        next: ({ batch, header: h }) => {
+          if (h !== header) [header, n] = [h, n + 1n];
+          for (let i = 0; i < batch.length && !subscriber.closed; i++) {
+            const e = batch.get(i);
+            if (typeof e === 'object' && e !== null) session.set(e, n);
+            subscriber.next(e);
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
+    return inCapture.pipe(timeOrder({ time: timeOf, window: reorderWindow, onLate: () => stats.late++ })) as Observable<E>;
+  };
   out.stats = () => stats;
   return out;
 }
 
 function emptyReplayStats(): ReplayStats {
-  return { headers: [], trailers: [], chunks: 0, records: 0, bytesRead: 0, lost: { kernel: 0, ring: 0 }, decodeErrors: {}, issues: [] };
+  return { headers: [], trailers: [], chunks: 0, records: 0, bytesRead: 0, lost: { kernel: 0, ring: 0 }, decodeErrors: {}, issues: [], late: 0 };
 }

@@ -1,6 +1,7 @@
 // Writing a capture: a sink takes framed entries; fileSink writes each synchronously, so a reader
 // following the file sees whole entries as soon as they exist.
-import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { bootEpochNs } from '../platform/boot-time.js';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { KwireError } from '../errors.js';
 import { kwireVersion } from '../platform/artifacts.js';
@@ -74,13 +75,10 @@ export function hostHeader(sources: CaptureSourceInfo[]): CaptureHeader {
   return { t: 'header', format: CAPTURE_FORMAT, version: CAPTURE_VERSION, kwireVersion, host: hostname(), kernel: release(), bootTime: bootTimeEpochNs(), started: Date.now(), sources };
 }
 
-/** Wall-clock time of boot in epoch ns, from /proc/uptime (10 ms resolution). */
+/** Wall-clock time of boot in epoch ns (0 when it cannot be read). */
 export function bootTimeEpochNs(): bigint {
   try {
-    const uptime = readFileSync('/proc/uptime', 'utf8').split(' ')[0]!;
-    const [s = '0', frac = '0'] = uptime.split('.');
-    const uptimeNs = BigInt(s) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9));
-    return BigInt(Date.now()) * 1_000_000n - uptimeNs;
+    return bootEpochNs();
   } catch {
     return 0n;
   }

@@ -64,11 +64,10 @@ export function execColumns(d: DecoderInstance, n: number): ExecColumns {
 }
 
 // The exec kind (packages/kwire/src/kinds/exec.ts): its batch, decoder and sources.
-import type { Observable } from 'rxjs';
 import { execKind, type ExecEvent, type ExecOptions } from '../kinds/exec.js';
 import type { Batch } from '../pipeline/batch.js';
 import { kindRaw, kindSource } from '../pipeline/kind.js';
-import { toEvents } from '../pipeline/operators.js';
+import { eventsOf, type EventSource } from '../pipeline/event-source.js';
 import type { RawFrames } from '../pipeline/raw-frames.js';
 import type { RecordDecoder } from '../pipeline/record-decoder.js';
 import type { KernelSource } from '../pipeline/source.js';
@@ -230,8 +229,8 @@ export function execs(options: Readonly<Partial<ExecOptions>> = {}): KernelSourc
  * execEvents({ pidns }).subscribe((e) => console.log(e.pid, e.filename, e.argv));
  * @throws as execs().
  */
-export function execEvents(options: Readonly<Partial<ExecOptions>> = {}): Observable<ExecEvent> {
-  return execs(options).pipe(toEvents());
+export function execEvents(options: Readonly<Partial<ExecOptions>> = {}): EventSource<ExecEvent> {
+  return eventsOf(execs(options));
 }
 
 /**

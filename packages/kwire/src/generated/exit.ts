@@ -59,11 +59,10 @@ export function exitColumns(d: DecoderInstance, n: number): ExitColumns {
 }
 
 // The exit kind (packages/kwire/src/kinds/exit.ts): its batch, decoder and sources.
-import type { Observable } from 'rxjs';
 import { exitKind, type ExitEvent, type ExitOptions } from '../kinds/exit.js';
 import type { Batch } from '../pipeline/batch.js';
 import { kindRaw, kindSource } from '../pipeline/kind.js';
-import { toEvents } from '../pipeline/operators.js';
+import { eventsOf, type EventSource } from '../pipeline/event-source.js';
 import type { RawFrames } from '../pipeline/raw-frames.js';
 import type { RecordDecoder } from '../pipeline/record-decoder.js';
 import type { KernelSource } from '../pipeline/source.js';
@@ -195,8 +194,8 @@ export function exits(options: Readonly<Partial<ExitOptions>> = {}): KernelSourc
  * exitEvents().subscribe((e) => console.log(e.pid, e.comm, e.signal ? `signal ${e.signal}` : `code ${e.exitCode}`));
  * @throws as exits().
  */
-export function exitEvents(options: Readonly<Partial<ExitOptions>> = {}): Observable<ExitEvent> {
-  return exits(options).pipe(toEvents());
+export function exitEvents(options: Readonly<Partial<ExitOptions>> = {}): EventSource<ExitEvent> {
+  return eventsOf(exits(options));
 }
 
 /**

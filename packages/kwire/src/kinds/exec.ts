@@ -1,5 +1,6 @@
 // exec: every successful execve/execveat, from tracepoint sched/sched_process_exec (bpf/exec.bpf.c).
 // The record kind's one declaration; everything else is generated from it (generated/exec.ts).
+import { isUtf8 } from 'node:buffer';
 import { cstring } from '../layout/layout.js';
 import { defineKind } from '../pipeline/kind.js';
 import { u32Bytes } from '../producers/bpf.js';
@@ -33,6 +34,10 @@ export interface ExecEvent {
   /** Inode of the process's pid namespace. */
   pidns: number;
   cgroupId: bigint;
+  /** Present only when the filename or argv is not valid UTF-8 (their strings then hold U+FFFD): the
+   *  exact bytes of both, `filename NUL argv[0] NUL …` (the CLI writes it as an escape form in JSON, as
+   *  bytes in MessagePack). */
+  argsRaw?: Uint8Array;
 }
 
 const quote = (s: string) => (s === '' || /[\s"'\\]/.test(s) ? JSON.stringify(s) : s);
@@ -60,9 +65,11 @@ export const execKind = defineKind({
   },
   event: (b: ExecBatch, i: number): ExecEvent => {
     const [filename = '', ...argv] = b.args(i);
+    const bytes = b.strings.subarray(b.argsOffset[i]!, b.argsOffset[i]! + b.argsLength[i]!);
     return {
       type: 'exec', ts: b.ts[i]!, pid: b.pid[i]!, ppid: b.ppid[i]!, uid: b.uid[i]!, gid: b.gid[i]!, comm: b.comm(i),
       filename, argv, truncated: truncated(b, i), pidns: b.pidns[i]!, cgroupId: b.cgroupId[i]!,
+      ...(isUtf8(bytes) ? {} : { argsRaw: bytes.slice() }),
     };
   },
   open: (options: Readonly<Partial<ExecOptions>>, fn: string) => {

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpfObjectPath } from '../platform/artifacts.js';
-import { ensureBpffs } from '../platform/bpffs.js';
+import { ensureBpffs, releaseBpffs } from '../platform/bpffs.js';
 import { requireTracingCapabilities } from '../platform/capabilities.js';
 import { checkOptions, checkString } from '../validate.js';
 import { KwireError } from '../errors.js';
@@ -81,7 +81,7 @@ export class ExitStore {
    */
   static ensureRunning(bpffsRoot: string, options: Readonly<Partial<ExitStoreOptions>> = {}): ExitStore {
     checkString('ExitStore.ensureRunning()', 'bpffsRoot', bpffsRoot);
-    checkOptions('ExitStore.ensureRunning()', options);
+    checkOptions('ExitStore.ensureRunning()', options, 'options', ['maxTraced', 'maxExited', 'mount']);
     const { maxTraced = 4096, maxExited = 4096, mount = true } = options;
     for (const [name, n] of [['maxTraced', maxTraced], ['maxExited', maxExited]] as const) {
       if (!Number.isInteger(n) || n < 1 || n > 1 << 24) throw new KwireError('EINVAL_ARGUMENT', `ExitStore.ensureRunning(): ${name} must be an integer in 1..2^24, got ${n}`);
@@ -119,12 +119,14 @@ export class ExitStore {
   }
 
   /** Unpins the store under `bpffsRoot`: the program detaches and the maps are freed once no process
-   *  holds them. True when there was something to remove. */
+   *  holds them; a bpffs that ensureRunning mounted there is unmounted once nothing else is pinned in it.
+   *  True when there was something to remove. */
   static remove(bpffsRoot: string): boolean {
     checkString('ExitStore.remove()', 'bpffsRoot', bpffsRoot);
     const dir = join(bpffsRoot, EXIT_STORE_DIR);
     if (!existsSync(dir)) return false;
     unpinAll(dir);
+    releaseBpffs(bpffsRoot); // the bpffs ensureRunning mounted, now empty
     return true;
   }
 

@@ -7,7 +7,7 @@ import { u32Bytes } from '../producers/bpf.js';
 import { checkBoolean } from '../validate.js';
 import { processCapture, processColumns, processOptions, processPlan, type ProcessOptions } from './process-options.js';
 import { decodeWaitStatus } from './wait-status.js';
-import { constants } from 'node:os';
+import { signalName } from './signal-names.js';
 import type { ExitBatch } from '../generated/exit.js';
 
 /**
@@ -51,8 +51,6 @@ export interface ExitEvent {
   cgroupId: bigint;
 }
 
-const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name]));
-
 /**
  * How an exit reads: 'code N', or 'signal N (NAME)' with ' +core' when it dumped core.
  *
@@ -61,7 +59,7 @@ const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) =>
  */
 export function exitText(e: Pick<ExitEvent, 'exitCode' | 'signal' | 'coreDump'>): string {
   if (e.signal === 0) return `code ${e.exitCode}`;
-  return `signal ${e.signal} (${signalNames.get(e.signal) ?? '?'})${e.coreDump ? ' +core' : ''}`;
+  return `signal ${e.signal} (${signalName(e.signal) ?? '?'})${e.coreDump ? ' +core' : ''}`;
 }
 
 export const exitKind = defineKind({
@@ -86,7 +84,7 @@ export const exitKind = defineKind({
     };
   },
   open: (options: Readonly<Partial<ExitOptions>>, fn: string) => {
-    const o = processOptions(options, fn, 1 << 20);
+    const o = processOptions(options, fn, 1 << 20, ['threads']);
     const threads = options?.threads ?? false;
     checkBoolean(fn, 'threads', threads);
     // BPF cannot readily read the nsfs device: user space supplies it

@@ -7,15 +7,16 @@ import { toEvents } from '../pipeline/operators.js';
 import { kernelSource, type KernelSource } from '../pipeline/source.js';
 import type { SourceStats } from '../pipeline/stats.js';
 import { checkInteger, checkOneOf, checkOptions } from '../validate.js';
-import { flowConsumer, type FlowConsumer } from './flow-consumer.js';
+import { flowConsumer, type FlowConsumer, type FlowStats } from './flow-consumer.js';
 import { flowKind, type FlowEvent, type FlowOptions } from './flow.js';
 import { flowProducer, probeConfig, type ProbeConfig } from './flow-producer.js';
 
 /** The probe's counters: what the kernel side saw and emitted, and what it lost, by cause. */
 export interface FlowProbeStats extends SourceStats {
-  /** Records decoded (= received) and their bytes. */
+  /** Records decoded (= received). */
   records: number;
-  bytes: number;
+  /** Bytes of those records (records × 104): what the probe moved, not the traffic's bytes (packets' bytes are in the records). */
+  recordBytes: number;
   /** Packets the probe accounted. */
   packets: number;
   /** Records the BPF ring buffer could not take, by kind. */
@@ -44,7 +45,7 @@ function flowProbe(config: ProbeConfig): FlowProbe {
     return {
       ...s,
       records: s.received,
-      bytes: s.received * flowKind.layout.size,
+      recordBytes: s.received * flowKind.layout.size,
       packets: c.packets_seen,
       kernelDrops: { update: c.dropped_update, destroy: c.dropped_destroy },
       tableFull: c.table_full,
@@ -53,6 +54,9 @@ function flowProbe(config: ProbeConfig): FlowProbe {
   probes.set(key, probe);
   return probe;
 }
+
+/** Every key of FlowOptions (others are refused). */
+const flowOptionNames = ['mode', 'curve', 'attach', 'idleTimeout', 'tcpIdleTimeout', 'tableSize', 'maxQueue', 'ringCapacity', 'batchSize'];
 
 /**
  * Flow records for one consumer, in batches: packets and bytes per flow each way, as updates along the
@@ -65,11 +69,17 @@ function flowProbe(config: ProbeConfig): FlowProbe {
  *   capabilities, KwireError EINVAL_ARGUMENT for a missing cgroup or interface, ENATIVE.
  */
 export function flows(options: Readonly<Partial<FlowOptions>> = {}): FlowConsumer {
-  checkOptions('flows()', options);
+  checkOptions('flows()', options, 'options', flowOptionNames);
   const { mode = 'all', maxQueue = 65_536 } = options ?? {};
   checkOneOf('flows()', 'mode', mode, ['update', 'destroy', 'all']);
   checkInteger('flows()', 'maxQueue', maxQueue, 0, 2 ** 32, '2^32'); // 0: a consumer that keeps nothing (all lost)
   return flowConsumer(flowProbe(probeConfig(options)), mode, maxQueue);
+}
+
+/** flowEvents(): one event per flow record, with the consumer's and the probe's counters. */
+export interface FlowEventSource extends Observable<FlowEvent> {
+  /** The consumer's stats (FlowConsumer.stats()). */
+  stats(): FlowStats;
 }
 
 /**
@@ -79,6 +89,7 @@ export function flows(options: Readonly<Partial<FlowOptions>> = {}): FlowConsume
  * flowEvents({ mode: 'destroy' }).subscribe((e) => console.log(e.srcAddr, e.dstAddr, e.bytesOrig));
  * @throws as flows().
  */
-export function flowEvents(options: Readonly<Partial<FlowOptions>> = {}): Observable<FlowEvent> {
-  return flows(options).pipe(toEvents());
+export function flowEvents(options: Readonly<Partial<FlowOptions>> = {}): FlowEventSource {
+  const consumer = flows(options);
+  return Object.assign(consumer.pipe(toEvents<FlowEvent>()), { stats: () => consumer.stats() });
 }

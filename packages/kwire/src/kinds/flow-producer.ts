@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { KwireError } from '../errors.js';
 import type { Producer } from '../pipeline/producer.js';
 import { bootTimeNs } from '../platform/boot-time.js';
+import { cgroup2Mount, withPrivateCgroup2 } from '../platform/cgroup.js';
 import { requireNetworkCapabilities, requireTracingCapabilities } from '../platform/capabilities.js';
 import type { BpfObject } from '../platform/native.js';
 import { bpfProducer } from '../producers/bpf.js';
@@ -26,14 +27,15 @@ export const defaultCurve: FlowOptions['curve'] = [
 ];
 
 /**
- * The cgroup v2 root whose traffic flows() counts by default: /sys/fs/cgroup/unified on a hybrid
- * hierarchy, else /sys/fs/cgroup.
+ * The cgroup v2 root whose traffic flows() counts by default: where the cgroup v2 hierarchy is
+ * mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid hierarchy). Where none is mounted (in
+ * `ip netns exec`, which remounts /sys), flows() mounts one privately for the moment it attaches.
  *
  * @example
  * flows({ attach: { cgroup: defaultCgroupRoot() } });
  */
 export function defaultCgroupRoot(): string {
-  return existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
+  return cgroup2Mount() ?? (existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup');
 }
 
 export interface ProbeConfig {
@@ -111,10 +113,14 @@ export function flowProducer(config: ProbeConfig): { producer: Producer; counter
     attach: (o) => {
       object = o;
       o.attach(); // the TCP close tracepoint
-      if (config.cgroup !== null) {
+      const attachCgroup = (dir: string) => {
+        o.attachCgroup('kw_flow_ingress', dir);
+        o.attachCgroup('kw_flow_egress', dir);
+      };
+      if (config.cgroup === DEFAULT_ROOT) withPrivateCgroup2('flows()', attachCgroup); // none mounted here
+      else if (config.cgroup !== null) {
         checkCgroup(config.cgroup);
-        o.attachCgroup('kw_flow_ingress', config.cgroup);
-        o.attachCgroup('kw_flow_egress', config.cgroup);
+        attachCgroup(config.cgroup);
       }
       for (const ifname of config.tc) {
         try {
@@ -160,10 +166,20 @@ function checkCgroup(path: string): void {
   try {
     type = statfsSync(path).type;
   } catch (error) {
-    return invalidArgument('flows()', `attach.cgroup: ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (error as Error).message} (the cgroup v2 root here: ${defaultCgroupRoot()})`, { cause: error });
+    return invalidArgument('flows()', `attach.cgroup: ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (error as Error).message} (${whereCgroup2()})`, { cause: error });
   }
-  if (type !== CGROUP2_SUPER_MAGIC) invalidArgument('flows()', `attach.cgroup: ${path} is not a cgroup v2 directory (the cgroup v2 root here: ${defaultCgroupRoot()})`);
+  if (type !== CGROUP2_SUPER_MAGIC) invalidArgument('flows()', `attach.cgroup: ${path} is not a cgroup v2 directory (${whereCgroup2()})`);
 }
+
+/** Where the cgroup v2 root is, for a message; inside `ip netns exec` there is none. */
+function whereCgroup2(): string {
+  const root = cgroup2Mount();
+  if (root !== undefined) return `the cgroup v2 root here: ${root}`;
+  return 'no cgroup v2 filesystem is mounted in this mount namespace, as in ip netns exec, which remounts /sys: leave attach.cgroup out to count on the cgroup v2 root, or mount one (mount -t cgroup2 none DIR) and pass DIR';
+}
+
+/** attach.cgroup's default where no cgroup v2 filesystem is mounted: the root, mounted privately at attach. */
+const DEFAULT_ROOT = '<the cgroup v2 root, mounted privately>';
 
 // Milliseconds, as the BPF side's u64 nanoseconds can hold them.
 const MAX_MS = 1.8e13;
@@ -183,7 +199,7 @@ export function probeConfig(options: Readonly<Partial<FlowOptions>>, fn = 'flows
   } = options ?? {};
   if (!Array.isArray(curve) || curve.length !== 3) throw new KwireError('EINVAL_ARGUMENT', `${fn}: curve must have three points (Curve0..2)`);
   curve.forEach((p, i) => {
-    checkOptions(fn, p, `curve[${i}]`);
+    checkOptions(fn, p, `curve[${i}]`, ['age', 'rate']);
     if (p === undefined) invalidArgument(fn, `curve[${i}] must be an object { age, rate }, got undefined`);
     positive(`curve[${i}].age`, p.age);
     positive(`curve[${i}].rate`, p.rate);
@@ -191,7 +207,7 @@ export function probeConfig(options: Readonly<Partial<FlowOptions>>, fn = 'flows
   if (!(curve[0].age <= curve[1].age && curve[1].age <= curve[2].age)) throw new KwireError('EINVAL_ARGUMENT', `${fn}: curve ages must not decrease`);
   positive('idleTimeout', idleTimeout);
   positive('tcpIdleTimeout', tcpIdleTimeout);
-  checkOptions(fn, attach, 'attach');
+  checkOptions(fn, attach, 'attach', ['cgroup', 'tc']);
   if (attach.cgroup !== undefined && attach.cgroup !== null && (typeof attach.cgroup !== 'string' || attach.cgroup === '')) {
     invalidArgument(fn, `attach.cgroup must be a cgroup v2 directory path or null, got ${typeof attach.cgroup === 'string' ? "''" : typeof attach.cgroup}`);
   }
@@ -203,7 +219,7 @@ export function probeConfig(options: Readonly<Partial<FlowOptions>>, fn = 'flows
   checkBatchSize(fn, batchSize);
   return {
     curve: curve.map(({ age, rate }) => ({ age, rate })) as unknown as FlowOptions['curve'],
-    cgroup: attach.cgroup === undefined ? defaultCgroupRoot() : attach.cgroup,
+    cgroup: attach.cgroup === undefined ? (cgroup2Mount() ?? DEFAULT_ROOT) : attach.cgroup,
     tc: [...(attach.tc ?? [])],
     idleTimeout,
     tcpIdleTimeout,

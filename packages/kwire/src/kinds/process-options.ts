@@ -17,10 +17,13 @@ export interface ProcessOptions extends TransportOptions {
 }
 
 /** The options checked (EINVAL_ARGUMENT naming `fn`), with defaults. */
-export function processOptions(options: Readonly<Partial<ProcessOptions>>, fn: string, defaultRing: number): {
+/** The options every process kind takes (a kind adds its own: exit's threads). */
+export const processOptionNames = ['pidns', 'transport', 'perf', 'ringCapacity', 'batchSize'] as const;
+
+export function processOptions(options: Readonly<Partial<ProcessOptions>>, fn: string, defaultRing: number, more: readonly string[] = []): {
   pidns: number; ringCapacity: number; batchSize: number; transport: Transport; perf?: ProcessOptions['perf'];
 } {
-  checkOptions(fn, options);
+  checkOptions(fn, options, 'options', [...processOptionNames, ...more]);
   const { pidns = 0, ringCapacity = defaultRing, batchSize = 1024, perf } = options ?? {};
   checkRingCapacity(fn, ringCapacity);
   checkPerfOptions(fn, perf);

@@ -33,13 +33,12 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   const kinds = new Set(cols.map((c) => c.field?.kind));
   w();
   w(`// The ${p} kind (${origin}): its batch, decoder and sources.`);
-  if (kind.sourceFunctions !== false) w(`import type { Observable } from 'rxjs';`);
   const K = `${p}Kind`;
   const names = [(kind.event || kind.accessors || kind.sourceFunctions !== false) && K, kind.event && `type ${E}`, kind.sourceFunctions !== false && `type ${P}Options`].filter(Boolean);
   if (names.length) w(`import { ${names.join(', ')} } from '../kinds/${p}.js';`);
   w(`import type { Batch } from '../pipeline/batch.js';`);
   if (kind.sourceFunctions !== false) w(`import { kindRaw, kindSource } from '../pipeline/kind.js';`);
-  if (kind.sourceFunctions !== false) w(`import { toEvents } from '../pipeline/operators.js';`);
+  if (kind.sourceFunctions !== false) w(`import { eventsOf, type EventSource } from '../pipeline/event-source.js';`);
   if (kind.sourceFunctions !== false) w(`import type { RawFrames } from '../pipeline/raw-frames.js';`);
   w(`import type { RecordDecoder } from '../pipeline/record-decoder.js';`);
   if (kind.sourceFunctions !== false) w(`import type { KernelSource } from '../pipeline/source.js';`);
@@ -182,8 +181,8 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   w(` * ${kind.doc.example}`);
   w(` * @throws as ${fn}().`);
   w(' */');
-  w(`export function ${p}Events(options: Readonly<Partial<${P}Options>> = {}): Observable<${E}> {`);
-  w(`  return ${fn}(options).pipe(toEvents());`);
+  w(`export function ${p}Events(options: Readonly<Partial<${P}Options>> = {}): EventSource<${E}> {`);
+  w(`  return eventsOf(${fn}(options));`);
   w('}');
   w();
   w('/**');

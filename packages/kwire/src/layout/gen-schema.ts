@@ -114,6 +114,9 @@ class SchemaMapper {
     if (f & ts.TypeFlags.BigIntLike) return { ...BIGINT_SCHEMA };
     if (f & ts.TypeFlags.BooleanLike) return { type: 'boolean' };
     if (f & ts.TypeFlags.Null) return { type: 'null' };
+    // Raw bytes (exec's argsRaw): JSON holds their escape form (\xHH for bytes that are not printable
+    // UTF-8, \\ for a backslash); MessagePack holds the bytes.
+    if (type.symbol?.name === 'Uint8Array') return { type: 'string' };
     if (checker.isArrayType(type) || checker.isTupleType(type)) {
       const element = checker.getTypeArguments(type as TS.TypeReference)[0];
       if (!element) throw this.noRule(path, type);

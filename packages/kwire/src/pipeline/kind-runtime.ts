@@ -2,13 +2,12 @@
 // at run time instead of generated at build time, its batches LayoutBatches whose get() is the kind's
 // event mapping, its capture registered for record and replay. What generated/<kind>.ts is for a
 // built-in kind, in one call.
-import type { Observable } from 'rxjs';
 import { registerKindCapture } from '../capture/registry.js';
 import { defineDecoder, type LayoutDecoder } from '../layout/define-decoder.js';
 import { LayoutBatch } from '../layout/layout-batch.js';
 import { isKind, kindRaw, kindSource, type AnyKind } from './kind.js';
 import { invalidArgument } from '../validate.js';
-import { toEvents } from './operators.js';
+import { eventsOf, type EventSource } from './event-source.js';
 import type { RawFrames } from './raw-frames.js';
 import type { RecordDecoder } from './record-decoder.js';
 import type { KernelSource } from './source.js';
@@ -43,7 +42,7 @@ export interface CompiledKind<E, O> {
   /** The kind's batches, as a built-in kind's `<name>s()`. */
   source(options?: Readonly<Partial<O>>): KernelSource<KindBatch<E>>;
   /** One event per record, as `<name>Events()`. */
-  events(options?: Readonly<Partial<O>>): Observable<E>;
+  events(options?: Readonly<Partial<O>>): EventSource<E>;
   /** Raw frames for captures, as `<name>Raw()`. */
   raw(options?: Readonly<Partial<O>>): KernelSource<RawFrames>;
 }
@@ -81,7 +80,7 @@ async function compile<E, O>(kind: AnyKind, options: { cacheDir?: string }): Pro
     kind,
     decoder,
     source: (o) => kindSource(kind, decoder, o ?? {}, fn),
-    events: (o) => kindSource(kind, decoder, o ?? {}, fn).pipe(toEvents<E>()),
+    events: (o) => eventsOf(kindSource(kind, decoder, o ?? {}, fn)),
     raw: (o) => kindRaw(kind, o ?? {}, `${kind.name}Raw()`),
   };
 }

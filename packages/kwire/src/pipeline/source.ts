@@ -26,6 +26,9 @@ export interface KernelSourceSpec<B> {
 export interface KernelSource<B> extends Observable<B> {
   /** The counters of the current attachment, or of the last one once every subscriber has left. */
   stats(): SourceStats;
+  /** Decodes and emits, now, every record the shared ring holds: call it before a planned unsubscribe
+   *  (a --duration's end, Ctrl-C) so that nothing that reached user space is left undelivered. */
+  drain(): void;
 }
 
 /**
@@ -41,6 +44,7 @@ export interface KernelSource<B> extends Observable<B> {
  */
 export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
   let current: (() => SourceStats) | undefined;
+  let drainCurrent: (() => void) | undefined;
   let last = emptyStats();
   const { producer, decoder } = spec;
   const cold = new Observable<B>((subscriber) => {
@@ -51,6 +55,7 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
     let open: OpenProducer | undefined;
     let received = 0;
     let batches = 0;
+    let undelivered = 0;
 
     const readStats = (): SourceStats => {
       const counters = open?.counters() ?? {};
@@ -62,7 +67,7 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
       return {
         received,
         batches,
-        lost: { kernel: counters.lostKernel ?? ring.counter(RingLayout.kernelLost), ring: ring.counter(RingLayout.oversize) },
+        lost: { kernel: counters.lostKernel ?? ring.counter(RingLayout.kernelLost), ring: ring.counter(RingLayout.oversize), undelivered },
         ...(counters.transport ? { transport: counters.transport } : {}),
         ...(counters.lostByCpu ? { lostByCpu: counters.lostByCpu } : {}),
         decodeErrors,
@@ -89,11 +94,27 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
       }
     };
 
+    /** After the producer closed: the records left in the shared ring, decoded only to be counted. */
+    const countLeft = (): number => {
+      let left = 0;
+      for (;;) {
+        d.exports.cursorRing(ring.base);
+        const n = decoder.decode(d);
+        if (n === 0 || decoder.status(d) === Status.ringCorrupt) return left;
+        left += n;
+      }
+    };
+
     const close = (): void => {
-      if (open) last = readStats();
-      open?.close();
+      if (open) {
+        const counted = readStats(); // the producer's counters, while it is open
+        open.close();
+        undelivered += countLeft();
+        last = { ...counted, lost: { ...counted.lost, undelivered }, queueLength: ring.pending() };
+      }
       open = undefined;
       current = undefined;
+      drainCurrent = undefined;
     };
 
     try {
@@ -109,6 +130,7 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
         stats: readStats,
       });
       current = readStats;
+      drainCurrent = drain;
     } catch (error) {
       close();
       subscriber.error(error);
@@ -118,5 +140,6 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
   });
   const shared = cold.pipe(share()) as KernelSource<B>;
   shared.stats = () => (current ? current() : last);
+  shared.drain = () => drainCurrent?.();
   return shared;
 }

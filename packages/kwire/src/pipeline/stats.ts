@@ -11,6 +11,9 @@ export interface SourceStats {
     kernel: number;
     /** Records the addon dropped (larger than half the shared ring). */
     ring: number;
+    /** Records that reached the shared ring but were not yet decoded when the last subscriber left:
+     *  counted as the source closed, never emitted (KernelSource.drain() delivers them first). */
+    undelivered: number;
   };
   /** Records skipped by the decoder, by status. */
   decodeErrors: Partial<Record<StatusName, number>>;
@@ -29,7 +32,7 @@ export interface SourceStats {
 }
 
 export function emptyStats(): SourceStats {
-  return { received: 0, batches: 0, lost: { kernel: 0, ring: 0 }, decodeErrors: {}, queueLength: 0, ringFullWaits: 0, version: kwireVersion };
+  return { received: 0, batches: 0, lost: { kernel: 0, ring: 0, undelivered: 0 }, decodeErrors: {}, queueLength: 0, ringFullWaits: 0, version: kwireVersion };
 }
 
 /**
