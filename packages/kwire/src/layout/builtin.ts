@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isKind, type AnyKind } from '../pipeline/kind.js';
 import { generateAssembly } from './gen-assembly.js';
 import { generateC } from './gen-c.js';
-import { generateSchemas } from './gen-schema.js';
+import { declaredJsonShape, generateSchemas } from './gen-schema.js';
 import { generateAssemblyIndex, generateKindsTable, generateKindTypes } from './gen-kind.js';
 import { generateTypes } from './gen-types.js';
 
@@ -47,7 +47,8 @@ export async function generateBuiltins(): Promise<Map<string, string>> {
   out.set('packages/kwire/src/generated/kinds.ts', generateKindsTable(kinds));
   out.set('assembly/index.ts', generateAssemblyIndex(kinds));
   if (existsSync(kindsSourceDir)) {
-    const schemas = await generateSchemas(kinds, (k) => join(kindsSourceDir, `${k.name}.ts`), (k) => `packages/kwire/src/kinds/${k.name}.ts`);
+    // declaredJsonShape: the CLI's JSON rule (its event writer prints a kind's cli.json object, else the event)
+    const schemas = await generateSchemas(kinds, (k) => join(kindsSourceDir, `${k.name}.ts`), (k) => `packages/kwire/src/kinds/${k.name}.ts`, declaredJsonShape);
     for (const [file, text] of schemas) out.set(`packages/kwire/schemas/${file}`, text);
   }
   return out;
