@@ -37,13 +37,18 @@ for (const path of required) {
 mkdirSync(out, { recursive: true });
 for (const f of readdirSync(out)) if (f.endsWith('.tgz')) rmSync(join(out, f));
 
-const noMaps = (src) => !src.endsWith('.map') && !src.endsWith('.tsbuildinfo');
+// A compiled file whose source is gone (tsc -b never deletes outputs) stays out, as do source maps.
+const current = (pkg) => (path) => {
+  if (path.endsWith('.map') || path.endsWith('.tsbuildinfo')) return false;
+  const m = /\/dist\/(.+?)(\.d\.ts|\.js)$/.exec(path);
+  return !m || existsSync(join(repo, 'packages', pkg, 'src', `${m[1]}.ts`));
+};
 
 function stageKwire(stage) {
   const lib = readJson(join(repo, 'packages/kwire/package.json'));
   const cli = readJson(join(repo, 'packages/cli/package.json'));
-  cpSync(join(repo, 'packages/kwire/dist'), join(stage, 'dist'), { recursive: true, filter: noMaps });
-  cpSync(join(repo, 'packages/cli/dist'), join(stage, 'cli/dist'), { recursive: true, filter: noMaps });
+  cpSync(join(repo, 'packages/kwire/dist'), join(stage, 'dist'), { recursive: true, filter: current('kwire') });
+  cpSync(join(repo, 'packages/cli/dist'), join(stage, 'cli/dist'), { recursive: true, filter: current('cli') });
   mkdirSync(join(stage, 'bin'));
   writeFileSync(join(stage, 'bin/kwire.js'), "#!/usr/bin/env node\n// The kwire command (packages/cli), shipped inside the library's package.\nimport '../cli/dist/main.js';\n", { mode: 0o755 });
   mkdirSync(join(stage, 'prebuilds/linux-x64'), { recursive: true });

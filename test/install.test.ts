@@ -102,6 +102,13 @@ describe('the README quick start in an empty project, no build tools on PATH', (
     expect(r.stdout).toMatch(new RegExp(`^ENO_PREBUILD: kwire has no prebuilt addon for ${target} \\(Node [0-9.]+\\): it ships one for linux-x64 with glibc`));
   });
 
+  it('replays a capture there all the same (replay needs no addon), every line valid against the installed schemas', async () => {
+    const r = await run('/bin/sh', ['-c', `npx kwire replay ${repoPath('fixtures/capture/host.kwcap')} --json`], { cwd: project, env: { ...env, npm_config_arch: 'arm64' } });
+    expect(r.code, r.stderr).toBe(0);
+    const events = validateJsonLines(r.stdout, join(project, 'node_modules/kwire/schemas'));
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(['exec', 'exit', 'flow']));
+  });
+
   const live = (c: string) => c.startsWith('npx kwire exec') || c.startsWith('node ');
 
   it("installs the README's development tools and type-checks its TypeScript file, strict, moduleResolution nodenext", async () => {

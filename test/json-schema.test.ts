@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { builtinKinds } from 'kwire/gen';
+import { generateSchemas } from '../packages/kwire/src/layout/gen-schema.js';
 import { schemaValidators, validateJsonLines } from './helpers/json-schema.js';
 import { repoPath } from './helpers/repo.js';
 import { run } from './helpers/run.js';
@@ -36,4 +37,18 @@ describe('JSON Schemas of the event types', () => {
     expect(refused({ ...byType.get('flow')!, kind: 'nosuch' })).toThrow(/must be equal to one of the allowed values/);
     expect(refused({ ...byType.get('exit')!, pid: 1.5 })).toThrow(/must be integer/);
   });
+
+  it('follow the JSON rule they are generated with: a field it adds, a number it widens to 64 bits', async () => {
+    const exit = builtinKinds.find(({ kind }) => kind.name === 'exit')!.kind;
+    const rule = () => (e: object) => {
+      const { type, pid, ...rest } = e as Record<string, unknown>;
+      return { type, time: '2026-12-01T00:00:00.000000Z', pid: BigInt(pid as number), ...rest };
+    };
+    const files = await generateSchemas([exit], (k) => repoPath(`packages/kwire/src/kinds/${k.name}.ts`), (k) => k.name, rule);
+    const schema = JSON.parse(files.get('exit.schema.json')!) as { properties: Record<string, Record<string, unknown>>; required: string[] };
+    expect(Object.keys(schema.properties).slice(0, 3)).toEqual(['type', 'time', 'pid']);
+    expect(schema.properties.time).toEqual({ type: 'string' });
+    expect(schema.properties.pid).toEqual({ description: expect.stringContaining('Thread-group id'), type: 'string', pattern: '^-?[0-9]+$' });
+    expect(schema.required).toContain('time');
+  }, 60_000);
 });

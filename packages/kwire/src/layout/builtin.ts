@@ -9,6 +9,7 @@ import { isKind, type AnyKind } from '../pipeline/kind.js';
 import { generateAssembly } from './gen-assembly.js';
 import { generateC } from './gen-c.js';
 import { generateSchemas } from './gen-schema.js';
+import { jsonShape } from '../pipeline/json-shape.js';
 import { generateAssemblyIndex, generateKindsTable, generateKindTypes } from './gen-kind.js';
 import { generateTypes } from './gen-types.js';
 
@@ -48,7 +49,8 @@ export async function generateBuiltins(): Promise<Map<string, string>> {
   out.set('packages/kwire/src/generated/kinds.ts', generateKindsTable(kinds));
   out.set('assembly/index.ts', generateAssemblyIndex(kinds));
   if (existsSync(kindsSourceDir)) {
-    const schemas = await generateSchemas(kinds, (k) => join(kindsSourceDir, `${k.name}.ts`), (k) => `packages/kwire/src/kinds/${k.name}.ts`);
+    // the CLI's JSON rule (jsonShape: the kind's cli.json object or its event, 64-bit values as bigints, ts and time)
+    const schemas = await generateSchemas(kinds, (k) => join(kindsSourceDir, `${k.name}.ts`), (k) => `packages/kwire/src/kinds/${k.name}.ts`, (k) => jsonShape(k, (ns) => ns));
     for (const [file, text] of schemas) out.set(`packages/kwire/schemas/${file}`, text);
   }
   return out;
