@@ -102,7 +102,7 @@ interface ObjectSchema {
 }
 
 const jsonType = (value: unknown): string =>
-  typeof value === 'bigint' ? 'bigint' : value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'number' ? 'number' : typeof value;
+  value instanceof Uint8Array ? 'string' : typeof value === 'bigint' ? 'bigint' : value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'number' ? 'number' : typeof value;
 const schemaType = (schema: Schema): string =>
   schema.pattern === BIGINT_SCHEMA.pattern ? 'bigint' : schema.type === 'integer' ? 'number' : String(schema.type ?? 'any');
 
@@ -123,7 +123,7 @@ function asPrinted(declared: ObjectSchema, printed: Record<string, unknown>): Ob
     const schema: Schema = t === 'bigint' ? { ...BIGINT_SCHEMA } : t === 'number' ? { type: 'number' } : { type: t };
     const doc = [described, t === 'bigint' ? BIGINT_NOTE : ''].filter(Boolean).join(' ');
     properties[key] = { ...(doc ? { description: doc } : {}), ...schema };
-    required.push(key);
+    if (!own || declared.required.includes(key)) required.push(key); // what the rule adds is always there
   }
   return { type: 'object', properties, required, additionalProperties: false };
 }
@@ -221,6 +221,7 @@ class SchemaMapper {
     if (f & ts.TypeFlags.BooleanLiteral) return (type as { intrinsicName?: string }).intrinsicName === 'true';
     if (f & ts.TypeFlags.BooleanLike) return false;
     if (checker.isArrayType(type) || checker.isTupleType(type)) return [];
+    if (type.symbol?.name === 'Uint8Array') return new Uint8Array(1);
     if (f & ts.TypeFlags.Object) {
       const out: Record<string, unknown> = {};
       for (const p of checker.getPropertiesOfType(type)) out[p.name] = this.sample(checker.getTypeOfSymbolAtLocation(p, this.at));
