@@ -24,6 +24,7 @@ Options:
   --threads           events of every thread too (default: one fork and one exit per process, the exit
                       when its last thread ends)
   --scan              first print every process already running, as an exec (JSON: "origin": "scan")
+                      (default: off)
   --rcvbuf BYTES      socket receive buffer (default: 8388608); losses are counted (--stats: lost.enobufs)
                       and followed by a /proc resynchronisation whose events say "origin": "resync"
 
