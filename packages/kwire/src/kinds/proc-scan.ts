@@ -60,6 +60,9 @@ function statFields(pid: number): { comm: string; rest: string[] } | undefined {
 /**
  * What /proc holds about process `pid` now, or undefined when it is gone (or a zombie: it has exited,
  * only its parent's wait is left).
+ *
+ * @example
+ * const self = readProcess(process.pid); // { comm: 'node', cmdline: [...], exe: '/usr/bin/node', ppid, uid, pidns, startTime }
  */
 export function readProcess(pid: number): ProcInfo | undefined {
   const stat = statFields(pid);

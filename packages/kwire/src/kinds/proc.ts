@@ -21,7 +21,12 @@ export const ProcWhat = {
 } as const;
 /** The name of a proc connector event: `fork`, `exec`, `exit`, … (its event type is `proc-<name>`). */
 export type ProcEventName = keyof typeof ProcWhat;
-/** Every proc connector event name, in the layout's variant order. */
+/**
+ * Every proc connector event name, in the layout's variant order (a ProcBatch's `variant` indexes it).
+ *
+ * @example
+ * procEvents({ events: procEventNames.filter((n) => n !== 'comm') });
+ */
 export const procEventNames = Object.keys(ProcWhat) as ProcEventName[];
 
 /** Options of procs() and procRaw(): the socket and the shared ring. */
