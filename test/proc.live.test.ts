@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { procEvents, type ProcEnrichedEvent } from 'kwire';
+import { findDeletedProcesses, procEvents, readProcess, type ProcEnrichedEvent } from 'kwire';
 import { buildWorkload, canRunProc, procSkipReason } from './helpers/proc-live.js';
 import { waitFor } from './helpers/run.js';
 
@@ -119,6 +119,43 @@ describe.skipIf(!canRunProc)(`live proc connector events${canRunProc ? '' : ` (s
     expect(got[1]).toMatchObject({ gone: true });
     expect(got[1]!.cmdline).toBeUndefined();
     expect(got[2]!.comm).not.toBe('node'); // the pre-exec name is not carried to the exit
+  });
+
+  it('pidns: only the events of processes in that pid namespace', async () => {
+    // a shell in a new pid namespace that waits on its stdin, then runs a child that exits with 3
+    const ns = spawn('unshare', ['--pid', '--fork', 'sh', '-c', 'read x; sh -c "exit 3"; exit 0'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const nsExited = new Promise((resolve) => ns.on('exit', resolve));
+    await waitFor('the shell in the new namespace', () => seen.some((e) => e.type === 'proc-exec' && e.ppid === ns.pid && e.comm === 'sh'));
+    const shell = seen.find((e) => e.type === 'proc-exec' && e.ppid === ns.pid && e.comm === 'sh')!;
+    const inode = shell.pidns!;
+    expect(inode).toBeGreaterThan(0);
+    expect(inode).not.toBe(seen.find((e) => e.tgid === ns.pid)?.pidns);
+    const inNs: ProcEnrichedEvent[] = [];
+    const sub = procEvents({ pidns: inode }).subscribe((e) => inNs.push(e));
+    try {
+      ns.stdin!.end();
+      await nsExited;
+      await waitFor('the exits in the namespace', () => inNs.some((e) => e.type === 'proc-exit' && e.tgid === shell.tgid));
+      expect(inNs.every((e) => e.pidns === inode)).toBe(true);
+      expect(inNs.filter((e) => e.type === 'proc-exit').map((e) => (e as { exitCode: number }).exitCode)).toEqual([3, 0]);
+      expect(inNs.some((e) => e.tgid === ns.pid)).toBe(false); // unshare itself is in ours
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it('findDeletedProcesses: the pids that ended, a zombie among them; readProcess of a zombie is undefined', async () => {
+    const holder = spawn(bins.workload, ['zombie'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const zombie = await new Promise<number>((resolve) => holder.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    const ended = await waited('true', []);
+    try {
+      expect(readProcess(zombie)).toBeUndefined();
+      expect(readProcess(process.pid)).toMatchObject({ ppid: process.ppid, uid: process.getuid!() });
+      expect(findDeletedProcesses(new Map([[process.pid, 'me'], [zombie, 'zombie'], [ended.pid, 'true']]))).toEqual(new Set([zombie, ended.pid]));
+      expect(findDeletedProcesses([holder.pid!])).toEqual(new Set());
+    } finally {
+      holder.stdin!.end();
+    }
   });
 
   it('setuid: a uid event with the new real and effective uid', async () => {
