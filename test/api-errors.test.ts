@@ -89,6 +89,8 @@ const sync: [string, () => unknown, RegExp][] = [
   ['procEvents({ rcvbuf: 2^31 })', () => procEvents({ rcvbuf: 2 ** 31 }), /procEvents\(\): rcvbuf must be an integer in 0\.\.2\^30/],
   ['findDeletedProcesses(5)', () => findDeletedProcesses(5 as never), /findDeletedProcesses\(\): pids must be a Map keyed by pid or an iterable of pids, got number/],
   ["findDeletedProcesses(['1'])", () => findDeletedProcesses(['1' as never]), /findDeletedProcesses\(\): pids must be positive integers, got 1/],
+  ["procEvents({ names: 'sh' })", () => procEvents({ names: 'sh' as never }), /procEvents\(\): names must be a list of non-empty strings or RegExps, got 'sh'/],
+  ["procEvents({ names: [''] })", () => procEvents({ names: [''] }), /procEvents\(\): names must be a list of non-empty strings or RegExps, got \[""\]/],
   ['procLivePids(null)', () => procLivePids(null as never), /procLivePids\(\): options must be an object, got null/],
   ["loadgen({ transport: 'x' })", () => loadgen({ transport: 'x' as never }), /loadgen\(\): transport must be/],
   ['loadgen(null)', () => loadgen(null as never), /loadgen\(\): options must be an object/],

@@ -43,6 +43,7 @@ describe('usage errors: exit status 2, one line ending with where to look', () =
     [['exit', '--threads=1'], /Option '--threads' does not take an argument/],
     [['proc', '--events', 'exec,nope'], /--events wants names from ack,fork,exec,uid,gid,sid,ptrace,comm,coredump,exit, got 'nope'/],
     [['proc', '--rcvbuf', '-1'], /--rcvbuf wants a byte count from 0 to 1073741824, got '-1'/],
+    [['proc', '--names', 'a,,b'], /--names wants comms separated by commas, got 'a,,b'/],
     [['proc', '--threads=1'], /Option '--threads' does not take an argument/],
     [['proc', '--addresses', 'bytes'], /Unknown option '--addresses'/],
     [['flows', '--mode', ''], /--mode wants a value, got ''/],

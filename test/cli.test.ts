@@ -28,7 +28,7 @@ describe('kwire CLI', () => {
   it.each([
     ['exec', ['--transport', '--pidns', ...common], []],
     ['exit', ['--threads', '--transport', '--pidns', ...common], []],
-    ['proc', ['--events', '--threads', '--scan', '--rcvbuf', '--pidns', ...common], ['--transport', '--addresses']],
+    ['proc', ['--events', '--threads', '--scan', '--rcvbuf', '--names', '--pidns', ...common], ['--transport', '--addresses']],
     ['flows', ['--mode', '--curve', '--cgroup', '--tc', '--idle-timeout', '--netns', ...common], ['--transport', '--pidns']],
     ['record', ['--output', '--sources', '--append', '--duration', '--pidns', '--transport', '--cgroup', '--stats'], []],
     ['replay', ['--speed', '--sources', '--progress', '--addresses', '--pidns', ...common], []],

@@ -144,6 +144,31 @@ describe.skipIf(!canRunProc)(`live proc connector events${canRunProc ? '' : ` (s
     }
   });
 
+  it('names: only processes of that name, exits matched by the remembered name', async () => {
+    const named: ProcEnrichedEvent[] = [];
+    const byPattern: ProcEnrichedEvent[] = [];
+    const subs2 = [
+      procEvents({ names: ['proc-workload'], events: ['fork', 'exec', 'exit'] }).subscribe((e) => named.push(e)),
+      procEvents({ names: [/^proc-work/], events: ['exec', 'exit'] }).subscribe((e) => byPattern.push(e)),
+    ];
+    try {
+      // held on its stdin (and its child a zombie) until its exec was read from /proc
+      const holder = spawn(bins.workload, ['zombie'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      const exited = new Promise((resolve) => holder.on('exit', resolve));
+      await waitFor('its exec', () => named.some((e) => e.type === 'proc-exec' && e.tgid === holder.pid));
+      holder.stdin!.end();
+      await exited;
+      await waitFor('its exit', () => named.some((e) => e.type === 'proc-exit' && e.tgid === holder.pid) && byPattern.some((e) => e.type === 'proc-exit' && e.tgid === holder.pid));
+      expect(named.every((e) => e.comm === 'proc-workload')).toBe(true);
+      const mine = named.filter((e) => e.tgid === holder.pid || (e.type !== 'proc-exec' && e.ppid === holder.pid));
+      expect(mine.map((e) => e.type)).toEqual(['proc-exec', 'proc-fork', 'proc-exit', 'proc-exit']); // no fork of node's child: it was 'node'
+      expect(mine.at(-1)).toMatchObject({ known: true, exe: bins.workload, cmdline: [bins.workload, 'zombie'] });
+      expect(byPattern.filter((e) => e.tgid === holder.pid).map((e) => e.type)).toEqual(['proc-exec', 'proc-exit']);
+    } finally {
+      for (const sub of subs2) sub.unsubscribe();
+    }
+  });
+
   it('findDeletedProcesses: the pids that ended, a zombie among them; readProcess of a zombie is undefined', async () => {
     const holder = spawn(bins.workload, ['zombie'], { stdio: ['pipe', 'pipe', 'ignore'] });
     const zombie = await new Promise<number>((resolve) => holder.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
