@@ -23,6 +23,10 @@ function waited(command: string, args: string[], hold?: (pid: number) => Promise
   });
 }
 
+// A socket and ring no storm on this machine overruns (another test's fork storm may run meanwhile):
+// these tests assert exact events, so nothing may be lost and resynchronised under them.
+const roomy = { rcvbuf: 1 << 26, ringCapacity: 1 << 24 };
+
 describe.skipIf(!canRunProc)(`live proc connector events${canRunProc ? '' : ` (skipped: ${procSkipReason})`}`, () => {
   let bins: ReturnType<typeof buildWorkload>;
   const seen: ProcEnrichedEvent[] = [];
@@ -30,14 +34,17 @@ describe.skipIf(!canRunProc)(`live proc connector events${canRunProc ? '' : ` (s
   const subs: Subscription[] = [];
   beforeAll(async () => {
     bins = buildWorkload();
-    subs.push(procEvents().subscribe((e) => seen.push(e)));
-    subs.push(procEvents({ threads: true, events: ['fork', 'exec', 'exit', 'uid'] }).subscribe((e) => threadSeen.push(e)));
+    subs.push(procEvents(roomy).subscribe((e) => seen.push(e)));
+    subs.push(procEvents({ ...roomy, threads: true, events: ['fork', 'exec', 'exit', 'uid'] }).subscribe((e) => threadSeen.push(e)));
     // listening once our own child's fork shows up
     const probe = await waited('true', []);
     await waitFor('the first events', () => seen.some((e) => e.type === 'proc-exit' && e.tgid === probe.pid));
   });
   afterAll(() => {
+    // every test above assumed nothing was lost: say so if something was
+    const lost = subs.length ? procEvents(roomy).stats().lost.enobufs : 0;
     for (const s of subs) s.unsubscribe();
+    expect(lost, 'ENOBUFS while the exact-event tests ran').toBe(0);
     if (bins) rmSync(dirname(bins.workload), { recursive: true, force: true });
   });
 
@@ -131,7 +138,7 @@ describe.skipIf(!canRunProc)(`live proc connector events${canRunProc ? '' : ` (s
     expect(inode).toBeGreaterThan(0);
     expect(inode).not.toBe(seen.find((e) => e.tgid === ns.pid)?.pidns);
     const inNs: ProcEnrichedEvent[] = [];
-    const sub = procEvents({ pidns: inode }).subscribe((e) => inNs.push(e));
+    const sub = procEvents({ ...roomy, pidns: inode }).subscribe((e) => inNs.push(e));
     try {
       ns.stdin!.end();
       await nsExited;
@@ -148,8 +155,8 @@ describe.skipIf(!canRunProc)(`live proc connector events${canRunProc ? '' : ` (s
     const named: ProcEnrichedEvent[] = [];
     const byPattern: ProcEnrichedEvent[] = [];
     const subs2 = [
-      procEvents({ names: ['proc-workload'], events: ['fork', 'exec', 'exit'] }).subscribe((e) => named.push(e)),
-      procEvents({ names: [/^proc-work/], events: ['exec', 'exit'] }).subscribe((e) => byPattern.push(e)),
+      procEvents({ ...roomy, names: ['proc-workload'], events: ['fork', 'exec', 'exit'] }).subscribe((e) => named.push(e)),
+      procEvents({ ...roomy, names: [/^proc-work/], events: ['exec', 'exit'] }).subscribe((e) => byPattern.push(e)),
     ];
     try {
       // held on its stdin (and its child a zombie) until its exec was read from /proc
