@@ -3,8 +3,9 @@
 # wait for a record, unsubscribe, over ringbuf and perf, CYCLES times; a full GC before exit so that
 # memory owned by collected JS objects is not reported), then FdReader cycles over a file and a FIFO
 # (test/helpers/valgrind-fd.mjs), then proc connector sockets read by an FdReader (valgrind-proc.mjs).
-# Exits non-zero on any invalid access or use of uninitialised memory not in scripts/valgrind.supp and on any definite leak. Not part of
-# `make test`: it takes about 15 s a cycle under valgrind here.
+# Exits non-zero on any invalid access or use of uninitialised memory not in scripts/valgrind.supp
+# (libbpf's and V8's known noise) and on any definite leak. Not part of `make test`: it takes about 15 s
+# a cycle under valgrind here.
 # Usage (root, after make build): scripts/valgrind-addon.sh [CYCLES=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
