@@ -154,9 +154,10 @@ let cExitParentPid: usize = 0;
 let cExitParentTgid: usize = 0;
 const errors = new StaticArray<u32>(STATUS_COUNT);
 let lastStatus: i32 = STATUS_OK;
-// Variant columns: rows the last decode wrote, and slab bytes the last pack overwrote (both may hold
-// values that must read zero in the rows of other variants).
-let dirtyRows: u32 = 0;
+// Variant columns: per variant, the rows up to its last record of the last decode, and the slab bytes
+// the last pack overwrote (both may hold values that must read zero in the rows of other variants).
+const variantRows = new StaticArray<u32>(10);
+let dirty = false;
 let packedBytes: usize = 0;
 
 /** Allocates output for batches of up to `capacity` records. */
@@ -202,7 +203,8 @@ export function procInit(capacity: u32): void {
   cExitExitSignal = unchecked(columns[PROC_COL_EXIT_EXIT_SIGNAL]);
   cExitParentPid = unchecked(columns[PROC_COL_EXIT_PARENT_PID]);
   cExitParentTgid = unchecked(columns[PROC_COL_EXIT_PARENT_TGID]);
-  dirtyRows = capacity;
+  for (let v = 0; v < variantRows.length; v++) unchecked(variantRows[v] = capacity);
+  dirty = true;
   packedBytes = 0;
 }
 
@@ -253,6 +255,7 @@ export function procPack(n: u32): usize {
     memory.copy(slab + 148 * <usize>n, cVariant, 1 * <usize>n);
     memory.copy(slab + 149 * <usize>n, cCommComm, 16 * <usize>n);
     packedBytes = ROW * <usize>n;
+    dirty = true;
   }
   return slab;
 }
@@ -344,6 +347,7 @@ export function procDecode(): u32 {
           let at: u32 = VEND_ACK;
           if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 0);
+          unchecked(variantRows[0] = <u32>i + 1);
           store<u32>(cAckErr_ + (i << 2), load<u32>(p + VOFF_ACK__ERR));
         } else if (t0 == 1) {
           // fork
@@ -351,6 +355,7 @@ export function procDecode(): u32 {
           let at: u32 = VEND_FORK;
           if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 1);
+          unchecked(variantRows[1] = <u32>i + 1);
           store<u32>(cForkParentPid_ + (i << 2), load<u32>(p + VOFF_FORK__PARENT_PID));
           store<u32>(cForkParentTgid_ + (i << 2), load<u32>(p + VOFF_FORK__PARENT_TGID));
           store<u32>(cForkChildPid_ + (i << 2), load<u32>(p + VOFF_FORK__CHILD_PID));
@@ -361,6 +366,7 @@ export function procDecode(): u32 {
           let at: u32 = VEND_EXEC;
           if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 2);
+          unchecked(variantRows[2] = <u32>i + 1);
           store<u32>(cExecProcessPid_ + (i << 2), load<u32>(p + VOFF_EXEC__PROCESS_PID));
           store<u32>(cExecProcessTgid_ + (i << 2), load<u32>(p + VOFF_EXEC__PROCESS_TGID));
         } else if (t0 == 4) {
@@ -369,6 +375,7 @@ export function procDecode(): u32 {
           let at: u32 = VEND_UID;
           if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 3);
+          unchecked(variantRows[3] = <u32>i + 1);
           store<u32>(cUidProcessPid_ + (i << 2), load<u32>(p + VOFF_UID__PROCESS_PID));
           store<u32>(cUidProcessTgid_ + (i << 2), load<u32>(p + VOFF_UID__PROCESS_TGID));
           store<u32>(cUidRuid_ + (i << 2), load<u32>(p + VOFF_UID__RUID));
@@ -379,6 +386,7 @@ export function procDecode(): u32 {
           let at: u32 = VEND_GID;
           if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 4);
+          unchecked(variantRows[4] = <u32>i + 1);
           store<u32>(cGidProcessPid_ + (i << 2), load<u32>(p + VOFF_GID__PROCESS_PID));
           store<u32>(cGidProcessTgid_ + (i << 2), load<u32>(p + VOFF_GID__PROCESS_TGID));
           store<u32>(cGidRgid_ + (i << 2), load<u32>(p + VOFF_GID__RGID));
@@ -389,6 +397,7 @@ export function procDecode(): u32 {
           let at: u32 = VEND_SID;
           if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 5);
+          unchecked(variantRows[5] = <u32>i + 1);
           store<u32>(cSidProcessPid_ + (i << 2), load<u32>(p + VOFF_SID__PROCESS_PID));
           store<u32>(cSidProcessTgid_ + (i << 2), load<u32>(p + VOFF_SID__PROCESS_TGID));
         } else if (t0 == 256) {
@@ -397,6 +406,7 @@ export function procDecode(): u32 {
           let at: u32 = VEND_PTRACE;
           if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 6);
+          unchecked(variantRows[6] = <u32>i + 1);
           store<u32>(cPtraceProcessPid_ + (i << 2), load<u32>(p + VOFF_PTRACE__PROCESS_PID));
           store<u32>(cPtraceProcessTgid_ + (i << 2), load<u32>(p + VOFF_PTRACE__PROCESS_TGID));
           store<u32>(cPtraceTracerPid_ + (i << 2), load<u32>(p + VOFF_PTRACE__TRACER_PID));
@@ -407,6 +417,7 @@ export function procDecode(): u32 {
           let at: u32 = VEND_COMM;
           if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 7);
+          unchecked(variantRows[7] = <u32>i + 1);
           store<u32>(cCommProcessPid_ + (i << 2), load<u32>(p + VOFF_COMM__PROCESS_PID));
           store<u32>(cCommProcessTgid_ + (i << 2), load<u32>(p + VOFF_COMM__PROCESS_TGID));
           const cCommCommAt = cCommComm_ + (i << 4);
@@ -418,6 +429,7 @@ export function procDecode(): u32 {
           let at: u32 = VEND_COREDUMP;
           if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 8);
+          unchecked(variantRows[8] = <u32>i + 1);
           store<u32>(cCoredumpProcessPid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PROCESS_PID));
           store<u32>(cCoredumpProcessTgid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PROCESS_TGID));
           store<u32>(cCoredumpParentPid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PARENT_PID));
@@ -428,6 +440,7 @@ export function procDecode(): u32 {
           let at: u32 = VEND_EXIT;
           if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 9);
+          unchecked(variantRows[9] = <u32>i + 1);
           store<u32>(cExitProcessPid_ + (i << 2), load<u32>(p + VOFF_EXIT__PROCESS_PID));
           store<u32>(cExitProcessTgid_ + (i << 2), load<u32>(p + VOFF_EXIT__PROCESS_TGID));
           store<u32>(cExitExitCode_ + (i << 2), load<u32>(p + VOFF_EXIT__EXIT_CODE));
@@ -469,6 +482,7 @@ export function procDecode(): u32 {
         let at: u32 = VEND_ACK;
         if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 0);
+        unchecked(variantRows[0] = <u32>i + 1);
         store<u32>(cAckErr_ + (i << 2), load<u32>(p + VOFF_ACK__ERR));
       } else if (t0 == 1) {
         // fork
@@ -476,6 +490,7 @@ export function procDecode(): u32 {
         let at: u32 = VEND_FORK;
         if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 1);
+        unchecked(variantRows[1] = <u32>i + 1);
         store<u32>(cForkParentPid_ + (i << 2), load<u32>(p + VOFF_FORK__PARENT_PID));
         store<u32>(cForkParentTgid_ + (i << 2), load<u32>(p + VOFF_FORK__PARENT_TGID));
         store<u32>(cForkChildPid_ + (i << 2), load<u32>(p + VOFF_FORK__CHILD_PID));
@@ -486,6 +501,7 @@ export function procDecode(): u32 {
         let at: u32 = VEND_EXEC;
         if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 2);
+        unchecked(variantRows[2] = <u32>i + 1);
         store<u32>(cExecProcessPid_ + (i << 2), load<u32>(p + VOFF_EXEC__PROCESS_PID));
         store<u32>(cExecProcessTgid_ + (i << 2), load<u32>(p + VOFF_EXEC__PROCESS_TGID));
       } else if (t0 == 4) {
@@ -494,6 +510,7 @@ export function procDecode(): u32 {
         let at: u32 = VEND_UID;
         if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 3);
+        unchecked(variantRows[3] = <u32>i + 1);
         store<u32>(cUidProcessPid_ + (i << 2), load<u32>(p + VOFF_UID__PROCESS_PID));
         store<u32>(cUidProcessTgid_ + (i << 2), load<u32>(p + VOFF_UID__PROCESS_TGID));
         store<u32>(cUidRuid_ + (i << 2), load<u32>(p + VOFF_UID__RUID));
@@ -504,6 +521,7 @@ export function procDecode(): u32 {
         let at: u32 = VEND_GID;
         if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 4);
+        unchecked(variantRows[4] = <u32>i + 1);
         store<u32>(cGidProcessPid_ + (i << 2), load<u32>(p + VOFF_GID__PROCESS_PID));
         store<u32>(cGidProcessTgid_ + (i << 2), load<u32>(p + VOFF_GID__PROCESS_TGID));
         store<u32>(cGidRgid_ + (i << 2), load<u32>(p + VOFF_GID__RGID));
@@ -514,6 +532,7 @@ export function procDecode(): u32 {
         let at: u32 = VEND_SID;
         if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 5);
+        unchecked(variantRows[5] = <u32>i + 1);
         store<u32>(cSidProcessPid_ + (i << 2), load<u32>(p + VOFF_SID__PROCESS_PID));
         store<u32>(cSidProcessTgid_ + (i << 2), load<u32>(p + VOFF_SID__PROCESS_TGID));
       } else if (t0 == 256) {
@@ -522,6 +541,7 @@ export function procDecode(): u32 {
         let at: u32 = VEND_PTRACE;
         if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 6);
+        unchecked(variantRows[6] = <u32>i + 1);
         store<u32>(cPtraceProcessPid_ + (i << 2), load<u32>(p + VOFF_PTRACE__PROCESS_PID));
         store<u32>(cPtraceProcessTgid_ + (i << 2), load<u32>(p + VOFF_PTRACE__PROCESS_TGID));
         store<u32>(cPtraceTracerPid_ + (i << 2), load<u32>(p + VOFF_PTRACE__TRACER_PID));
@@ -532,6 +552,7 @@ export function procDecode(): u32 {
         let at: u32 = VEND_COMM;
         if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 7);
+        unchecked(variantRows[7] = <u32>i + 1);
         store<u32>(cCommProcessPid_ + (i << 2), load<u32>(p + VOFF_COMM__PROCESS_PID));
         store<u32>(cCommProcessTgid_ + (i << 2), load<u32>(p + VOFF_COMM__PROCESS_TGID));
         const cCommCommAt = cCommComm_ + (i << 4);
@@ -543,6 +564,7 @@ export function procDecode(): u32 {
         let at: u32 = VEND_COREDUMP;
         if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 8);
+        unchecked(variantRows[8] = <u32>i + 1);
         store<u32>(cCoredumpProcessPid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PROCESS_PID));
         store<u32>(cCoredumpProcessTgid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PROCESS_TGID));
         store<u32>(cCoredumpParentPid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PARENT_PID));
@@ -553,6 +575,7 @@ export function procDecode(): u32 {
         let at: u32 = VEND_EXIT;
         if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 9);
+        unchecked(variantRows[9] = <u32>i + 1);
         store<u32>(cExitProcessPid_ + (i << 2), load<u32>(p + VOFF_EXIT__PROCESS_PID));
         store<u32>(cExitProcessTgid_ + (i << 2), load<u32>(p + VOFF_EXIT__PROCESS_TGID));
         store<u32>(cExitExitCode_ + (i << 2), load<u32>(p + VOFF_EXIT__EXIT_CODE));
@@ -565,56 +588,58 @@ export function procDecode(): u32 {
     else unchecked(errors[code]++);
     cursorAdvance();
   }
-  dirtyRows = n;
+  if (n > 0) dirty = true;
   lastStatus = cursorEnd();
   return n;
 }
 
 /** Variant columns read zero in the rows of other variants. A record writes only its own variant's
- *  columns, so the rows the last batch (or its pack) left non-zero are cleared here, in bulk, before a
- *  batch: one fill per column instead of a zero store per column and record. */
+ *  columns, so the rows the last batch left non-zero (up to each variant's last record, and what its
+ *  pack overwrote) are cleared here, in bulk, before a batch: one fill per column instead of a zero
+ *  store per column and record, and none for the variants the batch did not have. */
 function clearVariantColumns(): void {
-  if (dirtyRows == 0 && packedBytes == 0) return;
-  clearRows(cAckErr, 4);
-  clearRows(cForkParentPid, 4);
-  clearRows(cForkParentTgid, 4);
-  clearRows(cForkChildPid, 4);
-  clearRows(cForkChildTgid, 4);
-  clearRows(cExecProcessPid, 4);
-  clearRows(cExecProcessTgid, 4);
-  clearRows(cUidProcessPid, 4);
-  clearRows(cUidProcessTgid, 4);
-  clearRows(cUidRuid, 4);
-  clearRows(cUidEuid, 4);
-  clearRows(cGidProcessPid, 4);
-  clearRows(cGidProcessTgid, 4);
-  clearRows(cGidRgid, 4);
-  clearRows(cGidEgid, 4);
-  clearRows(cSidProcessPid, 4);
-  clearRows(cSidProcessTgid, 4);
-  clearRows(cPtraceProcessPid, 4);
-  clearRows(cPtraceProcessTgid, 4);
-  clearRows(cPtraceTracerPid, 4);
-  clearRows(cPtraceTracerTgid, 4);
-  clearRows(cCommProcessPid, 4);
-  clearRows(cCommProcessTgid, 4);
-  clearRows(cCommComm, 16);
-  clearRows(cCoredumpProcessPid, 4);
-  clearRows(cCoredumpProcessTgid, 4);
-  clearRows(cCoredumpParentPid, 4);
-  clearRows(cCoredumpParentTgid, 4);
-  clearRows(cExitProcessPid, 4);
-  clearRows(cExitProcessTgid, 4);
-  clearRows(cExitExitCode, 4);
-  clearRows(cExitExitSignal, 4);
-  clearRows(cExitParentPid, 4);
-  clearRows(cExitParentTgid, 4);
-  dirtyRows = 0;
+  if (!dirty) return;
+  clearRows(cAckErr, 4, 0);
+  clearRows(cForkParentPid, 4, 1);
+  clearRows(cForkParentTgid, 4, 1);
+  clearRows(cForkChildPid, 4, 1);
+  clearRows(cForkChildTgid, 4, 1);
+  clearRows(cExecProcessPid, 4, 2);
+  clearRows(cExecProcessTgid, 4, 2);
+  clearRows(cUidProcessPid, 4, 3);
+  clearRows(cUidProcessTgid, 4, 3);
+  clearRows(cUidRuid, 4, 3);
+  clearRows(cUidEuid, 4, 3);
+  clearRows(cGidProcessPid, 4, 4);
+  clearRows(cGidProcessTgid, 4, 4);
+  clearRows(cGidRgid, 4, 4);
+  clearRows(cGidEgid, 4, 4);
+  clearRows(cSidProcessPid, 4, 5);
+  clearRows(cSidProcessTgid, 4, 5);
+  clearRows(cPtraceProcessPid, 4, 6);
+  clearRows(cPtraceProcessTgid, 4, 6);
+  clearRows(cPtraceTracerPid, 4, 6);
+  clearRows(cPtraceTracerTgid, 4, 6);
+  clearRows(cCommProcessPid, 4, 7);
+  clearRows(cCommProcessTgid, 4, 7);
+  clearRows(cCommComm, 16, 7);
+  clearRows(cCoredumpProcessPid, 4, 8);
+  clearRows(cCoredumpProcessTgid, 4, 8);
+  clearRows(cCoredumpParentPid, 4, 8);
+  clearRows(cCoredumpParentTgid, 4, 8);
+  clearRows(cExitProcessPid, 4, 9);
+  clearRows(cExitProcessTgid, 4, 9);
+  clearRows(cExitExitCode, 4, 9);
+  clearRows(cExitExitSignal, 4, 9);
+  clearRows(cExitParentPid, 4, 9);
+  clearRows(cExitParentTgid, 4, 9);
+  for (let v = 0; v < variantRows.length; v++) unchecked(variantRows[v] = 0);
+  dirty = false;
   packedBytes = 0;
 }
 
-@inline function clearRows(column: usize, width: usize): void {
-  let rows = <usize>dirtyRows;
+@inline function clearRows(column: usize, width: usize, variant: i32): void {
+  let rows = <usize>unchecked(variantRows[variant]);
   const start = column - slab;
   if (packedBytes > start) {
     const packed = (packedBytes - start + width - 1) / width;

@@ -96,9 +96,10 @@ export function generateAssembly(layout: Layout, options: AssemblyOptions): stri
   w('let lastStatus: i32 = STATUS_OK;');
   const variantCols = cols.filter((c) => c.variant);
   if (variantCols.length > 0) {
-    w('// Variant columns: rows the last decode wrote, and slab bytes the last pack overwrote (both may hold');
-    w('// values that must read zero in the rows of other variants).');
-    w('let dirtyRows: u32 = 0;');
+    w('// Variant columns: per variant, the rows up to its last record of the last decode, and the slab bytes');
+    w('// the last pack overwrote (both may hold values that must read zero in the rows of other variants).');
+    w(`const variantRows = new StaticArray<u32>(${layout.union!.variants.length});`);
+    w('let dirty = false;');
     w('let packedBytes: usize = 0;');
   }
   if (layout.filter) w('let filtered: u32 = 0;');
@@ -110,7 +111,7 @@ export function generateAssembly(layout: Layout, options: AssemblyOptions): stri
   w(`  slab = alloc(ROW * <usize>capacity${heap ? ' + <usize>heapCapacity' : ''});`);
   w('  for (let c = 0; c < COLUMNS; c++) unchecked(columns[c] = slab + <usize>unchecked(AT[c]) * <usize>capacity);');
   cols.forEach((c) => w(`  ${base(c)} = unchecked(columns[${P}_COL_${upper(c.name)}]);`));
-  if (variantCols.length > 0) w('  dirtyRows = capacity;\n  packedBytes = 0;');
+  if (variantCols.length > 0) w('  for (let v = 0; v < variantRows.length; v++) unchecked(variantRows[v] = capacity);\n  dirty = true;\n  packedBytes = 0;');
   w('}');
   w();
   w(`/** Where column \`id\` of the last batch is, until ${p}Pack. */`);
@@ -126,7 +127,7 @@ export function generateAssembly(layout: Layout, options: AssemblyOptions): stri
     if (c.role === 'heap') w(`    memory.copy(slab + ROW * <usize>n, slab + ROW * <usize>cap, heapUsed);`);
     else w(`    memory.copy(slab + ${at.get(c.name)} * <usize>n, ${base(c)}, ${c.width} * <usize>n);`);
   }
-  if (variantCols.length > 0) w(`    packedBytes = ROW * <usize>n${heap ? ' + <usize>heapUsed' : ''};`);
+  if (variantCols.length > 0) w(`    packedBytes = ROW * <usize>n${heap ? ' + <usize>heapUsed' : ''};\n    dirty = true;`);
   w('  }');
   w('  return slab;');
   w('}');
@@ -286,24 +287,26 @@ export function generateAssembly(layout: Layout, options: AssemblyOptions): stri
   w('    cursorAdvance();');
   w('  }');
   if (heap) w('  heapUsed = used;');
-  if (variantCols.length > 0) w('  dirtyRows = n;');
+  if (variantCols.length > 0) w('  if (n > 0) dirty = true;');
   w('  lastStatus = cursorEnd();');
   w('  return n;');
   w('}');
   if (variantCols.length > 0) {
     w();
     w('/** Variant columns read zero in the rows of other variants. A record writes only its own variant\'s');
-    w(' *  columns, so the rows the last batch (or its pack) left non-zero are cleared here, in bulk, before a');
-    w(' *  batch: one fill per column instead of a zero store per column and record. */');
+    w(' *  columns, so the rows the last batch left non-zero (up to each variant\'s last record, and what its');
+    w(' *  pack overwrote) are cleared here, in bulk, before a batch: one fill per column instead of a zero');
+    w(' *  store per column and record, and none for the variants the batch did not have. */');
     w('function clearVariantColumns(): void {');
-    w('  if (dirtyRows == 0 && packedBytes == 0) return;');
-    for (const c of variantCols) w(`  clearRows(${base(c)}, ${c.width});`);
-    w('  dirtyRows = 0;');
+    w('  if (!dirty) return;');
+    for (const c of variantCols) w(`  clearRows(${base(c)}, ${c.width}, ${layout.union!.variants.indexOf(c.variant!)});`);
+    w('  for (let v = 0; v < variantRows.length; v++) unchecked(variantRows[v] = 0);');
+    w('  dirty = false;');
     w('  packedBytes = 0;');
     w('}');
     w();
-    w('@inline function clearRows(column: usize, width: usize): void {');
-    w('  let rows = <usize>dirtyRows;');
+    w('@inline function clearRows(column: usize, width: usize, variant: i32): void {');
+    w('  let rows = <usize>unchecked(variantRows[variant]);');
     w('  const start = column - slab;');
     w('  if (packedBytes > start) {');
     w('    const packed = (packedBytes - start + width - 1) / width;');
@@ -565,6 +568,7 @@ function extBody(layout: Layout, ind: string, len: string, base: (c: Column) => 
       // other variants' columns stay as clearVariantColumns left them, zero.
       tailPart(d + 1, w, endName(v, w), v.vars, v);
       b(d + 1, `store<${asType(variantCol.width)}>(${rowAt(v_(variantCol), variantCol.width)}, ${vi});`);
+      b(d + 1, `unchecked(variantRows[${vi}] = <u32>i + 1);`);
       for (const c of cols) {
         if (c.variant === v && c.role === 'field') for (const l of storeField(c.field!, w, offName(c.field!, w, v), v_(c), `${base(c)}At`)) b(d + 1, l);
       }
