@@ -42,6 +42,11 @@ describe('usage errors: exit status 2, one line ending with where to look', () =
     [['exec', '--addresses', 'bytes'], /--addresses is for --msgpack/],
     [['replay', capture, '--json', '--msgpack'], /--json and --msgpack: choose one/],
     [['exit', '--threads=1'], /Option '--threads' does not take an argument/],
+    [['proc', '--events', 'exec,nope'], /--events wants names from ack,fork,exec,uid,gid,sid,ptrace,comm,coredump,exit, got 'nope'/],
+    [['proc', '--rcvbuf', '-1'], /--rcvbuf wants a byte count from 0 to 1073741824, got '-1'/],
+    [['proc', '--names', 'a,,b'], /--names wants comms separated by commas, got 'a,,b'/],
+    [['proc', '--threads=1'], /Option '--threads' does not take an argument/],
+    [['proc', '--addresses', 'bytes'], /Unknown option '--addresses'/],
     [['flows', '--mode', ''], /--mode wants a value, got ''/],
     [['flows', '--curve', ''], /--curve wants a value, got ''/],
     [['flows', '--curve', '1:2'], /--curve wants three AGE:RATE points in seconds, e\.g\. 0:20,60:60,300:300/],
@@ -143,7 +148,7 @@ describe('other failures: exit status 1, one line naming the file and the proble
 });
 
 describe('help teaches', () => {
-  const commands = ['exec', 'exit', 'flows', 'record', 'replay', 'gen', 'bench'];
+  const commands = ['exec', 'exit', 'proc', 'flows', 'record', 'replay', 'gen', 'bench'];
 
   it('kwire --help lists every command, the exit statuses and examples', async () => {
     const r = await kwire('--help');

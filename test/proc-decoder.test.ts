@@ -111,6 +111,30 @@ describe('proc connector decoder', () => {
     );
   });
 
+  it('property: every other variant\'s columns read zero, across batches, packs and skipped records', () => {
+    const d = new FrameDecoder(procDecoder, 7); // batches of 7: many packs and decodes on one instance
+    const variantColumns = (b: ProcBatch) => Object.entries(b).filter(([k, v]) => ArrayBuffer.isView(v) && /^(ack|fork|exec|uid|gid|sid|ptrace|comm|coredump|exit)[A-Z]/.test(k)) as [string, Uint32Array | Uint8Array][];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(arbMessage, fc.boolean()), { minLength: 1, maxLength: 60 }), (ms) => {
+        // some messages cut short: skipped records must leave nothing behind in the next row
+        const frames = ms.map(([m, cut]) => frame(SourceId.proc, cut ? encodeProc(m).subarray(0, 70) : encodeProc(m)));
+        const { batches, skipped } = d.decode(concat(frames));
+        expect(skipped.truncated ?? 0).toBe(ms.filter(([, cut]) => cut).length);
+        for (const b of batches) {
+          for (let i = 0; i < b.length; i++) {
+            const own = b.eventName(i);
+            for (const [name, column] of variantColumns(b)) {
+              if (name.startsWith(own)) continue;
+              const width = column.length / b.length;
+              for (let k = 0; k < width; k++) expect(column[i * width + k], `${name} of a ${own} row`).toBe(0);
+            }
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('fuzz (short; make fuzz runs 10^6): random frames give proc events, counted skips or a DecodeError', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ minLength: 0, maxLength: 120 }), { maxLength: 8 }), (payloads) => {

@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Subscription } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { procEvents, type ProcEnrichedEvent } from 'kwire';
+import { findDeletedProcesses, procEvents, readProcess, type ProcEnrichedEvent } from 'kwire';
 import { buildWorkload, canRunProc, procSkipReason } from './helpers/proc-live.js';
 import { waitFor } from './helpers/run.js';
 
@@ -23,6 +23,10 @@ function waited(command: string, args: string[], hold?: (pid: number) => Promise
   });
 }
 
+// A socket and ring no storm on this machine overruns (another test's fork storm may run meanwhile):
+// these tests assert exact events, so nothing may be lost and resynchronised under them.
+const roomy = { rcvbuf: 1 << 26, ringCapacity: 1 << 24 };
+
 describe.skipIf(!canRunProc)(`live proc connector events${canRunProc ? '' : ` (skipped: ${procSkipReason})`}`, () => {
   let bins: ReturnType<typeof buildWorkload>;
   const seen: ProcEnrichedEvent[] = [];
@@ -30,14 +34,17 @@ describe.skipIf(!canRunProc)(`live proc connector events${canRunProc ? '' : ` (s
   const subs: Subscription[] = [];
   beforeAll(async () => {
     bins = buildWorkload();
-    subs.push(procEvents().subscribe((e) => seen.push(e)));
-    subs.push(procEvents({ threads: true, events: ['fork', 'exec', 'exit', 'uid'] }).subscribe((e) => threadSeen.push(e)));
+    subs.push(procEvents(roomy).subscribe((e) => seen.push(e)));
+    subs.push(procEvents({ ...roomy, threads: true, events: ['fork', 'exec', 'exit', 'uid'] }).subscribe((e) => threadSeen.push(e)));
     // listening once our own child's fork shows up
     const probe = await waited('true', []);
     await waitFor('the first events', () => seen.some((e) => e.type === 'proc-exit' && e.tgid === probe.pid));
   });
   afterAll(() => {
+    // every test above assumed nothing was lost: say so if something was
+    const lost = subs.length ? procEvents(roomy).stats().lost.enobufs : 0;
     for (const s of subs) s.unsubscribe();
+    expect(lost, 'ENOBUFS while the exact-event tests ran').toBe(0);
     if (bins) rmSync(dirname(bins.workload), { recursive: true, force: true });
   });
 
@@ -119,6 +126,68 @@ describe.skipIf(!canRunProc)(`live proc connector events${canRunProc ? '' : ` (s
     expect(got[1]).toMatchObject({ gone: true });
     expect(got[1]!.cmdline).toBeUndefined();
     expect(got[2]!.comm).not.toBe('node'); // the pre-exec name is not carried to the exit
+  });
+
+  it('pidns: only the events of processes in that pid namespace', async () => {
+    // a shell in a new pid namespace that waits on its stdin, then runs a child that exits with 3
+    const ns = spawn('unshare', ['--pid', '--fork', 'sh', '-c', 'read x; sh -c "exit 3"; exit 0'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const nsExited = new Promise((resolve) => ns.on('exit', resolve));
+    await waitFor('the shell in the new namespace', () => seen.some((e) => e.type === 'proc-exec' && e.ppid === ns.pid && e.comm === 'sh'));
+    const shell = seen.find((e) => e.type === 'proc-exec' && e.ppid === ns.pid && e.comm === 'sh')!;
+    const inode = shell.pidns!;
+    expect(inode).toBeGreaterThan(0);
+    expect(inode).not.toBe(seen.find((e) => e.tgid === ns.pid)?.pidns);
+    const inNs: ProcEnrichedEvent[] = [];
+    const sub = procEvents({ ...roomy, pidns: inode }).subscribe((e) => inNs.push(e));
+    try {
+      ns.stdin!.end();
+      await nsExited;
+      await waitFor('the exits in the namespace', () => inNs.some((e) => e.type === 'proc-exit' && e.tgid === shell.tgid));
+      expect(inNs.every((e) => e.pidns === inode)).toBe(true);
+      expect(inNs.filter((e) => e.type === 'proc-exit').map((e) => (e as { exitCode: number }).exitCode)).toEqual([3, 0]);
+      expect(inNs.some((e) => e.tgid === ns.pid)).toBe(false); // unshare itself is in ours
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it('names: only processes of that name, exits matched by the remembered name', async () => {
+    const named: ProcEnrichedEvent[] = [];
+    const byPattern: ProcEnrichedEvent[] = [];
+    const subs2 = [
+      procEvents({ ...roomy, names: ['proc-workload'], events: ['fork', 'exec', 'exit'] }).subscribe((e) => named.push(e)),
+      procEvents({ ...roomy, names: [/^proc-work/], events: ['exec', 'exit'] }).subscribe((e) => byPattern.push(e)),
+    ];
+    try {
+      // held on its stdin (and its child a zombie) until its exec was read from /proc
+      const holder = spawn(bins.workload, ['zombie'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      const exited = new Promise((resolve) => holder.on('exit', resolve));
+      await waitFor('its exec', () => named.some((e) => e.type === 'proc-exec' && e.tgid === holder.pid));
+      holder.stdin!.end();
+      await exited;
+      await waitFor('its exit', () => named.some((e) => e.type === 'proc-exit' && e.tgid === holder.pid) && byPattern.some((e) => e.type === 'proc-exit' && e.tgid === holder.pid));
+      expect(named.every((e) => e.comm === 'proc-workload')).toBe(true);
+      const mine = named.filter((e) => e.tgid === holder.pid || (e.type !== 'proc-exec' && e.ppid === holder.pid));
+      expect(mine.map((e) => e.type)).toEqual(['proc-exec', 'proc-fork', 'proc-exit', 'proc-exit']); // no fork of node's child: it was 'node'
+      expect(mine.at(-1)).toMatchObject({ known: true, exe: bins.workload, cmdline: [bins.workload, 'zombie'] });
+      expect(byPattern.filter((e) => e.tgid === holder.pid).map((e) => e.type)).toEqual(['proc-exec', 'proc-exit']);
+    } finally {
+      for (const sub of subs2) sub.unsubscribe();
+    }
+  });
+
+  it('findDeletedProcesses: the pids that ended, a zombie among them; readProcess of a zombie is undefined', async () => {
+    const holder = spawn(bins.workload, ['zombie'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const zombie = await new Promise<number>((resolve) => holder.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    const ended = await waited('true', []);
+    try {
+      expect(readProcess(zombie)).toBeUndefined();
+      expect(readProcess(process.pid)).toMatchObject({ ppid: process.ppid, uid: process.getuid!() });
+      expect(findDeletedProcesses(new Map([[process.pid, 'me'], [zombie, 'zombie'], [ended.pid, 'true']]))).toEqual(new Set([zombie, ended.pid]));
+      expect(findDeletedProcesses([holder.pid!])).toEqual(new Set());
+    } finally {
+      holder.stdin!.end();
+    }
   });
 
   it('setuid: a uid event with the new real and effective uid', async () => {

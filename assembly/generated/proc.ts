@@ -154,6 +154,11 @@ let cExitParentPid: usize = 0;
 let cExitParentTgid: usize = 0;
 const errors = new StaticArray<u32>(STATUS_COUNT);
 let lastStatus: i32 = STATUS_OK;
+// Variant columns: per variant, the rows up to its last record of the last decode, and the slab bytes
+// the last pack overwrote (both may hold values that must read zero in the rows of other variants).
+const variantRows = new StaticArray<u32>(10);
+let dirty = false;
+let packedBytes: usize = 0;
 
 /** Allocates output for batches of up to `capacity` records. */
 export function procInit(capacity: u32): void {
@@ -198,6 +203,9 @@ export function procInit(capacity: u32): void {
   cExitExitSignal = unchecked(columns[PROC_COL_EXIT_EXIT_SIGNAL]);
   cExitParentPid = unchecked(columns[PROC_COL_EXIT_PARENT_PID]);
   cExitParentTgid = unchecked(columns[PROC_COL_EXIT_PARENT_TGID]);
+  for (let v = 0; v < variantRows.length; v++) unchecked(variantRows[v] = capacity);
+  dirty = true;
+  packedBytes = 0;
 }
 
 /** Where column `id` of the last batch is, until procPack. */
@@ -246,6 +254,8 @@ export function procPack(n: u32): usize {
     memory.copy(slab + 144 * <usize>n, cExitParentTgid, 4 * <usize>n);
     memory.copy(slab + 148 * <usize>n, cVariant, 1 * <usize>n);
     memory.copy(slab + 149 * <usize>n, cCommComm, 16 * <usize>n);
+    packedBytes = ROW * <usize>n;
+    dirty = true;
   }
   return slab;
 }
@@ -306,6 +316,7 @@ export function procDecode(): u32 {
   let n: u32 = 0;
   let code: i32 = STATUS_OK;
   let p: usize = 0;
+  clearVariantColumns();
   while (n < cap_) {
     // A run of whole frames of this source, read straight from memory; the cursor moves once per run.
     let q = cursorHere();
@@ -333,414 +344,109 @@ export function procDecode(): u32 {
         if (t0 == 0) {
           // ack
           if (len < VEND_ACK) { code = STATUS_TRUNCATED; break; }
-          store<u8>(cVariant_ + i, 0);
-          store<u32>(cAckErr_ + (i << 2), load<u32>(p + VOFF_ACK__ERR));
-          store<u32>(cForkParentPid_ + (i << 2), 0);
-          store<u32>(cForkParentTgid_ + (i << 2), 0);
-          store<u32>(cForkChildPid_ + (i << 2), 0);
-          store<u32>(cForkChildTgid_ + (i << 2), 0);
-          store<u32>(cExecProcessPid_ + (i << 2), 0);
-          store<u32>(cExecProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidProcessPid_ + (i << 2), 0);
-          store<u32>(cUidProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidRuid_ + (i << 2), 0);
-          store<u32>(cUidEuid_ + (i << 2), 0);
-          store<u32>(cGidProcessPid_ + (i << 2), 0);
-          store<u32>(cGidProcessTgid_ + (i << 2), 0);
-          store<u32>(cGidRgid_ + (i << 2), 0);
-          store<u32>(cGidEgid_ + (i << 2), 0);
-          store<u32>(cSidProcessPid_ + (i << 2), 0);
-          store<u32>(cSidProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-          store<u32>(cCommProcessPid_ + (i << 2), 0);
-          store<u32>(cCommProcessTgid_ + (i << 2), 0);
-          store<u64>(cCommComm_ + i * 16, 0);
-          store<u64>(cCommComm_ + i * 16 + 8, 0);
-          store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-          store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-          store<u32>(cExitProcessPid_ + (i << 2), 0);
-          store<u32>(cExitProcessTgid_ + (i << 2), 0);
-          store<u32>(cExitExitCode_ + (i << 2), 0);
-          store<u32>(cExitExitSignal_ + (i << 2), 0);
-          store<u32>(cExitParentPid_ + (i << 2), 0);
-          store<u32>(cExitParentTgid_ + (i << 2), 0);
           let at: u32 = VEND_ACK;
           if (at != len) { code = STATUS_BAD_LENGTH; break; }
+          store<u8>(cVariant_ + i, 0);
+          unchecked(variantRows[0] = <u32>i + 1);
+          store<u32>(cAckErr_ + (i << 2), load<u32>(p + VOFF_ACK__ERR));
         } else if (t0 == 1) {
           // fork
           if (len < VEND_FORK) { code = STATUS_TRUNCATED; break; }
+          let at: u32 = VEND_FORK;
+          if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 1);
-          store<u32>(cAckErr_ + (i << 2), 0);
+          unchecked(variantRows[1] = <u32>i + 1);
           store<u32>(cForkParentPid_ + (i << 2), load<u32>(p + VOFF_FORK__PARENT_PID));
           store<u32>(cForkParentTgid_ + (i << 2), load<u32>(p + VOFF_FORK__PARENT_TGID));
           store<u32>(cForkChildPid_ + (i << 2), load<u32>(p + VOFF_FORK__CHILD_PID));
           store<u32>(cForkChildTgid_ + (i << 2), load<u32>(p + VOFF_FORK__CHILD_TGID));
-          store<u32>(cExecProcessPid_ + (i << 2), 0);
-          store<u32>(cExecProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidProcessPid_ + (i << 2), 0);
-          store<u32>(cUidProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidRuid_ + (i << 2), 0);
-          store<u32>(cUidEuid_ + (i << 2), 0);
-          store<u32>(cGidProcessPid_ + (i << 2), 0);
-          store<u32>(cGidProcessTgid_ + (i << 2), 0);
-          store<u32>(cGidRgid_ + (i << 2), 0);
-          store<u32>(cGidEgid_ + (i << 2), 0);
-          store<u32>(cSidProcessPid_ + (i << 2), 0);
-          store<u32>(cSidProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-          store<u32>(cCommProcessPid_ + (i << 2), 0);
-          store<u32>(cCommProcessTgid_ + (i << 2), 0);
-          store<u64>(cCommComm_ + i * 16, 0);
-          store<u64>(cCommComm_ + i * 16 + 8, 0);
-          store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-          store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-          store<u32>(cExitProcessPid_ + (i << 2), 0);
-          store<u32>(cExitProcessTgid_ + (i << 2), 0);
-          store<u32>(cExitExitCode_ + (i << 2), 0);
-          store<u32>(cExitExitSignal_ + (i << 2), 0);
-          store<u32>(cExitParentPid_ + (i << 2), 0);
-          store<u32>(cExitParentTgid_ + (i << 2), 0);
-          let at: u32 = VEND_FORK;
-          if (at != len) { code = STATUS_BAD_LENGTH; break; }
         } else if (t0 == 2) {
           // exec
           if (len < VEND_EXEC) { code = STATUS_TRUNCATED; break; }
-          store<u8>(cVariant_ + i, 2);
-          store<u32>(cAckErr_ + (i << 2), 0);
-          store<u32>(cForkParentPid_ + (i << 2), 0);
-          store<u32>(cForkParentTgid_ + (i << 2), 0);
-          store<u32>(cForkChildPid_ + (i << 2), 0);
-          store<u32>(cForkChildTgid_ + (i << 2), 0);
-          store<u32>(cExecProcessPid_ + (i << 2), load<u32>(p + VOFF_EXEC__PROCESS_PID));
-          store<u32>(cExecProcessTgid_ + (i << 2), load<u32>(p + VOFF_EXEC__PROCESS_TGID));
-          store<u32>(cUidProcessPid_ + (i << 2), 0);
-          store<u32>(cUidProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidRuid_ + (i << 2), 0);
-          store<u32>(cUidEuid_ + (i << 2), 0);
-          store<u32>(cGidProcessPid_ + (i << 2), 0);
-          store<u32>(cGidProcessTgid_ + (i << 2), 0);
-          store<u32>(cGidRgid_ + (i << 2), 0);
-          store<u32>(cGidEgid_ + (i << 2), 0);
-          store<u32>(cSidProcessPid_ + (i << 2), 0);
-          store<u32>(cSidProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-          store<u32>(cCommProcessPid_ + (i << 2), 0);
-          store<u32>(cCommProcessTgid_ + (i << 2), 0);
-          store<u64>(cCommComm_ + i * 16, 0);
-          store<u64>(cCommComm_ + i * 16 + 8, 0);
-          store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-          store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-          store<u32>(cExitProcessPid_ + (i << 2), 0);
-          store<u32>(cExitProcessTgid_ + (i << 2), 0);
-          store<u32>(cExitExitCode_ + (i << 2), 0);
-          store<u32>(cExitExitSignal_ + (i << 2), 0);
-          store<u32>(cExitParentPid_ + (i << 2), 0);
-          store<u32>(cExitParentTgid_ + (i << 2), 0);
           let at: u32 = VEND_EXEC;
           if (at != len) { code = STATUS_BAD_LENGTH; break; }
+          store<u8>(cVariant_ + i, 2);
+          unchecked(variantRows[2] = <u32>i + 1);
+          store<u32>(cExecProcessPid_ + (i << 2), load<u32>(p + VOFF_EXEC__PROCESS_PID));
+          store<u32>(cExecProcessTgid_ + (i << 2), load<u32>(p + VOFF_EXEC__PROCESS_TGID));
         } else if (t0 == 4) {
           // uid
           if (len < VEND_UID) { code = STATUS_TRUNCATED; break; }
+          let at: u32 = VEND_UID;
+          if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 3);
-          store<u32>(cAckErr_ + (i << 2), 0);
-          store<u32>(cForkParentPid_ + (i << 2), 0);
-          store<u32>(cForkParentTgid_ + (i << 2), 0);
-          store<u32>(cForkChildPid_ + (i << 2), 0);
-          store<u32>(cForkChildTgid_ + (i << 2), 0);
-          store<u32>(cExecProcessPid_ + (i << 2), 0);
-          store<u32>(cExecProcessTgid_ + (i << 2), 0);
+          unchecked(variantRows[3] = <u32>i + 1);
           store<u32>(cUidProcessPid_ + (i << 2), load<u32>(p + VOFF_UID__PROCESS_PID));
           store<u32>(cUidProcessTgid_ + (i << 2), load<u32>(p + VOFF_UID__PROCESS_TGID));
           store<u32>(cUidRuid_ + (i << 2), load<u32>(p + VOFF_UID__RUID));
           store<u32>(cUidEuid_ + (i << 2), load<u32>(p + VOFF_UID__EUID));
-          store<u32>(cGidProcessPid_ + (i << 2), 0);
-          store<u32>(cGidProcessTgid_ + (i << 2), 0);
-          store<u32>(cGidRgid_ + (i << 2), 0);
-          store<u32>(cGidEgid_ + (i << 2), 0);
-          store<u32>(cSidProcessPid_ + (i << 2), 0);
-          store<u32>(cSidProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-          store<u32>(cCommProcessPid_ + (i << 2), 0);
-          store<u32>(cCommProcessTgid_ + (i << 2), 0);
-          store<u64>(cCommComm_ + i * 16, 0);
-          store<u64>(cCommComm_ + i * 16 + 8, 0);
-          store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-          store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-          store<u32>(cExitProcessPid_ + (i << 2), 0);
-          store<u32>(cExitProcessTgid_ + (i << 2), 0);
-          store<u32>(cExitExitCode_ + (i << 2), 0);
-          store<u32>(cExitExitSignal_ + (i << 2), 0);
-          store<u32>(cExitParentPid_ + (i << 2), 0);
-          store<u32>(cExitParentTgid_ + (i << 2), 0);
-          let at: u32 = VEND_UID;
-          if (at != len) { code = STATUS_BAD_LENGTH; break; }
         } else if (t0 == 64) {
           // gid
           if (len < VEND_GID) { code = STATUS_TRUNCATED; break; }
+          let at: u32 = VEND_GID;
+          if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 4);
-          store<u32>(cAckErr_ + (i << 2), 0);
-          store<u32>(cForkParentPid_ + (i << 2), 0);
-          store<u32>(cForkParentTgid_ + (i << 2), 0);
-          store<u32>(cForkChildPid_ + (i << 2), 0);
-          store<u32>(cForkChildTgid_ + (i << 2), 0);
-          store<u32>(cExecProcessPid_ + (i << 2), 0);
-          store<u32>(cExecProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidProcessPid_ + (i << 2), 0);
-          store<u32>(cUidProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidRuid_ + (i << 2), 0);
-          store<u32>(cUidEuid_ + (i << 2), 0);
+          unchecked(variantRows[4] = <u32>i + 1);
           store<u32>(cGidProcessPid_ + (i << 2), load<u32>(p + VOFF_GID__PROCESS_PID));
           store<u32>(cGidProcessTgid_ + (i << 2), load<u32>(p + VOFF_GID__PROCESS_TGID));
           store<u32>(cGidRgid_ + (i << 2), load<u32>(p + VOFF_GID__RGID));
           store<u32>(cGidEgid_ + (i << 2), load<u32>(p + VOFF_GID__EGID));
-          store<u32>(cSidProcessPid_ + (i << 2), 0);
-          store<u32>(cSidProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-          store<u32>(cCommProcessPid_ + (i << 2), 0);
-          store<u32>(cCommProcessTgid_ + (i << 2), 0);
-          store<u64>(cCommComm_ + i * 16, 0);
-          store<u64>(cCommComm_ + i * 16 + 8, 0);
-          store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-          store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-          store<u32>(cExitProcessPid_ + (i << 2), 0);
-          store<u32>(cExitProcessTgid_ + (i << 2), 0);
-          store<u32>(cExitExitCode_ + (i << 2), 0);
-          store<u32>(cExitExitSignal_ + (i << 2), 0);
-          store<u32>(cExitParentPid_ + (i << 2), 0);
-          store<u32>(cExitParentTgid_ + (i << 2), 0);
-          let at: u32 = VEND_GID;
-          if (at != len) { code = STATUS_BAD_LENGTH; break; }
         } else if (t0 == 128) {
           // sid
           if (len < VEND_SID) { code = STATUS_TRUNCATED; break; }
-          store<u8>(cVariant_ + i, 5);
-          store<u32>(cAckErr_ + (i << 2), 0);
-          store<u32>(cForkParentPid_ + (i << 2), 0);
-          store<u32>(cForkParentTgid_ + (i << 2), 0);
-          store<u32>(cForkChildPid_ + (i << 2), 0);
-          store<u32>(cForkChildTgid_ + (i << 2), 0);
-          store<u32>(cExecProcessPid_ + (i << 2), 0);
-          store<u32>(cExecProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidProcessPid_ + (i << 2), 0);
-          store<u32>(cUidProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidRuid_ + (i << 2), 0);
-          store<u32>(cUidEuid_ + (i << 2), 0);
-          store<u32>(cGidProcessPid_ + (i << 2), 0);
-          store<u32>(cGidProcessTgid_ + (i << 2), 0);
-          store<u32>(cGidRgid_ + (i << 2), 0);
-          store<u32>(cGidEgid_ + (i << 2), 0);
-          store<u32>(cSidProcessPid_ + (i << 2), load<u32>(p + VOFF_SID__PROCESS_PID));
-          store<u32>(cSidProcessTgid_ + (i << 2), load<u32>(p + VOFF_SID__PROCESS_TGID));
-          store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-          store<u32>(cCommProcessPid_ + (i << 2), 0);
-          store<u32>(cCommProcessTgid_ + (i << 2), 0);
-          store<u64>(cCommComm_ + i * 16, 0);
-          store<u64>(cCommComm_ + i * 16 + 8, 0);
-          store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-          store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-          store<u32>(cExitProcessPid_ + (i << 2), 0);
-          store<u32>(cExitProcessTgid_ + (i << 2), 0);
-          store<u32>(cExitExitCode_ + (i << 2), 0);
-          store<u32>(cExitExitSignal_ + (i << 2), 0);
-          store<u32>(cExitParentPid_ + (i << 2), 0);
-          store<u32>(cExitParentTgid_ + (i << 2), 0);
           let at: u32 = VEND_SID;
           if (at != len) { code = STATUS_BAD_LENGTH; break; }
+          store<u8>(cVariant_ + i, 5);
+          unchecked(variantRows[5] = <u32>i + 1);
+          store<u32>(cSidProcessPid_ + (i << 2), load<u32>(p + VOFF_SID__PROCESS_PID));
+          store<u32>(cSidProcessTgid_ + (i << 2), load<u32>(p + VOFF_SID__PROCESS_TGID));
         } else if (t0 == 256) {
           // ptrace
           if (len < VEND_PTRACE) { code = STATUS_TRUNCATED; break; }
+          let at: u32 = VEND_PTRACE;
+          if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 6);
-          store<u32>(cAckErr_ + (i << 2), 0);
-          store<u32>(cForkParentPid_ + (i << 2), 0);
-          store<u32>(cForkParentTgid_ + (i << 2), 0);
-          store<u32>(cForkChildPid_ + (i << 2), 0);
-          store<u32>(cForkChildTgid_ + (i << 2), 0);
-          store<u32>(cExecProcessPid_ + (i << 2), 0);
-          store<u32>(cExecProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidProcessPid_ + (i << 2), 0);
-          store<u32>(cUidProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidRuid_ + (i << 2), 0);
-          store<u32>(cUidEuid_ + (i << 2), 0);
-          store<u32>(cGidProcessPid_ + (i << 2), 0);
-          store<u32>(cGidProcessTgid_ + (i << 2), 0);
-          store<u32>(cGidRgid_ + (i << 2), 0);
-          store<u32>(cGidEgid_ + (i << 2), 0);
-          store<u32>(cSidProcessPid_ + (i << 2), 0);
-          store<u32>(cSidProcessTgid_ + (i << 2), 0);
+          unchecked(variantRows[6] = <u32>i + 1);
           store<u32>(cPtraceProcessPid_ + (i << 2), load<u32>(p + VOFF_PTRACE__PROCESS_PID));
           store<u32>(cPtraceProcessTgid_ + (i << 2), load<u32>(p + VOFF_PTRACE__PROCESS_TGID));
           store<u32>(cPtraceTracerPid_ + (i << 2), load<u32>(p + VOFF_PTRACE__TRACER_PID));
           store<u32>(cPtraceTracerTgid_ + (i << 2), load<u32>(p + VOFF_PTRACE__TRACER_TGID));
-          store<u32>(cCommProcessPid_ + (i << 2), 0);
-          store<u32>(cCommProcessTgid_ + (i << 2), 0);
-          store<u64>(cCommComm_ + i * 16, 0);
-          store<u64>(cCommComm_ + i * 16 + 8, 0);
-          store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-          store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-          store<u32>(cExitProcessPid_ + (i << 2), 0);
-          store<u32>(cExitProcessTgid_ + (i << 2), 0);
-          store<u32>(cExitExitCode_ + (i << 2), 0);
-          store<u32>(cExitExitSignal_ + (i << 2), 0);
-          store<u32>(cExitParentPid_ + (i << 2), 0);
-          store<u32>(cExitParentTgid_ + (i << 2), 0);
-          let at: u32 = VEND_PTRACE;
-          if (at != len) { code = STATUS_BAD_LENGTH; break; }
         } else if (t0 == 512) {
           // comm
           if (len < VEND_COMM) { code = STATUS_TRUNCATED; break; }
+          let at: u32 = VEND_COMM;
+          if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 7);
-          store<u32>(cAckErr_ + (i << 2), 0);
-          store<u32>(cForkParentPid_ + (i << 2), 0);
-          store<u32>(cForkParentTgid_ + (i << 2), 0);
-          store<u32>(cForkChildPid_ + (i << 2), 0);
-          store<u32>(cForkChildTgid_ + (i << 2), 0);
-          store<u32>(cExecProcessPid_ + (i << 2), 0);
-          store<u32>(cExecProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidProcessPid_ + (i << 2), 0);
-          store<u32>(cUidProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidRuid_ + (i << 2), 0);
-          store<u32>(cUidEuid_ + (i << 2), 0);
-          store<u32>(cGidProcessPid_ + (i << 2), 0);
-          store<u32>(cGidProcessTgid_ + (i << 2), 0);
-          store<u32>(cGidRgid_ + (i << 2), 0);
-          store<u32>(cGidEgid_ + (i << 2), 0);
-          store<u32>(cSidProcessPid_ + (i << 2), 0);
-          store<u32>(cSidProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
+          unchecked(variantRows[7] = <u32>i + 1);
           store<u32>(cCommProcessPid_ + (i << 2), load<u32>(p + VOFF_COMM__PROCESS_PID));
           store<u32>(cCommProcessTgid_ + (i << 2), load<u32>(p + VOFF_COMM__PROCESS_TGID));
           const cCommCommAt = cCommComm_ + (i << 4);
           store<u64>(cCommCommAt, load<u64>(p + VOFF_COMM__COMM));
           store<u64>(cCommCommAt, load<u64>(p + VOFF_COMM__COMM + 8), 8);
-          store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-          store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-          store<u32>(cExitProcessPid_ + (i << 2), 0);
-          store<u32>(cExitProcessTgid_ + (i << 2), 0);
-          store<u32>(cExitExitCode_ + (i << 2), 0);
-          store<u32>(cExitExitSignal_ + (i << 2), 0);
-          store<u32>(cExitParentPid_ + (i << 2), 0);
-          store<u32>(cExitParentTgid_ + (i << 2), 0);
-          let at: u32 = VEND_COMM;
-          if (at != len) { code = STATUS_BAD_LENGTH; break; }
         } else if (t0 == 1073741824) {
           // coredump
           if (len < VEND_COREDUMP) { code = STATUS_TRUNCATED; break; }
+          let at: u32 = VEND_COREDUMP;
+          if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 8);
-          store<u32>(cAckErr_ + (i << 2), 0);
-          store<u32>(cForkParentPid_ + (i << 2), 0);
-          store<u32>(cForkParentTgid_ + (i << 2), 0);
-          store<u32>(cForkChildPid_ + (i << 2), 0);
-          store<u32>(cForkChildTgid_ + (i << 2), 0);
-          store<u32>(cExecProcessPid_ + (i << 2), 0);
-          store<u32>(cExecProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidProcessPid_ + (i << 2), 0);
-          store<u32>(cUidProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidRuid_ + (i << 2), 0);
-          store<u32>(cUidEuid_ + (i << 2), 0);
-          store<u32>(cGidProcessPid_ + (i << 2), 0);
-          store<u32>(cGidProcessTgid_ + (i << 2), 0);
-          store<u32>(cGidRgid_ + (i << 2), 0);
-          store<u32>(cGidEgid_ + (i << 2), 0);
-          store<u32>(cSidProcessPid_ + (i << 2), 0);
-          store<u32>(cSidProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-          store<u32>(cCommProcessPid_ + (i << 2), 0);
-          store<u32>(cCommProcessTgid_ + (i << 2), 0);
-          store<u64>(cCommComm_ + i * 16, 0);
-          store<u64>(cCommComm_ + i * 16 + 8, 0);
+          unchecked(variantRows[8] = <u32>i + 1);
           store<u32>(cCoredumpProcessPid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PROCESS_PID));
           store<u32>(cCoredumpProcessTgid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PROCESS_TGID));
           store<u32>(cCoredumpParentPid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PARENT_PID));
           store<u32>(cCoredumpParentTgid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PARENT_TGID));
-          store<u32>(cExitProcessPid_ + (i << 2), 0);
-          store<u32>(cExitProcessTgid_ + (i << 2), 0);
-          store<u32>(cExitExitCode_ + (i << 2), 0);
-          store<u32>(cExitExitSignal_ + (i << 2), 0);
-          store<u32>(cExitParentPid_ + (i << 2), 0);
-          store<u32>(cExitParentTgid_ + (i << 2), 0);
-          let at: u32 = VEND_COREDUMP;
-          if (at != len) { code = STATUS_BAD_LENGTH; break; }
         } else if (t0 == 2147483648) {
           // exit
           if (len < VEND_EXIT) { code = STATUS_TRUNCATED; break; }
+          let at: u32 = VEND_EXIT;
+          if (at != len) { code = STATUS_BAD_LENGTH; break; }
           store<u8>(cVariant_ + i, 9);
-          store<u32>(cAckErr_ + (i << 2), 0);
-          store<u32>(cForkParentPid_ + (i << 2), 0);
-          store<u32>(cForkParentTgid_ + (i << 2), 0);
-          store<u32>(cForkChildPid_ + (i << 2), 0);
-          store<u32>(cForkChildTgid_ + (i << 2), 0);
-          store<u32>(cExecProcessPid_ + (i << 2), 0);
-          store<u32>(cExecProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidProcessPid_ + (i << 2), 0);
-          store<u32>(cUidProcessTgid_ + (i << 2), 0);
-          store<u32>(cUidRuid_ + (i << 2), 0);
-          store<u32>(cUidEuid_ + (i << 2), 0);
-          store<u32>(cGidProcessPid_ + (i << 2), 0);
-          store<u32>(cGidProcessTgid_ + (i << 2), 0);
-          store<u32>(cGidRgid_ + (i << 2), 0);
-          store<u32>(cGidEgid_ + (i << 2), 0);
-          store<u32>(cSidProcessPid_ + (i << 2), 0);
-          store<u32>(cSidProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-          store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-          store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-          store<u32>(cCommProcessPid_ + (i << 2), 0);
-          store<u32>(cCommProcessTgid_ + (i << 2), 0);
-          store<u64>(cCommComm_ + i * 16, 0);
-          store<u64>(cCommComm_ + i * 16 + 8, 0);
-          store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-          store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-          store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
+          unchecked(variantRows[9] = <u32>i + 1);
           store<u32>(cExitProcessPid_ + (i << 2), load<u32>(p + VOFF_EXIT__PROCESS_PID));
           store<u32>(cExitProcessTgid_ + (i << 2), load<u32>(p + VOFF_EXIT__PROCESS_TGID));
           store<u32>(cExitExitCode_ + (i << 2), load<u32>(p + VOFF_EXIT__EXIT_CODE));
           store<u32>(cExitExitSignal_ + (i << 2), load<u32>(p + VOFF_EXIT__EXIT_SIGNAL));
           store<u32>(cExitParentPid_ + (i << 2), load<u32>(p + VOFF_EXIT__PARENT_PID));
           store<u32>(cExitParentTgid_ + (i << 2), load<u32>(p + VOFF_EXIT__PARENT_TGID));
-          let at: u32 = VEND_EXIT;
-          if (at != len) { code = STATUS_BAD_LENGTH; break; }
         } else { code = STATUS_BAD_VALUE; break; } // a tag no variant has
       } while (false);
       if (code == STATUS_OK) n++;
@@ -773,422 +479,174 @@ export function procDecode(): u32 {
       if (t0 == 0) {
         // ack
         if (frameLen < VEND_ACK) { code = STATUS_TRUNCATED; break; }
-        store<u8>(cVariant_ + i, 0);
-        store<u32>(cAckErr_ + (i << 2), load<u32>(p + VOFF_ACK__ERR));
-        store<u32>(cForkParentPid_ + (i << 2), 0);
-        store<u32>(cForkParentTgid_ + (i << 2), 0);
-        store<u32>(cForkChildPid_ + (i << 2), 0);
-        store<u32>(cForkChildTgid_ + (i << 2), 0);
-        store<u32>(cExecProcessPid_ + (i << 2), 0);
-        store<u32>(cExecProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidProcessPid_ + (i << 2), 0);
-        store<u32>(cUidProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidRuid_ + (i << 2), 0);
-        store<u32>(cUidEuid_ + (i << 2), 0);
-        store<u32>(cGidProcessPid_ + (i << 2), 0);
-        store<u32>(cGidProcessTgid_ + (i << 2), 0);
-        store<u32>(cGidRgid_ + (i << 2), 0);
-        store<u32>(cGidEgid_ + (i << 2), 0);
-        store<u32>(cSidProcessPid_ + (i << 2), 0);
-        store<u32>(cSidProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-        store<u32>(cCommProcessPid_ + (i << 2), 0);
-        store<u32>(cCommProcessTgid_ + (i << 2), 0);
-        store<u64>(cCommComm_ + i * 16, 0);
-        store<u64>(cCommComm_ + i * 16 + 8, 0);
-        store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-        store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-        store<u32>(cExitProcessPid_ + (i << 2), 0);
-        store<u32>(cExitProcessTgid_ + (i << 2), 0);
-        store<u32>(cExitExitCode_ + (i << 2), 0);
-        store<u32>(cExitExitSignal_ + (i << 2), 0);
-        store<u32>(cExitParentPid_ + (i << 2), 0);
-        store<u32>(cExitParentTgid_ + (i << 2), 0);
         let at: u32 = VEND_ACK;
         if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
+        store<u8>(cVariant_ + i, 0);
+        unchecked(variantRows[0] = <u32>i + 1);
+        store<u32>(cAckErr_ + (i << 2), load<u32>(p + VOFF_ACK__ERR));
       } else if (t0 == 1) {
         // fork
         if (frameLen < VEND_FORK) { code = STATUS_TRUNCATED; break; }
+        let at: u32 = VEND_FORK;
+        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 1);
-        store<u32>(cAckErr_ + (i << 2), 0);
+        unchecked(variantRows[1] = <u32>i + 1);
         store<u32>(cForkParentPid_ + (i << 2), load<u32>(p + VOFF_FORK__PARENT_PID));
         store<u32>(cForkParentTgid_ + (i << 2), load<u32>(p + VOFF_FORK__PARENT_TGID));
         store<u32>(cForkChildPid_ + (i << 2), load<u32>(p + VOFF_FORK__CHILD_PID));
         store<u32>(cForkChildTgid_ + (i << 2), load<u32>(p + VOFF_FORK__CHILD_TGID));
-        store<u32>(cExecProcessPid_ + (i << 2), 0);
-        store<u32>(cExecProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidProcessPid_ + (i << 2), 0);
-        store<u32>(cUidProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidRuid_ + (i << 2), 0);
-        store<u32>(cUidEuid_ + (i << 2), 0);
-        store<u32>(cGidProcessPid_ + (i << 2), 0);
-        store<u32>(cGidProcessTgid_ + (i << 2), 0);
-        store<u32>(cGidRgid_ + (i << 2), 0);
-        store<u32>(cGidEgid_ + (i << 2), 0);
-        store<u32>(cSidProcessPid_ + (i << 2), 0);
-        store<u32>(cSidProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-        store<u32>(cCommProcessPid_ + (i << 2), 0);
-        store<u32>(cCommProcessTgid_ + (i << 2), 0);
-        store<u64>(cCommComm_ + i * 16, 0);
-        store<u64>(cCommComm_ + i * 16 + 8, 0);
-        store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-        store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-        store<u32>(cExitProcessPid_ + (i << 2), 0);
-        store<u32>(cExitProcessTgid_ + (i << 2), 0);
-        store<u32>(cExitExitCode_ + (i << 2), 0);
-        store<u32>(cExitExitSignal_ + (i << 2), 0);
-        store<u32>(cExitParentPid_ + (i << 2), 0);
-        store<u32>(cExitParentTgid_ + (i << 2), 0);
-        let at: u32 = VEND_FORK;
-        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
       } else if (t0 == 2) {
         // exec
         if (frameLen < VEND_EXEC) { code = STATUS_TRUNCATED; break; }
-        store<u8>(cVariant_ + i, 2);
-        store<u32>(cAckErr_ + (i << 2), 0);
-        store<u32>(cForkParentPid_ + (i << 2), 0);
-        store<u32>(cForkParentTgid_ + (i << 2), 0);
-        store<u32>(cForkChildPid_ + (i << 2), 0);
-        store<u32>(cForkChildTgid_ + (i << 2), 0);
-        store<u32>(cExecProcessPid_ + (i << 2), load<u32>(p + VOFF_EXEC__PROCESS_PID));
-        store<u32>(cExecProcessTgid_ + (i << 2), load<u32>(p + VOFF_EXEC__PROCESS_TGID));
-        store<u32>(cUidProcessPid_ + (i << 2), 0);
-        store<u32>(cUidProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidRuid_ + (i << 2), 0);
-        store<u32>(cUidEuid_ + (i << 2), 0);
-        store<u32>(cGidProcessPid_ + (i << 2), 0);
-        store<u32>(cGidProcessTgid_ + (i << 2), 0);
-        store<u32>(cGidRgid_ + (i << 2), 0);
-        store<u32>(cGidEgid_ + (i << 2), 0);
-        store<u32>(cSidProcessPid_ + (i << 2), 0);
-        store<u32>(cSidProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-        store<u32>(cCommProcessPid_ + (i << 2), 0);
-        store<u32>(cCommProcessTgid_ + (i << 2), 0);
-        store<u64>(cCommComm_ + i * 16, 0);
-        store<u64>(cCommComm_ + i * 16 + 8, 0);
-        store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-        store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-        store<u32>(cExitProcessPid_ + (i << 2), 0);
-        store<u32>(cExitProcessTgid_ + (i << 2), 0);
-        store<u32>(cExitExitCode_ + (i << 2), 0);
-        store<u32>(cExitExitSignal_ + (i << 2), 0);
-        store<u32>(cExitParentPid_ + (i << 2), 0);
-        store<u32>(cExitParentTgid_ + (i << 2), 0);
         let at: u32 = VEND_EXEC;
         if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
+        store<u8>(cVariant_ + i, 2);
+        unchecked(variantRows[2] = <u32>i + 1);
+        store<u32>(cExecProcessPid_ + (i << 2), load<u32>(p + VOFF_EXEC__PROCESS_PID));
+        store<u32>(cExecProcessTgid_ + (i << 2), load<u32>(p + VOFF_EXEC__PROCESS_TGID));
       } else if (t0 == 4) {
         // uid
         if (frameLen < VEND_UID) { code = STATUS_TRUNCATED; break; }
+        let at: u32 = VEND_UID;
+        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 3);
-        store<u32>(cAckErr_ + (i << 2), 0);
-        store<u32>(cForkParentPid_ + (i << 2), 0);
-        store<u32>(cForkParentTgid_ + (i << 2), 0);
-        store<u32>(cForkChildPid_ + (i << 2), 0);
-        store<u32>(cForkChildTgid_ + (i << 2), 0);
-        store<u32>(cExecProcessPid_ + (i << 2), 0);
-        store<u32>(cExecProcessTgid_ + (i << 2), 0);
+        unchecked(variantRows[3] = <u32>i + 1);
         store<u32>(cUidProcessPid_ + (i << 2), load<u32>(p + VOFF_UID__PROCESS_PID));
         store<u32>(cUidProcessTgid_ + (i << 2), load<u32>(p + VOFF_UID__PROCESS_TGID));
         store<u32>(cUidRuid_ + (i << 2), load<u32>(p + VOFF_UID__RUID));
         store<u32>(cUidEuid_ + (i << 2), load<u32>(p + VOFF_UID__EUID));
-        store<u32>(cGidProcessPid_ + (i << 2), 0);
-        store<u32>(cGidProcessTgid_ + (i << 2), 0);
-        store<u32>(cGidRgid_ + (i << 2), 0);
-        store<u32>(cGidEgid_ + (i << 2), 0);
-        store<u32>(cSidProcessPid_ + (i << 2), 0);
-        store<u32>(cSidProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-        store<u32>(cCommProcessPid_ + (i << 2), 0);
-        store<u32>(cCommProcessTgid_ + (i << 2), 0);
-        store<u64>(cCommComm_ + i * 16, 0);
-        store<u64>(cCommComm_ + i * 16 + 8, 0);
-        store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-        store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-        store<u32>(cExitProcessPid_ + (i << 2), 0);
-        store<u32>(cExitProcessTgid_ + (i << 2), 0);
-        store<u32>(cExitExitCode_ + (i << 2), 0);
-        store<u32>(cExitExitSignal_ + (i << 2), 0);
-        store<u32>(cExitParentPid_ + (i << 2), 0);
-        store<u32>(cExitParentTgid_ + (i << 2), 0);
-        let at: u32 = VEND_UID;
-        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
       } else if (t0 == 64) {
         // gid
         if (frameLen < VEND_GID) { code = STATUS_TRUNCATED; break; }
+        let at: u32 = VEND_GID;
+        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 4);
-        store<u32>(cAckErr_ + (i << 2), 0);
-        store<u32>(cForkParentPid_ + (i << 2), 0);
-        store<u32>(cForkParentTgid_ + (i << 2), 0);
-        store<u32>(cForkChildPid_ + (i << 2), 0);
-        store<u32>(cForkChildTgid_ + (i << 2), 0);
-        store<u32>(cExecProcessPid_ + (i << 2), 0);
-        store<u32>(cExecProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidProcessPid_ + (i << 2), 0);
-        store<u32>(cUidProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidRuid_ + (i << 2), 0);
-        store<u32>(cUidEuid_ + (i << 2), 0);
+        unchecked(variantRows[4] = <u32>i + 1);
         store<u32>(cGidProcessPid_ + (i << 2), load<u32>(p + VOFF_GID__PROCESS_PID));
         store<u32>(cGidProcessTgid_ + (i << 2), load<u32>(p + VOFF_GID__PROCESS_TGID));
         store<u32>(cGidRgid_ + (i << 2), load<u32>(p + VOFF_GID__RGID));
         store<u32>(cGidEgid_ + (i << 2), load<u32>(p + VOFF_GID__EGID));
-        store<u32>(cSidProcessPid_ + (i << 2), 0);
-        store<u32>(cSidProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-        store<u32>(cCommProcessPid_ + (i << 2), 0);
-        store<u32>(cCommProcessTgid_ + (i << 2), 0);
-        store<u64>(cCommComm_ + i * 16, 0);
-        store<u64>(cCommComm_ + i * 16 + 8, 0);
-        store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-        store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-        store<u32>(cExitProcessPid_ + (i << 2), 0);
-        store<u32>(cExitProcessTgid_ + (i << 2), 0);
-        store<u32>(cExitExitCode_ + (i << 2), 0);
-        store<u32>(cExitExitSignal_ + (i << 2), 0);
-        store<u32>(cExitParentPid_ + (i << 2), 0);
-        store<u32>(cExitParentTgid_ + (i << 2), 0);
-        let at: u32 = VEND_GID;
-        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
       } else if (t0 == 128) {
         // sid
         if (frameLen < VEND_SID) { code = STATUS_TRUNCATED; break; }
-        store<u8>(cVariant_ + i, 5);
-        store<u32>(cAckErr_ + (i << 2), 0);
-        store<u32>(cForkParentPid_ + (i << 2), 0);
-        store<u32>(cForkParentTgid_ + (i << 2), 0);
-        store<u32>(cForkChildPid_ + (i << 2), 0);
-        store<u32>(cForkChildTgid_ + (i << 2), 0);
-        store<u32>(cExecProcessPid_ + (i << 2), 0);
-        store<u32>(cExecProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidProcessPid_ + (i << 2), 0);
-        store<u32>(cUidProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidRuid_ + (i << 2), 0);
-        store<u32>(cUidEuid_ + (i << 2), 0);
-        store<u32>(cGidProcessPid_ + (i << 2), 0);
-        store<u32>(cGidProcessTgid_ + (i << 2), 0);
-        store<u32>(cGidRgid_ + (i << 2), 0);
-        store<u32>(cGidEgid_ + (i << 2), 0);
-        store<u32>(cSidProcessPid_ + (i << 2), load<u32>(p + VOFF_SID__PROCESS_PID));
-        store<u32>(cSidProcessTgid_ + (i << 2), load<u32>(p + VOFF_SID__PROCESS_TGID));
-        store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-        store<u32>(cCommProcessPid_ + (i << 2), 0);
-        store<u32>(cCommProcessTgid_ + (i << 2), 0);
-        store<u64>(cCommComm_ + i * 16, 0);
-        store<u64>(cCommComm_ + i * 16 + 8, 0);
-        store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-        store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-        store<u32>(cExitProcessPid_ + (i << 2), 0);
-        store<u32>(cExitProcessTgid_ + (i << 2), 0);
-        store<u32>(cExitExitCode_ + (i << 2), 0);
-        store<u32>(cExitExitSignal_ + (i << 2), 0);
-        store<u32>(cExitParentPid_ + (i << 2), 0);
-        store<u32>(cExitParentTgid_ + (i << 2), 0);
         let at: u32 = VEND_SID;
         if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
+        store<u8>(cVariant_ + i, 5);
+        unchecked(variantRows[5] = <u32>i + 1);
+        store<u32>(cSidProcessPid_ + (i << 2), load<u32>(p + VOFF_SID__PROCESS_PID));
+        store<u32>(cSidProcessTgid_ + (i << 2), load<u32>(p + VOFF_SID__PROCESS_TGID));
       } else if (t0 == 256) {
         // ptrace
         if (frameLen < VEND_PTRACE) { code = STATUS_TRUNCATED; break; }
+        let at: u32 = VEND_PTRACE;
+        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 6);
-        store<u32>(cAckErr_ + (i << 2), 0);
-        store<u32>(cForkParentPid_ + (i << 2), 0);
-        store<u32>(cForkParentTgid_ + (i << 2), 0);
-        store<u32>(cForkChildPid_ + (i << 2), 0);
-        store<u32>(cForkChildTgid_ + (i << 2), 0);
-        store<u32>(cExecProcessPid_ + (i << 2), 0);
-        store<u32>(cExecProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidProcessPid_ + (i << 2), 0);
-        store<u32>(cUidProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidRuid_ + (i << 2), 0);
-        store<u32>(cUidEuid_ + (i << 2), 0);
-        store<u32>(cGidProcessPid_ + (i << 2), 0);
-        store<u32>(cGidProcessTgid_ + (i << 2), 0);
-        store<u32>(cGidRgid_ + (i << 2), 0);
-        store<u32>(cGidEgid_ + (i << 2), 0);
-        store<u32>(cSidProcessPid_ + (i << 2), 0);
-        store<u32>(cSidProcessTgid_ + (i << 2), 0);
+        unchecked(variantRows[6] = <u32>i + 1);
         store<u32>(cPtraceProcessPid_ + (i << 2), load<u32>(p + VOFF_PTRACE__PROCESS_PID));
         store<u32>(cPtraceProcessTgid_ + (i << 2), load<u32>(p + VOFF_PTRACE__PROCESS_TGID));
         store<u32>(cPtraceTracerPid_ + (i << 2), load<u32>(p + VOFF_PTRACE__TRACER_PID));
         store<u32>(cPtraceTracerTgid_ + (i << 2), load<u32>(p + VOFF_PTRACE__TRACER_TGID));
-        store<u32>(cCommProcessPid_ + (i << 2), 0);
-        store<u32>(cCommProcessTgid_ + (i << 2), 0);
-        store<u64>(cCommComm_ + i * 16, 0);
-        store<u64>(cCommComm_ + i * 16 + 8, 0);
-        store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-        store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-        store<u32>(cExitProcessPid_ + (i << 2), 0);
-        store<u32>(cExitProcessTgid_ + (i << 2), 0);
-        store<u32>(cExitExitCode_ + (i << 2), 0);
-        store<u32>(cExitExitSignal_ + (i << 2), 0);
-        store<u32>(cExitParentPid_ + (i << 2), 0);
-        store<u32>(cExitParentTgid_ + (i << 2), 0);
-        let at: u32 = VEND_PTRACE;
-        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
       } else if (t0 == 512) {
         // comm
         if (frameLen < VEND_COMM) { code = STATUS_TRUNCATED; break; }
+        let at: u32 = VEND_COMM;
+        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 7);
-        store<u32>(cAckErr_ + (i << 2), 0);
-        store<u32>(cForkParentPid_ + (i << 2), 0);
-        store<u32>(cForkParentTgid_ + (i << 2), 0);
-        store<u32>(cForkChildPid_ + (i << 2), 0);
-        store<u32>(cForkChildTgid_ + (i << 2), 0);
-        store<u32>(cExecProcessPid_ + (i << 2), 0);
-        store<u32>(cExecProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidProcessPid_ + (i << 2), 0);
-        store<u32>(cUidProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidRuid_ + (i << 2), 0);
-        store<u32>(cUidEuid_ + (i << 2), 0);
-        store<u32>(cGidProcessPid_ + (i << 2), 0);
-        store<u32>(cGidProcessTgid_ + (i << 2), 0);
-        store<u32>(cGidRgid_ + (i << 2), 0);
-        store<u32>(cGidEgid_ + (i << 2), 0);
-        store<u32>(cSidProcessPid_ + (i << 2), 0);
-        store<u32>(cSidProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
+        unchecked(variantRows[7] = <u32>i + 1);
         store<u32>(cCommProcessPid_ + (i << 2), load<u32>(p + VOFF_COMM__PROCESS_PID));
         store<u32>(cCommProcessTgid_ + (i << 2), load<u32>(p + VOFF_COMM__PROCESS_TGID));
         const cCommCommAt = cCommComm_ + (i << 4);
         store<u64>(cCommCommAt, load<u64>(p + VOFF_COMM__COMM));
         store<u64>(cCommCommAt, load<u64>(p + VOFF_COMM__COMM + 8), 8);
-        store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-        store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
-        store<u32>(cExitProcessPid_ + (i << 2), 0);
-        store<u32>(cExitProcessTgid_ + (i << 2), 0);
-        store<u32>(cExitExitCode_ + (i << 2), 0);
-        store<u32>(cExitExitSignal_ + (i << 2), 0);
-        store<u32>(cExitParentPid_ + (i << 2), 0);
-        store<u32>(cExitParentTgid_ + (i << 2), 0);
-        let at: u32 = VEND_COMM;
-        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
       } else if (t0 == 1073741824) {
         // coredump
         if (frameLen < VEND_COREDUMP) { code = STATUS_TRUNCATED; break; }
+        let at: u32 = VEND_COREDUMP;
+        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 8);
-        store<u32>(cAckErr_ + (i << 2), 0);
-        store<u32>(cForkParentPid_ + (i << 2), 0);
-        store<u32>(cForkParentTgid_ + (i << 2), 0);
-        store<u32>(cForkChildPid_ + (i << 2), 0);
-        store<u32>(cForkChildTgid_ + (i << 2), 0);
-        store<u32>(cExecProcessPid_ + (i << 2), 0);
-        store<u32>(cExecProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidProcessPid_ + (i << 2), 0);
-        store<u32>(cUidProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidRuid_ + (i << 2), 0);
-        store<u32>(cUidEuid_ + (i << 2), 0);
-        store<u32>(cGidProcessPid_ + (i << 2), 0);
-        store<u32>(cGidProcessTgid_ + (i << 2), 0);
-        store<u32>(cGidRgid_ + (i << 2), 0);
-        store<u32>(cGidEgid_ + (i << 2), 0);
-        store<u32>(cSidProcessPid_ + (i << 2), 0);
-        store<u32>(cSidProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-        store<u32>(cCommProcessPid_ + (i << 2), 0);
-        store<u32>(cCommProcessTgid_ + (i << 2), 0);
-        store<u64>(cCommComm_ + i * 16, 0);
-        store<u64>(cCommComm_ + i * 16 + 8, 0);
+        unchecked(variantRows[8] = <u32>i + 1);
         store<u32>(cCoredumpProcessPid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PROCESS_PID));
         store<u32>(cCoredumpProcessTgid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PROCESS_TGID));
         store<u32>(cCoredumpParentPid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PARENT_PID));
         store<u32>(cCoredumpParentTgid_ + (i << 2), load<u32>(p + VOFF_COREDUMP__PARENT_TGID));
-        store<u32>(cExitProcessPid_ + (i << 2), 0);
-        store<u32>(cExitProcessTgid_ + (i << 2), 0);
-        store<u32>(cExitExitCode_ + (i << 2), 0);
-        store<u32>(cExitExitSignal_ + (i << 2), 0);
-        store<u32>(cExitParentPid_ + (i << 2), 0);
-        store<u32>(cExitParentTgid_ + (i << 2), 0);
-        let at: u32 = VEND_COREDUMP;
-        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
       } else if (t0 == 2147483648) {
         // exit
         if (frameLen < VEND_EXIT) { code = STATUS_TRUNCATED; break; }
+        let at: u32 = VEND_EXIT;
+        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
         store<u8>(cVariant_ + i, 9);
-        store<u32>(cAckErr_ + (i << 2), 0);
-        store<u32>(cForkParentPid_ + (i << 2), 0);
-        store<u32>(cForkParentTgid_ + (i << 2), 0);
-        store<u32>(cForkChildPid_ + (i << 2), 0);
-        store<u32>(cForkChildTgid_ + (i << 2), 0);
-        store<u32>(cExecProcessPid_ + (i << 2), 0);
-        store<u32>(cExecProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidProcessPid_ + (i << 2), 0);
-        store<u32>(cUidProcessTgid_ + (i << 2), 0);
-        store<u32>(cUidRuid_ + (i << 2), 0);
-        store<u32>(cUidEuid_ + (i << 2), 0);
-        store<u32>(cGidProcessPid_ + (i << 2), 0);
-        store<u32>(cGidProcessTgid_ + (i << 2), 0);
-        store<u32>(cGidRgid_ + (i << 2), 0);
-        store<u32>(cGidEgid_ + (i << 2), 0);
-        store<u32>(cSidProcessPid_ + (i << 2), 0);
-        store<u32>(cSidProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessPid_ + (i << 2), 0);
-        store<u32>(cPtraceProcessTgid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerPid_ + (i << 2), 0);
-        store<u32>(cPtraceTracerTgid_ + (i << 2), 0);
-        store<u32>(cCommProcessPid_ + (i << 2), 0);
-        store<u32>(cCommProcessTgid_ + (i << 2), 0);
-        store<u64>(cCommComm_ + i * 16, 0);
-        store<u64>(cCommComm_ + i * 16 + 8, 0);
-        store<u32>(cCoredumpProcessPid_ + (i << 2), 0);
-        store<u32>(cCoredumpProcessTgid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentPid_ + (i << 2), 0);
-        store<u32>(cCoredumpParentTgid_ + (i << 2), 0);
+        unchecked(variantRows[9] = <u32>i + 1);
         store<u32>(cExitProcessPid_ + (i << 2), load<u32>(p + VOFF_EXIT__PROCESS_PID));
         store<u32>(cExitProcessTgid_ + (i << 2), load<u32>(p + VOFF_EXIT__PROCESS_TGID));
         store<u32>(cExitExitCode_ + (i << 2), load<u32>(p + VOFF_EXIT__EXIT_CODE));
         store<u32>(cExitExitSignal_ + (i << 2), load<u32>(p + VOFF_EXIT__EXIT_SIGNAL));
         store<u32>(cExitParentPid_ + (i << 2), load<u32>(p + VOFF_EXIT__PARENT_PID));
         store<u32>(cExitParentTgid_ + (i << 2), load<u32>(p + VOFF_EXIT__PARENT_TGID));
-        let at: u32 = VEND_EXIT;
-        if (at != frameLen) { code = STATUS_BAD_LENGTH; break; }
       } else { code = STATUS_BAD_VALUE; break; } // a tag no variant has
     } while (false);
     if (code == STATUS_OK) n++;
     else unchecked(errors[code]++);
     cursorAdvance();
   }
+  if (n > 0) dirty = true;
   lastStatus = cursorEnd();
   return n;
+}
+
+/** Variant columns read zero in the rows of other variants. A record writes only its own variant's
+ *  columns, so the rows the last batch left non-zero (up to each variant's last record, and what its
+ *  pack overwrote) are cleared here, in bulk, before a batch: one fill per column instead of a zero
+ *  store per column and record, and none for the variants the batch did not have. */
+function clearVariantColumns(): void {
+  if (!dirty) return;
+  clearRows(cAckErr, 4, 0);
+  clearRows(cForkParentPid, 4, 1);
+  clearRows(cForkParentTgid, 4, 1);
+  clearRows(cForkChildPid, 4, 1);
+  clearRows(cForkChildTgid, 4, 1);
+  clearRows(cExecProcessPid, 4, 2);
+  clearRows(cExecProcessTgid, 4, 2);
+  clearRows(cUidProcessPid, 4, 3);
+  clearRows(cUidProcessTgid, 4, 3);
+  clearRows(cUidRuid, 4, 3);
+  clearRows(cUidEuid, 4, 3);
+  clearRows(cGidProcessPid, 4, 4);
+  clearRows(cGidProcessTgid, 4, 4);
+  clearRows(cGidRgid, 4, 4);
+  clearRows(cGidEgid, 4, 4);
+  clearRows(cSidProcessPid, 4, 5);
+  clearRows(cSidProcessTgid, 4, 5);
+  clearRows(cPtraceProcessPid, 4, 6);
+  clearRows(cPtraceProcessTgid, 4, 6);
+  clearRows(cPtraceTracerPid, 4, 6);
+  clearRows(cPtraceTracerTgid, 4, 6);
+  clearRows(cCommProcessPid, 4, 7);
+  clearRows(cCommProcessTgid, 4, 7);
+  clearRows(cCommComm, 16, 7);
+  clearRows(cCoredumpProcessPid, 4, 8);
+  clearRows(cCoredumpProcessTgid, 4, 8);
+  clearRows(cCoredumpParentPid, 4, 8);
+  clearRows(cCoredumpParentTgid, 4, 8);
+  clearRows(cExitProcessPid, 4, 9);
+  clearRows(cExitProcessTgid, 4, 9);
+  clearRows(cExitExitCode, 4, 9);
+  clearRows(cExitExitSignal, 4, 9);
+  clearRows(cExitParentPid, 4, 9);
+  clearRows(cExitParentTgid, 4, 9);
+  for (let v = 0; v < variantRows.length; v++) unchecked(variantRows[v] = 0);
+  dirty = false;
+  packedBytes = 0;
+}
+
+@inline function clearRows(column: usize, width: usize, variant: i32): void {
+  let rows = <usize>unchecked(variantRows[variant]);
+  const start = column - slab;
+  if (packedBytes > start) {
+    const packed = (packedBytes - start + width - 1) / width;
+    if (packed > rows) rows = packed;
+  }
+  if (rows > <usize>cap) rows = <usize>cap;
+  if (rows != 0) memory.fill(column, 0, rows * width);
 }
 
 @inline function oneOfNlmsgLen(v: u32): bool {

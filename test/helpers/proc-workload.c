@@ -1,7 +1,9 @@
 /* Process events for test/proc*.live.test.ts and bench/proc.bench.ts: `proc-workload MODE [N]`.
  *   fork N       fork a child that exits with N without exec; wait for it; exit 0
  *   setuid N     setuid(N), then exit 0
- *   storm N      fork N children that exit at once (two at a time in flight per CPU), reaping them; exit 0 */
+ *   storm N      fork N children that exit at once, reaping them as they go; exit 0
+ *   zombie       fork a child that exits at once, print its pid, and leave it unreaped until stdin closes */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -35,6 +37,19 @@ int main(int argc, char **argv)
 				;
 		}
 		while (waitpid(-1, NULL, 0) > 0)
+			;
+		return 0;
+	}
+	if (strcmp(mode, "zombie") == 0) {
+		char c;
+		pid_t child = fork();
+		if (child < 0)
+			return 100;
+		if (child == 0)
+			_exit(0);
+		printf("%d\n", (int)child);
+		fflush(stdout);
+		while (read(0, &c, 1) > 0)
 			;
 		return 0;
 	}

@@ -30,6 +30,9 @@ export function encodeProc(m: ProcMessage): Uint8Array {
   v.setUint32(40, m.cpu, true);
   v.setBigUint64(44, m.ts, true);
   m.data.forEach((x, i) => v.setUint32(52 + 4 * i, x >>> 0, true));
-  if (m.comm !== undefined) bytes.set(new TextEncoder().encode(m.comm).subarray(0, 15), 60);
+  if (m.comm !== undefined) {
+    bytes.fill(0, 60, 76); // comm[16] after the pid and tgid, NUL-padded
+    bytes.set(new TextEncoder().encode(m.comm).subarray(0, 15), 60);
+  }
   return bytes;
 }

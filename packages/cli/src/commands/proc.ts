@@ -24,6 +24,9 @@ Options:
   --threads           events of every thread too (default: one fork and one exit per process, the exit
                       when its last thread ends)
   --scan              first print every process already running, as an exec (JSON: "origin": "scan")
+                      (default: off)
+  --names LIST        only processes of these comms (or exe base names), comma-separated; exits match by
+                      the name remembered from their exec (default: all)
   --rcvbuf BYTES      socket receive buffer (default: 8388608); losses are counted (--stats: lost.enobufs)
                       and followed by a /proc resynchronisation whose events say "origin": "resync"
 
@@ -38,7 +41,8 @@ Needs CAP_NET_ADMIN (or root) in the initial user and pid namespace; no BPF.
 Examples:
   kwire proc --duration 5
   kwire proc --events exec,exit --json | jq 'select(.type == "proc-exit" and .exitCode != 0)'
-  kwire proc --scan --events exec --duration 1 --json     # what runs now, then what starts`;
+  kwire proc --scan --events exec --duration 1 --json     # what runs now, then what starts
+  kwire proc --names nginx,redis-server --events exec,exit  # the seed's name filters`;
 
 function parseEvents(value: string | undefined): ProcEventName[] {
   if (value === undefined) return defaultEvents;
@@ -84,7 +88,7 @@ function batched(events: Observable<ProcEnrichedEvent>): Observable<ProcEnriched
 export async function procCommand(args: string[]): Promise<void> {
   const { addresses: _, ...options } = commonOptions;
   const { values } = parseCommandLine(args, {
-    ...options, events: { type: 'string' }, threads: { type: 'boolean', default: false }, scan: { type: 'boolean', default: false }, rcvbuf: { type: 'string' },
+    ...options, events: { type: 'string' }, threads: { type: 'boolean', default: false }, scan: { type: 'boolean', default: false }, rcvbuf: { type: 'string' }, names: { type: 'string' },
   });
   if (values.help) {
     writeOut(procHelp + '\n');
@@ -92,9 +96,11 @@ export async function procCommand(args: string[]): Promise<void> {
   }
   const common = parseCommon(values);
   const rcvbuf = parseRcvbuf(values.rcvbuf);
+  const names = values.names === undefined ? undefined : values.names.split(',').map((n) => n.trim());
+  if (names?.some((n) => n === '')) throw new UsageError(`--names wants comms separated by commas, got '${values.names}'`);
   const events = procEvents({
     events: parseEvents(values.events), threads: values.threads ?? false, scan: values.scan ?? false,
-    ...(common.pidns === undefined ? {} : { pidns: common.pidns }), ...(rcvbuf === undefined ? {} : { rcvbuf }),
+    ...(common.pidns === undefined ? {} : { pidns: common.pidns }), ...(rcvbuf === undefined ? {} : { rcvbuf }), ...(names ? { names } : {}),
   });
   const source = Object.assign(batched(events), { stats: () => events.stats() }) as unknown as KernelSource<Batch<ProcEnrichedEvent>>;
   const writer = eventWriter(common, tables, shapes);

@@ -17,7 +17,7 @@ export function procProducer(rcvbuf: number): Producer {
     what,
     input: -1,
     framing: 'datagram',
-    maxRecord: 4096,
+    maxRecord: 1024, // every message is 76 bytes; the smallest shared ring (4096) takes 2048
     check: () => requireProcConnectorCapabilities(what),
     openFd: () => {
       const addon = loadAddon();

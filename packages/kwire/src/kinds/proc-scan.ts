@@ -3,6 +3,7 @@
 // findDeletedProcesses (the seed's FindDeletedProcesses). Reads are synchronous and small; a process
 // that goes away mid-read reads as gone.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { invalidArgument } from '../validate.js';
 
 /** What /proc held about a process when kwire read it. */
 export interface ProcInfo {
@@ -61,7 +62,7 @@ function statFields(pid: number): { comm: string; rest: string[] } | undefined {
  * only its parent's wait is left).
  *
  * @example
- * const self = readProcess(process.pid); // { comm, cmdline, exe, ppid, uid, pidns, … }
+ * const self = readProcess(process.pid); // { comm: 'node', cmdline: [...], exe: '/usr/bin/node', ppid, uid, pidns, startTime }
  */
 export function readProcess(pid: number): ProcInfo | undefined {
   const stat = statFields(pid);
@@ -112,13 +113,21 @@ export function listThreads(pid: number): number[] {
  * The pids among `pids` whose processes have ended: /proc no longer lists them (Datadog's
  * FindDeletedProcesses). Takes the keys of a Map or any iterable of pids.
  *
+ * @throws KwireError EINVAL_ARGUMENT when pids is not a Map or an iterable of positive integers.
  * @example
  * const watched = new Map([[1234, 'nginx'], [5678, 'redis']]);
  * for (const pid of findDeletedProcesses(watched)) watched.delete(pid);
  */
 export function findDeletedProcesses(pids: Iterable<number> | ReadonlyMap<number, unknown>): Set<number> {
+  const fn = 'findDeletedProcesses()';
+  if (typeof (pids as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] !== 'function') {
+    invalidArgument(fn, `pids must be a Map keyed by pid or an iterable of pids, got ${pids === null ? 'null' : typeof pids}`);
+  }
   const gone = new Set<number>();
   const keys = pids instanceof Map ? pids.keys() : (pids as Iterable<number>);
-  for (const pid of keys) if (!isRunning(pid)) gone.add(pid);
+  for (const pid of keys) {
+    if (!Number.isInteger(pid) || pid <= 0) invalidArgument(fn, `pids must be positive integers, got ${String(pid)}`);
+    if (!isRunning(pid)) gone.add(pid);
+  }
   return gone;
 }

@@ -43,6 +43,10 @@ export interface ProcEventsOptions extends ProcSourceOptions {
   threads: boolean;
   /** First emit every process already running (proc-exec, `origin: 'scan'`). Default: false. */
   scan: boolean;
+  /** Only processes of these names (the seed's name filters): a string equals the comm or the base name
+   *  of the exe, a RegExp tests the comm. Exits match by the name remembered from the exec, fork or scan,
+   *  after /proc has lost the process; events without a known name are left out. Default: all. */
+  names: readonly (string | RegExp)[];
 }
 
 /** procEvents()'s Observable, with the counters of its shared socket and process table. */
@@ -144,14 +148,29 @@ function sharedTracker(o: ProcSourceOptions) {
 
 function eventsOptions(options: Readonly<Partial<ProcEventsOptions>> | undefined, fn: string) {
   checkOptions(fn, options);
-  const { events = procEventNames.filter((n) => n !== 'ack'), pidns = 0, threads = false, scan = false, ...rest } = options ?? {};
+  const { events = procEventNames.filter((n) => n !== 'ack'), pidns = 0, threads = false, scan = false, names, ...rest } = options ?? {};
+  if (names !== undefined && (!Array.isArray(names) || names.some((n) => !(n instanceof RegExp) && (typeof n !== 'string' || n === '')))) {
+    invalidArgument(fn, `names must be a list of non-empty strings or RegExps, got ${Array.isArray(names) ? JSON.stringify(names.map(String)) : typeof names === 'string' ? `'${names}'` : typeof names}`);
+  }
   if (!Array.isArray(events) || events.some((e) => !procEventNames.includes(e))) {
     invalidArgument(fn, `events must be a list of ${procEventNames.join(', ')}, got ${JSON.stringify(events)}`);
   }
   checkInteger(fn, 'pidns', pidns, 0, 0xffffffff, '2^32 - 1');
   checkBoolean(fn, 'threads', threads);
   checkBoolean(fn, 'scan', scan);
-  return { events: new Set<string>(events), pidns, threads, scan, source: procSourceOptions(rest, fn) };
+  return { events: new Set<string>(events), pidns, threads, scan, names: names ? nameMatcher(names) : undefined, source: procSourceOptions(rest, fn) };
+}
+
+/** Whether an event's process has one of `names` (see ProcEventsOptions.names). */
+function nameMatcher(names: readonly (string | RegExp)[]): (e: ProcEnrichedEvent) => boolean {
+  const exact = new Set(names.filter((n): n is string => typeof n === 'string'));
+  const patterns = names.filter((n): n is RegExp => n instanceof RegExp);
+  return (e) => {
+    const comm = e.comm;
+    if (comm !== undefined && (exact.has(comm) || patterns.some((r) => r.test(comm)))) return true;
+    const exe = e.exe;
+    return exe !== undefined && exe !== '' && exact.has(exe.slice(exe.lastIndexOf('/') + 1));
+  };
 }
 
 /**
@@ -159,7 +178,7 @@ function eventsOptions(options: Readonly<Partial<ProcEventsOptions>> | undefined
  * enriched from /proc as it arrives (comm, cmdline, exe; flagged `gone` when the process already
  * went), every exit with the name remembered from its fork, exec or the initial scan, and after any
  * loss (ENOBUFS) a /proc resynchronisation that emits what was missed (`origin: 'resync'`). Filters by
- * event name and pid namespace; one fork and one exit per process unless `threads`. Every subscriber
+ * event name, pid namespace and process name; one fork and one exit per process unless `threads`. Every subscriber
  * shares one socket and one process table; the last to leave closes the socket.
  *
  * @example
@@ -175,7 +194,7 @@ export function procEvents(options: Readonly<Partial<ProcEventsOptions>> = {}): 
   const shared = sharedTracker(o.source);
   const source = sharedSource(o.source);
   const wanted = (e: ProcEnrichedEvent) =>
-    o.events.has(eventName(e)) && (o.threads || isProcessLevel(e)) && (o.pidns === 0 || e.pidns === o.pidns);
+    o.events.has(eventName(e)) && (o.threads || isProcessLevel(e)) && (o.pidns === 0 || e.pidns === o.pidns) && (!o.names || o.names(e));
   const events = new Observable<ProcEnrichedEvent>((subscriber) => {
     const subscription = shared.events.subscribe({
       next: (e) => {

@@ -22,10 +22,10 @@ export const ProcWhat = {
 /** The name of a proc connector event: `fork`, `exec`, `exit`, … (its event type is `proc-<name>`). */
 export type ProcEventName = keyof typeof ProcWhat;
 /**
- * Every proc connector event name, in the layout's variant order.
+ * Every proc connector event name, in the layout's variant order (a ProcBatch's `variant` indexes it).
  *
  * @example
- * procEvents({ events: procEventNames.filter((name) => name !== 'comm') });
+ * procEvents({ events: procEventNames.filter((n) => n !== 'comm') });
  */
 export const procEventNames = Object.keys(ProcWhat) as ProcEventName[];
 

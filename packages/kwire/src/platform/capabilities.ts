@@ -78,7 +78,7 @@ export function missingProcConnectorCapabilities(caps = effectiveCapabilities())
 /** Throws a PermissionError naming what is missing to listen to the proc connector. */
 export function requireProcConnectorCapabilities(what: string): void {
   const missing = missingProcConnectorCapabilities();
-  if (missing.length > 0) throw new PermissionError(`${what} needs CAP_NET_ADMIN (no BPF): ${grantHint(missing)}`, missing);
+  if (missing.length > 0) throw new PermissionError(`${what} needs CAP_NET_ADMIN (or CAP_SYS_ADMIN), no BPF: ${grantHint(missing)}`, missing);
 }
 
 /** The way out of a missing capability, with the command that grants exactly those. */
