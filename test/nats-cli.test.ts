@@ -78,4 +78,30 @@ describe.skipIf(missing !== undefined)(`a round trip through nats-server${missin
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toBe(''); // the durable consumer acknowledged everything the first time
   });
+
+  it('kwire proc --nats publishes the connector\'s events, which kwire replay nats:// prints', async () => {
+    const publishing = run(process.execPath, [bin, 'proc', '--nats', server.url, '--stream', 'KW18PROC', '--subject-prefix', 'kw18p', '--duration', '3', '--stats']);
+    let stop = false;
+    const pids: number[] = [];
+    const workload = (async () => {
+      while (!stop) {
+        const child = spawn('/bin/sh', ['-c', 'exit 3']);
+        pids.push(child.pid!);
+        await new Promise((r) => child.once('exit', r));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const published = await publishing;
+    stop = true;
+    await workload;
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stderr).toMatch(/nats: messages=\d+ acked=\d+ .*dropped\.queueFull=0 /);
+    const replayed = await kwire('replay', `nats://127.0.0.1:${server.port}/KW18PROC?follow=false`, '--json');
+    expect(replayed.code, replayed.stderr).toBe(0);
+    const events = replayed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; pid: number; tgid: number; exitCode?: number });
+    const exits = events.filter((e) => e.type === 'proc-exit' && e.pid === e.tgid && pids.includes(e.pid));
+    expect(exits.length).toBeGreaterThan(0);
+    expect(exits.every((e) => e.exitCode === 3)).toBe(true);
+    expect((await kwire('proc', '--nats', server.url, '--scan')).stderr).toMatch(/--nats publishes every proc event unenriched: leave out --scan/);
+  });
 });

@@ -1,6 +1,6 @@
 // kwire proc: process events of the netlink proc connector, live, without BPF (CAP_NET_ADMIN only).
 import { Observable } from 'rxjs';
-import { procEventNames, procEvents, type Batch, type KernelSource, type ProcEnrichedEvent, type ProcEventName } from 'kwire';
+import { procEventNames, procEvents, procs, type Batch, type KernelSource, type ProcEnrichedEvent, type ProcEventName } from 'kwire';
 import { commonHelpWithout, commonOptions, parseCommon } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
 import { writeOut } from '../output.js';
@@ -29,6 +29,8 @@ Options:
                       the name remembered from their exec (default: all)
   --rcvbuf BYTES      socket receive buffer (default: 8388608); losses are counted (--stats: lost.enobufs)
                       and followed by a /proc resynchronisation whose events say "origin": "resync"
+  With --nats, the connector's events are published as the kernel sent them (every event, no
+  enrichment, scan or resync): --events, --threads, --scan, --names and --pidns do not apply.
 
 ${commonHelpWithout('addresses')}
 
@@ -98,6 +100,13 @@ export async function procCommand(args: string[]): Promise<void> {
   const rcvbuf = parseRcvbuf(values.rcvbuf);
   const names = values.names === undefined ? undefined : values.names.split(',').map((n) => n.trim());
   if (names?.some((n) => n === '')) throw new UsageError(`--names wants comms separated by commas, got '${values.names}'`);
+  if (common.nats) {
+    const given: string[] = (['events', 'threads', 'scan', 'names'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
+    if (common.pidns !== undefined) given.push('pidns');
+    if (given.length > 0) throw new UsageError(`--nats publishes every proc event unenriched: leave out --${given.join(', --')}`);
+    const raw = procs(rcvbuf === undefined ? {} : { rcvbuf });
+    return (await import('../nats-publish.js')).publishSource('proc', raw, common); // loads NATS only when asked
+  }
   const events = procEvents({
     events: parseEvents(values.events), threads: values.threads ?? false, scan: values.scan ?? false,
     ...(common.pidns === undefined ? {} : { pidns: common.pidns }), ...(rcvbuf === undefined ? {} : { rcvbuf }), ...(names ? { names } : {}),

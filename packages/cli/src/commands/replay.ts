@@ -13,6 +13,14 @@ import { shapes, tables } from '../tables.js';
 import { UsageError } from '../usage-error.js';
 import { parseCommandLine } from '../parse.js';
 
+/** The kind an event type belongs to: its own name (exec, exit, flow), or the kind its prefix names
+ *  (proc-fork, proc-exit, … are proc's). */
+function kindOfType(type: string): string {
+  if (type in shapes) return type;
+  const prefix = type.slice(0, type.indexOf('-'));
+  return prefix in shapes ? prefix : type;
+}
+
 export const replayHelp = `kwire replay — decode a capture made by kwire record (no privileges needed)
 
 Usage: kwire replay FILE [options]        FILE '-' reads stdin (e.g. from kwire record -o -)
@@ -117,7 +125,7 @@ export async function replayCommand(args: string[]): Promise<void> {
     };
     subscription = source.events().subscribe({
       next: (event) => {
-        const name = (event as { type: string }).type;
+        const name = kindOfType((event as { type: string }).type);
         const h = source.stats().headers.at(-1); // the session header in force
         if (h !== header && h) {
           flush();
