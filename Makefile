@@ -21,7 +21,7 @@ $(ADDON): native/binding.gyp $(wildcard native/src/*.cc native/src/*.h native/sr
 
 native: setup $(ADDON)
 
-$(WASM): assembly/asconfig.json $(wildcard assembly/*.ts assembly/generated/*.ts)
+$(WASM): assembly/asconfig.json assembly/etl.asconfig.json $(wildcard assembly/*.ts assembly/generated/*.ts assembly/etl/*.ts)
 	@echo "build: decoders (AssemblyScript)"
 	@cd assembly && pnpm run -s build
 
