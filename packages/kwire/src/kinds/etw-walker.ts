@@ -71,6 +71,8 @@ export interface EtlHeader {
   bootTime: Date | undefined;
   /** The trace's start: the wall-clock time of `rawStart`. */
   startTime: Date | undefined;
+  /** startTime as a FILETIME (100 ns since 1601-01-01 UTC), to the tick. */
+  startFiletime: bigint;
   /** 1 QPC, 2 system time, 3 CPU cycles. */
   clockType: number;
   /** Ticks per second of the raw timestamps. */
@@ -175,7 +177,7 @@ export class EtlWalker {
       bufferSize: Number(h(1)), osVersion: `${version & 0xff}.${(version >> 8) & 0xff}`, build: Number(h(3)), processors: Number(h(4)),
       endTime: filetimeToDate(h(5)), logFileMode: Number(h(6)), buffersWritten: Number(h(7)), pointerSize: Number(h(8)),
       eventsLost: Number(h(9)), cpuSpeedMHz: Number(h(10)), bootTime: filetimeToDate(h(11)), perfFrequency: Number(h(12)),
-      startTime: filetimeToDate(h(13)), clockType: Number(h(14)), buffersLost: Number(h(15)), rawStart: BigInt.asIntN(64, h(16)),
+      startTime: filetimeToDate(h(13)), startFiletime: h(13), clockType: Number(h(14)), buffersLost: Number(h(15)), rawStart: BigInt.asIntN(64, h(16)),
       loggerName, logFileName,
     };
   }
