@@ -102,11 +102,10 @@ export function xpressCompressRef(src: Uint8Array): Uint8Array {
       }
     }
     if (best < 3) {
-      bit(0);
       out.push(src[i++]!);
+      bit(0); // after the item: the next flag word follows the 32nd item's bytes (MS-XCA §2.3)
       continue;
     }
-    bit(1);
     const l = best - 3;
     const v = ((bestOff - 1) << 3) | Math.min(l, 7);
     out.push(v & 0xff, v >>> 8);
@@ -131,6 +130,7 @@ export function xpressCompressRef(src: Uint8Array): Uint8Array {
         }
       }
     }
+    bit(1);
     i += best;
   }
   // End: the remaining flag bits say "match", and the stream ends there (as Windows' compressor does).

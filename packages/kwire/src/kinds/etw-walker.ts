@@ -182,12 +182,18 @@ export class EtlWalker {
     };
   }
 
-  /** Decompresses MS-XCA plain LZ77 `src` into at most `capacity` bytes: the bytes, or a negative code. */
+  /** Decompresses MS-XCA plain LZ77 `src` into at most `capacity` bytes: the bytes (a copy), or a
+   *  negative code (-1 overflow, -2 truncated, -3 a bad match). For tests, fuzzing and benchmarks. */
   xpress(src: Uint8Array, capacity: number): Uint8Array | number {
-    const s = this.x.etlAlloc(src.length + 1);
-    const d = this.x.etlAlloc(capacity + 1);
-    new Uint8Array(this.x.memory.buffer, s, src.length).set(src);
-    const n = this.x.xpressDecompress(s, src.length, d, capacity);
-    return n < 0 ? n : new Uint8Array(this.x.memory.buffer, d, n).slice();
+    if (src.length + 1 > this.srcCap) (this.src = this.x.etlAlloc((this.srcCap = Math.max(src.length + 1, this.srcCap * 2)))), 0;
+    if (capacity + 1 > this.dstCap) (this.dst = this.x.etlAlloc((this.dstCap = Math.max(capacity + 1, this.dstCap * 2)))), 0;
+    new Uint8Array(this.x.memory.buffer, this.src, src.length).set(src);
+    const n = this.x.xpressDecompress(this.src, src.length, this.dst, capacity);
+    return n < 0 ? n : new Uint8Array(this.x.memory.buffer, this.dst, n).slice();
   }
+
+  private src = 0;
+  private srcCap = 0;
+  private dst = 0;
+  private dstCap = 0;
 }
