@@ -332,6 +332,7 @@ function filetime(raw: i64): u64 {
     return 0;
   }
   const delta = raw - clockRaw0;
+  if (clockFreq == 10_000_000) return clockStart + <u64>delta; // a 100 ns clock (most QPCs since Win10)
   const d: u64 = delta < 0 ? <u64>(-delta) : <u64>delta;
   const q = d / clockFreq;
   const rem = d % clockFreq;

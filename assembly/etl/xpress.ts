@@ -26,15 +26,23 @@ export function xpressDecompress(src: usize, srcLen: u32, dst: usize, dstCap: u3
       ip += 4;
       flagCount = 32;
     }
-    flagCount--;
-    if ((flags & (1 << flagCount)) == 0) {
-      if (ip >= srcLen) return <i32>op;
-      if (op >= dstCap) return XPRESS_OVERFLOW;
-      store<u8>(dst + <usize>op, load<u8>(src + <usize>ip));
-      ip++;
-      op++;
+    // A run of literals: the zero bits from the top of the flags left (at least one, or none).
+    const pending = flags << (32 - flagCount); // the unread flags, first at the top (flagCount >= 1)
+    let run = <u32>clz<u32>(pending);
+    if (run > flagCount) run = flagCount;
+    if (run > 0) {
+      let n = run;
+      if (n > srcLen - ip) n = srcLen - ip; // the input may end inside the run
+      if (n > dstCap - op) return XPRESS_OVERFLOW;
+      if (n > 16) memory.copy(dst + <usize>op, src + <usize>ip, <usize>n);
+      else for (let k: u32 = 0; k < n; k++) store<u8>(dst + <usize>(op + k), load<u8>(src + <usize>(ip + k)));
+      ip += n;
+      op += n;
+      flagCount -= run;
+      if (n < run) return <i32>op; // input ended with literals flagged
       continue;
     }
+    flagCount--;
     if (ip == srcLen) return <i32>op;
     if (srcLen - ip < 2) return XPRESS_TRUNCATED;
     const v = <u32>load<u16>(src + <usize>ip);
@@ -78,6 +86,10 @@ export function xpressDecompress(src: usize, srcLen: u32, dst: usize, dstCap: u3
     let d = dst + <usize>op;
     let s = d - <usize>off;
     op += n;
+    if (off == 1) {
+      memory.fill(d, load<u8>(s), <usize>n); // a run of one byte
+      continue;
+    }
     if (off >= 8) {
       // 8 bytes at a time never read bytes this match has yet to write
       while (n >= 8) {

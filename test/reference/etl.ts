@@ -166,6 +166,7 @@ export interface RefWalk {
 const GUID_CLASS = new Map<string, number>([
   ['3d6fa8d0-fe05-11d0-9dda-00c04fd7ba7c', 0x03], ['3d6fa8d1-fe05-11d0-9dda-00c04fd7ba7c', 0x05], ['2cb15d1d-5fc1-11d2-abe1-00a0c911f518', 0x14],
   ['90cbdc39-4a3e-11d1-84f4-0000f80464e3', 0x04], ['9a280ac0-c8e0-11d1-84e2-00c04fb998a2', 0x06], ['bf3a50c5-a9c9-4988-a005-2df0b7c80f80', 0x08],
+  ['22fb2cd6-0e7b-422b-a0c7-2fad1fd0e716', 0x101], ['7dd42a49-5329-4832-8dfd-43d979153a88', 0x102],
 ]);
 function guid(v: DataView, at: number): string {
   const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
@@ -264,6 +265,39 @@ export function decodeRef(r: RefRecord): Record<string, unknown> | undefined {
       case 0x04: {
         if (![0, 32, 35, 36].includes(r.opcode) || r.version < 2) return undefined;
         return { ...base, fileObject: f.ptr(), fileName: f.wstr() };
+      }
+      case 0x101: {
+        // Microsoft-Windows-Kernel-Process: by event id
+        if (r.eventId === 1) {
+          const e: Record<string, unknown> = { ...base, pid: f.u32(), createTime: (f.skip(8), 0), ppid: f.u32(), sessionId: f.u32() };
+          if (r.version >= 1) e.flags = f.u32();
+          e.imageName = f.wstr();
+          return e;
+        }
+        if (r.eventId === 2 && r.version >= 1) {
+          const e: Record<string, unknown> = { ...base, pid: f.u32() };
+          f.skip(16);
+          e.exitStatus = f.u32();
+          f.skip(4 + 4 + 24 + 20);
+          e.imageName = f.str();
+          return e;
+        }
+        if (r.eventId === 3 || r.eventId === 4) return { ...base, pid: f.u32(), tid: f.u32() };
+        if ((r.eventId === 5 || r.eventId === 6) && r.version === 0) {
+          const e: Record<string, unknown> = { ...base, imageBase: f.ptr(), imageSize: f.ptr(), pid: f.u32(), checksum: f.u32(), timeDateStamp: f.u32() };
+          f.ptr();
+          e.imageName = f.wstr();
+          return e;
+        }
+        return undefined;
+      }
+      case 0x102: {
+        // Microsoft-Windows-Kernel-Network: the TcpIp/UdpIp prefix, by event id
+        const id = r.eventId;
+        const six = (id >= 26 && id <= 34) || id === 58 || id === 59;
+        if (![10, 11, 12, 13, 14, 15, 16, 18, 26, 27, 28, 29, 30, 31, 32, 34, 42, 43, 58, 59].includes(id)) return undefined;
+        f.need(six ? 44 : 20);
+        return { ...base, pid: f.u32(), size: f.u32(), daddr: six ? f.ip6() : f.ip4(), saddr: six ? f.ip6() : f.ip4(), dport: f.u16be(), sport: f.u16be() };
       }
       case 0x06:
       case 0x08: {

@@ -192,6 +192,14 @@ export class EtlWalker {
     return n < 0 ? n : new Uint8Array(this.x.memory.buffer, this.dst, n).slice();
   }
 
+  /** As xpress(), without copying the bytes out: their count, or a negative code. */
+  xpressSize(src: Uint8Array, capacity: number): number {
+    if (src.length + 1 > this.srcCap) (this.src = this.x.etlAlloc((this.srcCap = Math.max(src.length + 1, this.srcCap * 2)))), 0;
+    if (capacity + 1 > this.dstCap) (this.dst = this.x.etlAlloc((this.dstCap = Math.max(capacity + 1, this.dstCap * 2)))), 0;
+    new Uint8Array(this.x.memory.buffer, this.src, src.length).set(src);
+    return this.x.xpressDecompress(this.src, src.length, this.dst, capacity);
+  }
+
   private src = 0;
   private srcCap = 0;
   private dst = 0;

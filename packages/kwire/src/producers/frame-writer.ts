@@ -26,6 +26,8 @@ export function frameWriter(ring: Uint8Array): FrameWriter {
   const bump = (offset: number, by: number) => header.setBigUint64(offset, header.getBigUint64(offset, true) + BigInt(by), true);
   return {
     write(frames) {
+      // frame lengths as u32 words when the frames are 4-aligned (they are 8-aligned from their producer)
+      const words32 = frames.byteOffset % 4 === 0 ? new Uint32Array(frames.buffer, frames.byteOffset, frames.byteLength >>> 2) : undefined;
       const src = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
       let pos = Atomics.load(words, RingLayout.producerPos / 4) >>> 0;
       const consumer = Atomics.load(words, RingLayout.consumerPos / 4) >>> 0;
@@ -40,7 +42,7 @@ export function frameWriter(ring: Uint8Array): FrameWriter {
         run = at;
       };
       while (frames.length - at >= 8) {
-        const len = src.getUint32(at, true);
+        const len = words32 ? words32[at >>> 2]! : src.getUint32(at, true);
         const size = (8 + len + 7) & ~7;
         if (size > frames.length - at) break; // not a whole frame
         if (size > capacity / 2) {
