@@ -2,7 +2,7 @@
 // frames it writes are moved into a source's shared ring by packages/kwire/src/kinds/etw-etl.ts.
 export {
   etlSetClass, etlReset, etlInput, etlOutput, etlOutputUsed, etlOutputFrames, etlOutputClear, etlWalk,
-  etlCounter, etlHeaderTypeCount, etlHookCount, etlHeader, etlNames,
+  etlCounter, etlHeaderTypeCount, etlHookCount, etlHeader, etlNames, etlKnow, etlDropUnknown, etlUnknown,
 } from "./walker";
 export { xpressDecompress } from "./xpress";
 

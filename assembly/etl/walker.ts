@@ -77,6 +77,44 @@ let classCount = 0;
 const groupLo = new StaticArray<u64>(256);
 const groupHi = new StaticArray<u64>(256);
 
+// Events no decoder knows, dropped before they become frames when TypeScript asks (etlDropUnknown), and
+// counted by key: the key and version rule of assembly/etw-hooks.ts, with the table it registers there.
+const KEYS: u32 = 0x20000;
+let known: usize = 0; // u32 per key: a bit per known version
+let unknown: usize = 0; // u32 per key
+let dropUnknown = false;
+
+@inline function eventKey(cls: u32, opcode: u32, eventId: u32): u32 {
+  if (cls < 0x100) return (cls << 8) | opcode;
+  if (cls < 0x1ff && eventId < 0x100) return 0x10000 | ((cls & 0xff) << 8) | eventId;
+  return 0x1ff00 | opcode;
+}
+
+function keyTables(): void {
+  if (known != 0) return;
+  known = heap.alloc(<usize>KEYS * 4);
+  unknown = heap.alloc(<usize>KEYS * 4);
+  memory.fill(known, 0, <usize>KEYS * 4);
+  memory.fill(unknown, 0, <usize>KEYS * 4);
+}
+
+/** Registers `key` as decoded for the versions in the bit mask `versions`. */
+export function etlKnow(k: u32, versions: u32): void {
+  keyTables();
+  if (k < KEYS) store<u32>(known + (<usize>k << 2), load<u32>(known + (<usize>k << 2)) | versions);
+}
+
+/** Drops (and counts) the records of unknown keys instead of writing their frames. */
+export function etlDropUnknown(on: bool): void {
+  keyTables();
+  dropUnknown = on;
+}
+
+/** Records dropped as unknown under `k`. */
+export function etlUnknown(k: u32): u32 {
+  return unknown != 0 && k < KEYS ? load<u32>(unknown + (<usize>k << 2)) : 0;
+}
+
 let input: usize = 0;
 let inputCap: u32 = 0;
 let out: usize = 0;
@@ -108,6 +146,7 @@ export function etlReset(): void {
   memory.fill(changetype<usize>(hooks), 0, 65536 * 4);
   clockFreq = 0;
   clockSystem = false;
+  if (unknown != 0) memory.fill(unknown, 0, <usize>KEYS * 4);
   outUsed = 0;
   frames = 0;
   stopped = false;
@@ -435,6 +474,13 @@ function record(r: usize, size: u32, t: u32, marker: u32, cpu: u32): void {
   if (payload > size) {
     counters[C_BAD_RECORDS]++;
     return;
+  }
+  if (dropUnknown) {
+    const k = eventKey(cls, opcode, eventId);
+    if (version >= 32 || (load<u32>(known + (<usize>k << 2)) & (1 << version)) == 0) {
+      store<u32>(unknown + (<usize>k << 2), load<u32>(unknown + (<usize>k << 2)) + 1);
+      return;
+    }
   }
   if (((cls == 0x03 || cls == 0x05 || cls == 0x14) && (opcode == 3 || opcode == 4)) || (cls == 0x04 && opcode == 36)) flags |= FLAG_RUNDOWN;
   const udl = size - payload;

@@ -34,8 +34,17 @@ export function xpressDecompress(src: usize, srcLen: u32, dst: usize, dstCap: u3
       let n = run;
       if (n > srcLen - ip) n = srcLen - ip; // the input may end inside the run
       if (n > dstCap - op) return XPRESS_OVERFLOW;
-      if (n > 16) memory.copy(dst + <usize>op, src + <usize>ip, <usize>n);
-      else for (let k: u32 = 0; k < n; k++) store<u8>(dst + <usize>(op + k), load<u8>(src + <usize>(ip + k)));
+      const d = dst + <usize>op;
+      const s = src + <usize>ip;
+      if (n <= 32 && dstCap - op >= 32 && srcLen - ip >= 32) {
+        // a wild copy: 32 bytes whatever n is (the bytes past n are overwritten by what follows, or
+        // lie past the result), inside both buffers
+        store<u64>(d, load<u64>(s));
+        store<u64>(d, load<u64>(s, 8), 8);
+        store<u64>(d, load<u64>(s, 16), 16);
+        store<u64>(d, load<u64>(s, 24), 24);
+      } else if (n > 16) memory.copy(d, s, <usize>n);
+      else for (let k: usize = 0; k < <usize>n; k++) store<u8>(d + k, load<u8>(s + k));
       ip += n;
       op += n;
       flagCount -= run;
@@ -91,7 +100,9 @@ export function xpressDecompress(src: usize, srcLen: u32, dst: usize, dstCap: u3
       continue;
     }
     if (off >= 8) {
-      // 8 bytes at a time never read bytes this match has yet to write
+      // 8 bytes at a time never read bytes this match has yet to write; with room, round n up to 8 (a
+      // wild copy: the extra bytes are overwritten by what follows, or lie past the result)
+      if (<u64>((n + 7) & ~7) <= <u64>(dstCap - (op - n))) n = (n + 7) & ~7;
       while (n >= 8) {
         store<u64>(d, load<u64>(s));
         d += 8;

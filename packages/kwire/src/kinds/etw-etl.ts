@@ -56,7 +56,8 @@ export interface EtlStats extends SourceStats {
   headerTypes: Record<string, number>;
   /** SYSTEM/COMPACT/PERFINFO records by HookId ('0x0302', …). */
   hooks: Record<string, number>;
-  /** Events no decoder knows, by 'Class/opcode' (or 'Provider#id'), available raw through fromEtlRaw(). */
+  /** Events no decoder knows, by 'Class/opcode' (or 'Provider#id'), available raw through fromEtlRaw()
+   *  (the walker drops them before they become frames). */
   unknown: Record<string, number>;
   /** Known events the caller's filter dropped. */
   filtered: number;
@@ -103,8 +104,11 @@ function keyLabel(k: number): string {
 }
 
 /** Known keys: their version masks, and where their pid is (the variant's processId field), from the layout. */
+let knownCache: Map<number, { versions: number; pidAt: [number, number] }> | undefined;
 function knownKeys(): Map<number, { versions: number; pidAt: [number, number] }> {
+  if (knownCache) return knownCache;
   const out = new Map<number, { versions: number; pidAt: [number, number] }>();
+  knownCache = out;
   const u = etwKind.layout.union!;
   for (const v of u.variants) {
     const f = v.fields.find((x) => x.name === 'processId');
@@ -219,12 +223,14 @@ interface EtlRun {
   total: number | undefined;
 }
 
-function etlProducer(input: EtlInput, options: { chunkSize: number; onProgress?: EtlOptions['onProgress'] }, run: EtlRun, fn: string): Producer {
+function etlProducer(input: EtlInput, options: { chunkSize: number; onProgress?: EtlOptions['onProgress']; dropUnknown: boolean }, run: EtlRun, fn: string): Producer {
   return {
     what: `reading ${typeof input === 'string' ? input : 'an .etl file'}`,
     open(ctx: ProducerContext): OpenProducer {
       const chunks = chunksOf(input, options.chunkSize, fn);
       const walker = new EtlWalker();
+      // events no decoder knows are counted by the walker and never become frames (the raw path keeps them)
+      if (options.dropUnknown) walker.dropUnknown(new Map([...knownKeys()].map(([k, v]) => [k, v.versions])));
       const writer = frameWriter(ctx.ring);
       run.walker = walker;
       run.bytesRead = 0;
@@ -286,7 +292,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-function plan(input: EtlInput, options: Readonly<Partial<EtlOptions>>, fn: string) {
+function plan(input: EtlInput, options: Readonly<Partial<EtlOptions>>, fn: string, dropUnknown: boolean) {
   checkOptions(fn, options);
   if (typeof input !== 'string' && !(input instanceof Uint8Array) && !(input !== null && typeof input === 'object' && Symbol.asyncIterator in input)) {
     invalidArgument(fn, `input must be a path, a Uint8Array or an async iterable of bytes (a Readable), got ${input === null ? 'null' : typeof input}`);
@@ -300,7 +306,7 @@ function plan(input: EtlInput, options: Readonly<Partial<EtlOptions>>, fn: strin
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') invalidArgument(fn, `onProgress must be a function, got ${typeof options.onProgress}`);
   const filter = checkFilter(fn, options.filter);
   const run: EtlRun = { bytesRead: 0, total: undefined };
-  const producer = etlProducer(input, { chunkSize, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }, run, fn);
+  const producer = etlProducer(input, { chunkSize, dropUnknown, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }, run, fn);
   return { producer, ringCapacity, batchSize, filter, run };
 }
 
@@ -311,11 +317,14 @@ function withStats<B>(inner: KernelSource<B>, run: EtlRun, hooks: () => HookExpo
     const s = innerStats() ?? emptyStats();
     const w = run.walker;
     const h = hooks();
-    const unknown: Record<string, number> = {};
+    // unknown events: those the walker dropped, and any the decoder's filter found (frames from elsewhere)
+    const counts = w?.unknown() ?? new Map<number, number>();
     if (h) for (let k = 0, n = h.etwKeyCount(); k < n; k++) {
       const c = h.etwUnknown(k);
-      if (c > 0) unknown[keyLabel(k)] = c;
+      if (c > 0) counts.set(k, (counts.get(k) ?? 0) + c);
     }
+    const unknown: Record<string, number> = {};
+    for (const k of [...counts.keys()].sort((a, b) => a - b)) unknown[keyLabel(k)] = counts.get(k)!;
     return {
       ...s,
       bytesRead: run.bytesRead,
@@ -367,7 +376,7 @@ export function etwRecordDecoder(filter: EtwFilter = {}, onInit?: (d: DecoderIns
  */
 export function fromEtl(input: EtlInput, options: Readonly<Partial<EtlOptions>> = {}): EtlSource<EtwBatch> {
   const fn = 'etw.fromEtl()';
-  const p = plan(input, options, fn);
+  const p = plan(input, options, fn, true);
   let instance: DecoderInstance | undefined;
   const decoder = etwRecordDecoder(p.filter, (d) => (instance = d));
   const inner = kernelSource({ producer: p.producer, decoder, ringCapacity: p.ringCapacity, batchSize: p.batchSize });
@@ -385,7 +394,7 @@ export function fromEtl(input: EtlInput, options: Readonly<Partial<EtlOptions>> 
 export function fromEtlRaw(input: EtlInput, options: Readonly<Partial<Omit<EtlOptions, 'filter'>>> = {}): EtlSource<RawFrames> {
   const fn = 'etw.fromEtlRaw()';
   if ((options as { filter?: unknown }).filter !== undefined) invalidArgument(fn, 'filter: raw frames are not filtered; use etw.fromEtl()');
-  const p = plan(input, options, fn);
+  const p = plan(input, options, fn, false);
   const inner = kernelSource({ producer: p.producer, decoder: rawDecoder('etw', ETW_SOURCE_ID), ringCapacity: p.ringCapacity, batchSize: p.batchSize });
   return withStats(inner, p.run, () => undefined);
 }

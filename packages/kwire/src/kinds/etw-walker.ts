@@ -21,6 +21,9 @@ interface WalkerExports {
   etlHeader(i: number): bigint;
   etlNames(): number;
   etlAlloc(size: number): number;
+  etlKnow(key: number, versions: number): void;
+  etlDropUnknown(on: number): void;
+  etlUnknown(key: number): number;
   xpressDecompress(src: number, srcLen: number, dst: number, dstCap: number): number;
 }
 
@@ -132,6 +135,23 @@ export class EtlWalker {
   /** Forgets the frames taken out. */
   clearFrames(): void {
     this.x.etlOutputClear();
+  }
+
+  /** Drops the records of events no decoder knows before they become frames, counting them by key
+   *  (`known`: key → bit mask of versions, as kinds/etw-etl.ts computes them from the etw layout). */
+  dropUnknown(known: ReadonlyMap<number, number>): void {
+    for (const [k, versions] of known) this.x.etlKnow(k, versions);
+    this.x.etlDropUnknown(1);
+  }
+
+  /** Records dropped as unknown, by key. */
+  unknown(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (let k = 0; k < 0x20000; k++) {
+      const n = this.x.etlUnknown(k);
+      if (n > 0) out.set(k, n);
+    }
+    return out;
   }
 
   /** Counts of a walk that has not started. */
