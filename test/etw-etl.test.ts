@@ -140,6 +140,46 @@ describe('the pure-TypeScript reference reader agrees', () => {
   });
 });
 
+describe('the clock types of the logfile header', () => {
+  // KernelNetwork.etl's logfile header: the record at 0x48, its payload at 0x68 (a SYSTEM64 header),
+  // ReservedFlags (the clock type) at 0x110 into it, CpuSpeedInMHz at 0x34.
+  const withClock = (type: number) => {
+    const b = etlBytes('KernelNetwork').slice();
+    new DataView(b.buffer).setUint32(0x68 + 0x110, type, true);
+    return b;
+  };
+  const ft = (iso: string) => BigInt(Date.parse(iso.slice(0, 23) + 'Z')) * 10_000n + BigInt(iso.slice(23, 27)) + 116444736000000000n;
+
+  it('QPC (1): the start time plus ticks over the performance frequency', async () => {
+    const { events } = await read('KernelNetwork');
+    const source = etw.fromEtl(etlPath('KernelNetwork'));
+    await new Promise<void>((resolve, reject) => source.subscribe({ error: reject, complete: () => resolve() }));
+    const h = source.header()!;
+    expect(h.clockType).toBe(1);
+    const e = events[100]!;
+    const delta = e.tsRaw - h.rawStart;
+    expect(ft(e.ts)).toBe(h.startFiletime + (delta / BigInt(h.perfFrequency)) * 10_000_000n + ((delta % BigInt(h.perfFrequency)) * 10_000_000n) / BigInt(h.perfFrequency));
+  });
+
+  it('system time (2): raw timestamps are FILETIMEs already', async () => {
+    const { events } = await readEtl(withClock(2));
+    for (const e of events.slice(0, 50)) expect(ft(e.ts)).toBe(e.tsRaw);
+  });
+
+  it('CPU cycles (3): ticks over CpuSpeedInMHz', async () => {
+    const { events } = await readEtl(withClock(3));
+    const h = await new Promise<NonNullable<ReturnType<ReturnType<typeof etw.fromEtl>['header']>>>((resolve, reject) => {
+      const s = etw.fromEtl(withClock(3));
+      s.subscribe({ error: reject, complete: () => resolve(s.header()!) });
+    });
+    expect(h.clockType).toBe(3);
+    const hz = BigInt(h.cpuSpeedMHz) * 1_000_000n;
+    const e = events[100]!;
+    const delta = e.tsRaw - h.rawStart;
+    expect(ft(e.ts)).toBe(h.startFiletime + (delta / hz) * 10_000_000n + ((delta % hz) * 10_000_000n) / hz);
+  });
+});
+
 describe('inputs, filter, raw frames, errors', () => {
   it('reads the same events from a path, bytes and a stream', async () => {
     const a = await readEtl(etlPath('net.4.5.2.x64'));
