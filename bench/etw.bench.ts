@@ -89,7 +89,7 @@ const md = [
   ...rows.flatMap((r) => Object.keys(r.cases).map((c) => line(r, c))),
   '',
   `Records: every record of the file (${rows.map((r) => `${r.file} ${r.records.toLocaleString('en')}, ${r.events.toLocaleString('en')} decoded`).join('; ')}); the others are counted unknown (kwire) or skipped (reference).`,
-  'kwire batches: etw.fromEtl(bytes) to columnar batches (walk, Xpress, frames through the shared ring, the generated decoder). kwire events: the same, then an object per event (toEvents()). kwire walk only: the WASM walker and decompressor making frames.',
+  'kwire batches: etw.fromEtl(bytes) to columnar batches (walk, Xpress, frames through the shared ring, the generated decoder). kwire events: the same, then an object per event (toEvents()). kwire walk only: the WASM walker and decompressor making a frame of every record (etw.fromEtl() drops the unknown ones before they become frames, so it can be faster than this).',
   'reference: test/reference/etl.ts, TypeScript with DataView: walk, decompress, and an object per known event; reference walk only: walk and decompress.',
   `kwire batches vs reference on compressed files: ${ratio('kwire batches', true)} (target ≥ 5×); uncompressed: ${ratio('kwire batches', false)}.`,
   `kwire events vs reference (both make objects): compressed ${ratio('kwire events', true)}; uncompressed ${ratio('kwire events', false)}.`,
