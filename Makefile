@@ -21,8 +21,8 @@ $(ADDON): native/binding.gyp $(wildcard native/src/*.cc native/src/*.h native/sr
 
 native: setup $(ADDON)
 
-$(WASM): assembly/asconfig.json assembly/aggregate/asconfig.json $(wildcard assembly/*.ts assembly/generated/*.ts assembly/aggregate/*.ts)
-	@echo "build: decoders and aggregation (AssemblyScript)"
+$(WASM): assembly/asconfig.json assembly/aggregate/asconfig.json assembly/etl.asconfig.json $(wildcard assembly/*.ts assembly/generated/*.ts assembly/aggregate/*.ts assembly/etl/*.ts)
+	@echo "build: decoders, aggregation and the .etl walker (AssemblyScript)"
 	@cd assembly && pnpm run -s build
 
 wasm: setup $(WASM)
@@ -55,6 +55,10 @@ fuzz: build
 
 bench: build
 	@cd bench && pnpm exec tsx run.ts $(BENCH_ARGS)
+
+# Long fuzz runs, one script per target in scripts/fuzz/ (each says what it feeds and how many inputs).
+fuzz: build
+	@for f in scripts/fuzz/*.mjs; do echo "fuzz: $$f"; node $$f || exit 1; done
 
 clean:
 	@$(MAKE) -s -C bpf clean

@@ -9,3 +9,5 @@ export { flowInit, flowColumn, flowPack, flowErrors, flowDecode, flowStatus, flo
 export { flowFilter, flowFilterAddr } from "./flow-hooks";
 export { procInit, procColumn, procPack, procErrors, procDecode, procStatus } from "./generated/proc";
 export { loadgenInit, loadgenColumn, loadgenPack, loadgenErrors, loadgenDecode, loadgenStatus } from "./generated/loadgen";
+export { etwInit, etwColumn, etwPack, etwHeapUsed, etwErrors, etwDecode, etwStatus, etwFiltered } from "./generated/etw";
+export { etwKnow, etwPidAt, etwFilterKeys, etwFilterAllow, etwFilterPid, etwUnknown, etwUserFiltered, etwKeyCount } from "./etw-hooks";

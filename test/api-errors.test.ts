@@ -9,7 +9,7 @@ import { firstValueFrom, type Observable } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BPF_FS_MAGIC, defineDecoder, defineLayout, EXIT_STORE_DIR, EventEncoder, execs, execEvents, exitEvents, exits, ExitStore, flows, isKwireError, layoutFromBtf,
-  liveRawSources, loadgen, memorySink, record, replay, source, bytesToIp, ipToBytes, procs, procEvents, procRaw, procLivePids, findDeletedProcesses, type KwireErrorCode,
+  liveRawSources, loadgen, memorySink, record, replay, source, bytesToIp, ipToBytes, procs, procEvents, procRaw, procLivePids, findDeletedProcesses, etw, type KwireErrorCode,
 } from 'kwire';
 import { compileKind, defineKind, fdProducer } from 'kwire/gen';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
@@ -154,6 +154,18 @@ const sync: [string, () => unknown, RegExp][] = [
   ['fdProducer({ input: -1 })', () => fdProducer({ what: 'x', input: -1 }), /fdProducer\(\): input must be a file path or an open fd/],
   ["fdProducer({ framing: 'lines' })", () => fdProducer({ what: 'x', input: 0, framing: 'lines' as never }), /fdProducer\(\): framing must be 'datagram' or 'u32le', got 'lines'/],
   ['fdProducer({ maxRecord: 0 })', () => fdProducer({ what: 'x', input: 0, maxRecord: 0 }), /fdProducer\(\): maxRecord must be an integer in 1\.\./],
+  ['etw.fromEtl(42)', () => etw.fromEtl(42 as never), /etw\.fromEtl\(\): input must be a path, a Uint8Array or an async iterable of bytes/],
+  ["etw.fromEtl(f, 'x')", () => etw.fromEtl('t.etl', 'x' as never), /etw\.fromEtl\(\): options must be an object, got 'x'/],
+  ['etw.fromEtl({ ringCapacity: 4096 })', () => etw.fromEtl('t.etl', { ringCapacity: 4096 }), /etw\.fromEtl\(\): ringCapacity must be a power of two between 256 KiB and 1 GiB, got 4096/],
+  ['etw.fromEtl({ batchSize: 0 })', () => etw.fromEtl('t.etl', { batchSize: 0 }), /etw\.fromEtl\(\): batchSize must be an integer/],
+  ['etw.fromEtl({ chunkSize: 1 })', () => etw.fromEtl('t.etl', { chunkSize: 1 }), /etw\.fromEtl\(\): chunkSize must be an integer in 4096\.\./],
+  ["etw.fromEtl({ onProgress: 'x' })", () => etw.fromEtl('t.etl', { onProgress: 'x' as never }), /etw\.fromEtl\(\): onProgress must be a function, got string/],
+  ['etw.fromEtl({ filter: null })', () => etw.fromEtl('t.etl', { filter: null as never }), /etw\.fromEtl\(\): filter must be an object \{ classes, opcodes, pids \}, got null/],
+  ["etw.fromEtl({ filter: { classes: ['Nope'] } })", () => etw.fromEtl('t.etl', { filter: { classes: ['Nope'] } }), /etw\.fromEtl\(\): filter\.classes: unknown class "Nope"; known: EventTrace, /],
+  ['etw.fromEtl({ filter: { pids: [-1] } })', () => etw.fromEtl('t.etl', { filter: { pids: [-1] } }), /etw\.fromEtl\(\): filter\.pids\[\] must be an integer/],
+  ["etw.fromEtl({ filter: { pid: 4 } })", () => etw.fromEtl('t.etl', { filter: { pid: 4 } as never }), /etw\.fromEtl\(\): filter\.pid is not an option; use classes, opcodes or pids/],
+  ['etw.fromEtlRaw({ filter })', () => etw.fromEtlRaw('t.etl', { filter: {} } as never), /etw\.fromEtlRaw\(\): filter: raw frames are not filtered/],
+  ["etw.decoder({ opcodes: 'x' })", () => etw.decoder({ opcodes: 'x' as never }), /etw\.decoder\(\): filter\.opcodes must be an array, got string/],
 ];
 
 const kindSpec = {

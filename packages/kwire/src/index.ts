@@ -9,6 +9,9 @@ export { loadgen } from './kinds/loadgen-source.js';
 export { procs, procEvents, procRaw, procLivePids } from './kinds/proc-source.js';
 export { findDeletedProcesses, readProcess } from './kinds/proc-scan.js';
 export { source } from './pipeline/user-source.js';
+export { etw } from './kinds/etw-etl.js';
+export type { EtlInput, EtlOptions, EtlStats, EtlSource, EtwFilter, EtwApi } from './kinds/etw-etl.js';
+export type { EtlHeader, EtlWalkCounts } from './kinds/etw-walker.js';
 export type { KernelSource } from './pipeline/source.js';
 export { eventsOf } from './pipeline/event-source.js';
 export { timeOrder, mergeByTime } from './pipeline/time-order.js';
@@ -48,6 +51,10 @@ export type {
 export type { ProcEnrichedEvent, ProcEnrichment, ProcTrackerStats } from './kinds/proc-tracker.js';
 export { LoadgenBatch } from './generated/loadgen.js';
 export type { LoadgenEvent, LoadgenRow } from './generated/loadgen.js';
+export { EtwBatch } from './generated/etw.js';
+export type { EtwEvent } from './kinds/etw-event.js';
+export { filetimeIso } from './kinds/etw-event.js';
+export { ETW_HEADER_SIZE, ETW_FRAME_PTR32, EtwFrame, EtwFlag, ETW_CLASSES, ETW_PROVIDERS, guidBytes, guidText } from './kinds/etw-frame.js';
 export { RawFrames } from './pipeline/raw-frames.js';
 export type { RawFrame } from './pipeline/raw-frames.js';
 

@@ -12,6 +12,7 @@ import { bar, ProgressLine } from '../progress.js';
 import { shapes, tables } from '../tables.js';
 import { UsageError } from '../usage-error.js';
 import { parseCommandLine } from '../parse.js';
+import { isEtlReplay, replayEtlCommand } from './replay-etl.js';
 
 /** The kind an event type belongs to: its own name (exec, exit, flow), or the kind its prefix names
  *  (proc-fork, proc-exit, … are proc's). */
@@ -25,6 +26,7 @@ export const replayHelp = `kwire replay — decode a capture made by kwire recor
 
 Usage: kwire replay FILE [options]        FILE '-' reads stdin (e.g. from kwire record -o -)
        kwire replay nats://HOST:PORT/STREAM[?durable=NAME&since=TIME&follow=false] [options]
+       kwire replay FILE.etl [options]    a Windows ETW trace: see kwire replay FILE.etl --help
 
 Prints the events as the live commands do, with times on the recording machine's clock, every
 source's events merged in time order (a table of several sources starts each row with its source,
@@ -64,6 +66,7 @@ function parseSpeed(s: string | undefined): number {
 }
 
 export async function replayCommand(args: string[]): Promise<void> {
+  if (isEtlReplay(args)) return replayEtlCommand(args);
   const { values, positionals } = parseCommandLine(args, { ...commonOptions, speed: { type: 'string' }, sources: { type: 'string' }, progress: { type: 'boolean', default: false }, order: { type: 'string' } }, true);
   if (values.help) {
     writeOut(replayHelp + '\n');

@@ -11,6 +11,8 @@ import { procKind } from '../kinds/proc.js';
 import { procDecoder } from './proc.js';
 import { loadgenKind } from '../kinds/loadgen.js';
 import { loadgenDecoder } from './loadgen.js';
+import { etwKind } from '../kinds/etw.js';
+import { etwDecoder } from './etw.js';
 
 /**
  * Frame source ids of the built-in kinds, by kind name (the u16 in every frame header).
@@ -18,7 +20,7 @@ import { loadgenDecoder } from './loadgen.js';
  * @example
  * new FrameDecoder(rawDecoder('exec', SourceId.exec))
  */
-export const SourceId = { exec: 1, exit: 2, flow: 3, proc: 4, loadgen: 5 } as const;
+export const SourceId = { exec: 1, exit: 2, flow: 3, proc: 4, loadgen: 5, etw: 12 } as const;
 /** The name of a built-in kind: a key of SourceId. */
 export type KindName = keyof typeof SourceId;
 
@@ -34,6 +36,7 @@ export const builtinKinds = [
   { kind: flowKind, decoder: flowDecoder },
   { kind: procKind, decoder: procDecoder },
   { kind: loadgenKind, decoder: loadgenDecoder },
+  { kind: etwKind, decoder: etwDecoder },
 ] as const;
 
 registerKindCapture(execKind, execDecoder);

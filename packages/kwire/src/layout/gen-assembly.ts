@@ -485,6 +485,30 @@ function locate(x: VarField, k: number, w: Width, len: string, lengthField: (nam
   return out;
 }
 
+/** `t<k> is one of values`: a range check for a run of three or more consecutive values. */
+function valueCondition(k: number, values: readonly number[]): string {
+  const sorted = [...new Set(values)].sort((a, b) => a - b);
+  const run = sorted.length >= 3 && sorted[sorted.length - 1]! - sorted[0]! === sorted.length - 1;
+  if (run) return `(t${k} >= ${sorted[0]} && t${k} <= ${sorted[sorted.length - 1]})`;
+  return sorted.length === 1 ? `t${k} == ${sorted[0]}` : `(${sorted.map((x) => `t${k} == ${x}`).join(' || ')})`;
+}
+
+/** The condition that (t<from>, t<from+1>, …) is one of the composite tags `tags` (their fields from
+ *  `from` on): a product of value sets where the tags are one (every combination of the values each
+ *  field takes), else grouped by the first field's value. Exactly the tags, in far fewer comparisons
+ *  than one conjunction per tag (ETW's union has hundreds of (class, opcode, id, version) tags). */
+function tagCondition(tags: readonly (readonly number[])[], from: number): string {
+  const width = tags[0]!.length;
+  if (from === width) return 'true';
+  const rest = tags.map((t) => t.slice(from));
+  const sets = Array.from({ length: width - from }, (_, k) => new Set(rest.map((t) => t[k]!)));
+  const unique = new Set(rest.map((t) => t.join(','))).size;
+  if (sets.reduce((a, x) => a * x.size, 1) === unique) return sets.map((x, k) => valueCondition(from + k, [...x])).join(' && ');
+  const groups = new Map<number, (readonly number[])[]>();
+  for (const t of tags) groups.set(t[from]!, [...(groups.get(t[from]!) ?? []), t]);
+  return `(${[...groups].map(([value, group]) => `(t${from} == ${value} && ${tagCondition(group, from + 1)})`).join(' || ')})`;
+}
+
 /** The record at `p` (frame length `len`) of an extended layout: sets `code`, writes row n when it is
  *  STATUS_OK. One block per pointer width (chosen once per record by the frame flag) and, in it, one
  *  per union variant; every check leaves the block with its status. */
@@ -543,6 +567,8 @@ function extBody(layout: Layout, ind: string, len: string, base: (c: Column) => 
   };
   const width = (d: number, w: Width) => {
     b(d, `if (${len} < SIZE${sfx(w)}) { code = STATUS_TRUNCATED; break; }`);
+    // the in-pass filter sees a whole head (and the frame's length), before anything is checked or written
+    if (layout.filter) b(d, `if (${layout.filter}On && !${layout.filter}(p, ${len})) { code = FILTERED; break; }`);
     for (const f of layout.fields) checks(d, f, offName(f, w));
     b(d, 'const i = <usize>n;');
     for (const c of cols) if (c.role === 'field' && !c.variant) for (const l of storeField(c.field!, w, offName(c.field!, w), v_(c), `${base(c)}At`)) b(d, l);
@@ -559,7 +585,7 @@ function extBody(layout: Layout, ind: string, len: string, base: (c: Column) => 
     });
     const variantCol = cols.find((c) => c.role === 'variant')!;
     u.variants.forEach((v, vi) => {
-      const match = v.tags.map((tag) => tag.map((x, k) => `t${k} == ${x}`).join(' && ')).map((m) => (v.tags.length > 1 && on.length > 1 ? `(${m})` : m)).join(' || ');
+      const match = on.length > 1 && v.tags.length > 1 ? tagCondition(v.tags, 0) : v.tags.map((tag) => tag.map((x, k) => `t${k} == ${x}`).join(' && ')).join(' || ');
       b(d, `${vi === 0 ? '' : '} else '}if (${match}) {`);
       b(d + 1, `// ${v.name}`);
       b(d + 1, `if (${len} < ${endName(v, w)}) { code = STATUS_TRUNCATED; break; }`);

@@ -5,7 +5,7 @@
 import type { AnyKind as Kind } from '../pipeline/kind.js';
 import { layoutColumns, typedArrayName, elementSize, type Column } from './columns.js';
 import { assemblyExports } from './gen-assembly.js';
-import { isExtendedLayout } from './layout.js';
+import { hasHeap, isExtendedLayout } from './layout.js';
 
 const pascal = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 /** The source function's name: the kind's name plus 's' (exec → execs, flow → flows). */
@@ -132,7 +132,7 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   w();
   // What the decoder calls (the columns function calls <kind>Pack and <kind>HeapUsed itself).
   w('interface Exports {');
-  w(`  ${p}Init(capacity: number${tail ? ', heapCapacity: number' : ''}): void;`);
+  w(`  ${p}Init(capacity: number${hasHeap(layout) ? ', heapCapacity: number' : ''}): void;`);
   w(`  ${p}Decode(): number;`);
   w(`  ${p}Status(): number;`);
   w(`  ${p}Errors(code: number): number;`);
@@ -148,7 +148,7 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   w(`export const ${p}Decoder: RecordDecoder<${B}> = {`);
   w(`  source: '${p}',`);
   w(`  sourceId: ${kind.sourceId},`);
-  if (tail) {
+  if (hasHeap(layout)) {
     const heap = kind.heap ?? { bytesPerRecord: 512, max: 65536 };
     w(`  init: (d, batchSize) => exports(d).${p}Init(batchSize, Math.max(${heap.max}, batchSize * ${heap.bytesPerRecord})),`);
   } else w(`  init: (d, batchSize) => exports(d).${p}Init(batchSize),`);

@@ -50,3 +50,10 @@ export function aggregateWasmPath(): string {
   if (!existsSync(path)) throw new KwireError('ENOT_BUILT', `aggregation module ${path} is missing: ${howToBuild}`);
   return path;
 }
+
+/** The .etl walker and Xpress decompressor module (assembly/etl/), apart from the decoders. */
+export function etlWasmPath(): string {
+  const path = join(assemblyDir(), 'build', 'etl.wasm');
+  if (!existsSync(path)) throw new KwireError('ENOT_BUILT', `.etl walker module ${path} is missing: ${howToBuild}`);
+  return path;
+}
