@@ -48,7 +48,7 @@ describe.each(ETL_FIXTURES)('%s.etl', (name) => {
       buffers: SOURCES[name].buffers, compressedBuffers: COMPRESSED[name] ?? 0, records: SOURCES[name].records,
       badBuffers: 0, badRecords: 0, xpressErrors: 0, truncatedBytes: 0, skippedBytes: 0, unknownHeaders: 0, messages: 0, noClock: 0,
     });
-    expect(stats.lost).toEqual({ kernel: 0, ring: 0 });
+    expect(stats.lost).toEqual({ kernel: 0, ring: 0, undelivered: 0 });
     // every record is an event, an unknown one (counted by class and opcode) or nothing else
     const unknown = Object.values(stats.unknown).reduce((a, b) => a + b, 0);
     expect(stats.received + unknown).toBe(SOURCES[name].records);

@@ -50,7 +50,8 @@ export function jsonShape(kind: AnyKind, wallClock: (bootNs: bigint) => bigint):
       return out;
     }
     for (const [key, value] of Object.entries(base)) {
-      if (key === 'ts') addTime();
+      // an event whose ts is not the record's boot time (ETW's, a wall-clock time already) keeps it
+      if (key === 'ts' && ts !== undefined) addTime();
       else out[key] = wideValue(wide, key, value);
     }
     return out;
