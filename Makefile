@@ -7,7 +7,7 @@ SHELL := /bin/bash
 ADDON := native/build/Release/kwire.node
 WASM := assembly/build/kwire.wasm
 
-.PHONY: setup build bpf native wasm ts docs run test bench clean
+.PHONY: setup build bpf native win wasm ts docs run test bench clean
 
 setup:
 	@scripts/setup.sh
@@ -20,6 +20,11 @@ $(ADDON): native/binding.gyp $(wildcard native/src/*.cc native/src/*.h native/sr
 	@cd native && pnpm run -s build
 
 native: setup $(ADDON)
+
+# The Windows addon (live ETW), cross-compiled with mingw-w64 and checked for its Node-API entry point,
+# and the Linux build of its frame builder that test/etw-frame-native.test.ts runs (native/win/Makefile).
+win: setup
+	@$(MAKE) --no-print-directory -s -C native/win
 
 $(WASM): assembly/asconfig.json $(wildcard assembly/*.ts assembly/generated/*.ts)
 	@echo "build: decoders (AssemblyScript)"
@@ -39,7 +44,7 @@ docs: ts
 run: build
 	@scripts/main-job.sh
 
-test: build
+test: build win
 	@scripts/check-generated.sh
 	@cd test && pnpm exec vitest run
 	@scripts/check-no-kw-programs.sh
@@ -49,4 +54,5 @@ bench: build
 
 clean:
 	@$(MAKE) -s -C bpf clean
+	@$(MAKE) -s -C native/win clean
 	@rm -rf native/build assembly/build packages/*/dist packages/*/*.tsbuildinfo
