@@ -10,6 +10,9 @@ export interface SourceStats {
     kernel: number;
     /** Records the addon dropped (larger than half the shared ring). */
     ring: number;
+    /** A live ETW session: whole buffers of events its real-time consumer never received
+     *  (RealTimeBuffersLost; `kernel` holds its EventsLost). */
+    realTimeBuffers?: number;
   };
   /** Records skipped by the decoder, by status. */
   decodeErrors: Partial<Record<StatusName, number>>;
