@@ -26,7 +26,7 @@ native: setup $(ADDON)
 win: setup
 	@$(MAKE) --no-print-directory -s -C native/win
 
-$(WASM): assembly/asconfig.json $(wildcard assembly/*.ts assembly/generated/*.ts)
+$(WASM): assembly/asconfig.json assembly/etl.asconfig.json $(wildcard assembly/*.ts assembly/generated/*.ts assembly/etl/*.ts)
 	@echo "build: decoders (AssemblyScript)"
 	@cd assembly && pnpm run -s build
 

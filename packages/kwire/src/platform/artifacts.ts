@@ -28,3 +28,15 @@ export function decoderWasmPath(): string {
   if (!existsSync(path)) throw new KwireError('ENOT_BUILT', `decoder module ${path} is missing: run \`make build\` first`);
   return path;
 }
+
+export function etlWasmPath(): string {
+  const require = createRequire(import.meta.url);
+  let path: string;
+  try {
+    path = require.resolve('@kwire/assembly/etl.wasm');
+  } catch {
+    path = join(repoRoot, 'assembly', 'build', 'etl.wasm');
+  }
+  if (!existsSync(path)) throw new KwireError('ENOT_BUILT', `.etl walker module ${path} is missing: run \`make build\` first`);
+  return path;
+}
