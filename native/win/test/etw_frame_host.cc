@@ -5,7 +5,8 @@
 //
 // stdin, per record: u32 n, then n bytes: the first 0x58 bytes of an x64 EVENT_RECORD (EVENT_HEADER,
 //   ETW_BUFFER_CONTEXT, ExtendedDataCount, UserDataLength) and UserDataLength bytes of user data.
-// stdout, per record: u32 payload length, u16 ring frame flags, u16 0, the payload.
+// stdout, per record: a ring frame without its padding: u32 payload length, u16 source (12), u16 ring
+//   frame flags, the payload.
 // Exit status 2 with a message on stderr for a malformed record.
 #include <cstdio>
 #include <cstring>
@@ -60,7 +61,7 @@ int main(int argc, char** argv) {
     r.UserData = in.data() + kwire::kEventRecordHeadSize;
     uint32_t len = kwire::EtwFrameSize(r);
     frame.resize(8 + len);
-    uint16_t flags[2] = {kwire::EtwRingFlags(r), 0};
+    uint16_t flags[2] = {kwire::kEtwSourceId, kwire::EtwRingFlags(r)};
     memcpy(frame.data(), &len, 4);
     memcpy(frame.data() + 4, flags, 4);
     kwire::WriteEtwFrame(r, kwire::EtwEventClass(r.EventHeader.ProviderId), frame.data() + 8);
