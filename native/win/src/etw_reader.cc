@@ -19,8 +19,7 @@ bool ReadU32(Napi::Object o, const char* key, ULONG* out) {
 std::wstring Wide(const std::string& text) { return std::wstring(text.begin(), text.end()); }
 
 // The session configuration etw-session.ts computed (etwSessionConfig): every field is required.
-bool ReadConfig(Napi::Env env, Napi::Value value, EtwSessionConfig* c, std::vector<uint16_t>* keep,
-                std::vector<uint32_t>* pids, bool* paused) {
+bool ReadConfig(Napi::Env env, Napi::Value value, EtwSessionConfig* c, std::vector<uint16_t>* keep, bool* paused) {
   if (!value.IsObject()) return false;
   Napi::Object o = value.As<Napi::Object>();
   if (!o.Get("loggerName").IsString() || !o.Get("rundownLoggerName").IsString()) return false;
@@ -32,16 +31,12 @@ bool ReadConfig(Napi::Env env, Napi::Value value, EtwSessionConfig* c, std::vect
       !ReadU32(o, "minimumBuffers", &c->minimum_buffers) || !ReadU32(o, "maximumBuffers", &c->maximum_buffers) ||
       !ReadU32(o, "flushTimerSeconds", &c->flush_timer_s))
     return false;
-  Napi::Value rundown = o.Get("rundown"), classes = o.Get("keepClasses"), pid_list = o.Get("pids");
-  if (!rundown.IsArray() || !classes.IsArray() || !(pid_list.IsArray() || pid_list.IsUndefined())) return false;
+  Napi::Value rundown = o.Get("rundown"), classes = o.Get("keepClasses");
+  if (!rundown.IsArray() || !classes.IsArray()) return false;
   Napi::Array r = rundown.As<Napi::Array>();
   for (uint32_t i = 0; i < r.Length(); i++) c->rundown.push_back(r.Get(i).ToString().Utf8Value());
   Napi::Array k = classes.As<Napi::Array>();
   for (uint32_t i = 0; i < k.Length(); i++) keep->push_back(static_cast<uint16_t>(k.Get(i).ToNumber().Uint32Value()));
-  if (pid_list.IsArray()) {
-    Napi::Array p = pid_list.As<Napi::Array>();
-    for (uint32_t i = 0; i < p.Length(); i++) pids->push_back(p.Get(i).ToNumber().Uint32Value());
-  }
   return true;
 }
 
@@ -71,9 +66,8 @@ Napi::Value EtwReader::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EtwSessionConfig config;
   std::vector<uint16_t> keep;
-  std::vector<uint32_t> pids;
   bool paused = false;
-  if (info.Length() < 4 || !ReadConfig(env, info[0], &config, &keep, &pids, &paused) || !info[1].IsTypedArray() ||
+  if (info.Length() < 4 || !ReadConfig(env, info[0], &config, &keep, &paused) || !info[1].IsTypedArray() ||
       !info[2].IsNumber() || !info[3].IsFunction()) {
     ThrowNativeError(env, "EARG", 0, "", "openEtw(config, ring: Uint8Array, source: number, onData: function)");
     return env.Undefined();
@@ -95,8 +89,6 @@ Napi::Value EtwReader::Open(const Napi::CallbackInfo& info) {
   r->source_ = static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value());
   for (uint16_t c : keep)
     if (c < 256) r->class_filter_[c / 8] |= static_cast<uint8_t>(1u << (c % 8));
-  r->pids_ = pids;
-  r->filter_pids_ = !pids.empty();
 
   EtwError error = r->session_.Start(config);
   if (error) {
@@ -174,10 +166,7 @@ ULONG WINAPI EtwReader::OnBuffer(PEVENT_TRACE_LOGFILEW logfile) {
 void EtwReader::Write(const EVENT_RECORD& record) {
   uint16_t event_class = EtwEventClass(record.EventHeader.ProviderId);
   bool class_kept = event_class >= 256 || (class_filter_[event_class / 8] & (1u << (event_class % 8)));
-  uint32_t pid = record.EventHeader.ProcessId;
-  bool pid_kept = !filter_pids_ || pid == kEtwNoId;
-  for (size_t i = 0; !pid_kept && i < pids_.size(); i++) pid_kept = pids_[i] == pid;
-  if (!class_kept || !pid_kept) {
+  if (!class_kept) {  // TcpIp when only UDP was asked for (one enable flag serves both), the header events
     filtered_.fetch_add(1, std::memory_order_relaxed);
     return;
   }

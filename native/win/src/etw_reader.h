@@ -56,8 +56,6 @@ class EtwReader : public Napi::ObjectWrap<EtwReader> {
   uint8_t* base_ = nullptr;
   uint16_t source_ = 0;
   uint8_t class_filter_[256 / 8] = {};  // eventClass < 256 to keep; others (manifest, unknown) kept
-  bool filter_pids_ = false;
-  std::vector<uint32_t> pids_;
   TRACEHANDLE traces_[2] = {INVALID_PROCESSTRACE_HANDLE, INVALID_PROCESSTRACE_HANDLE};
   int trace_count_ = 0;
   HANDLE thread_ = nullptr;
