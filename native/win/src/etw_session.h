@@ -3,10 +3,10 @@
 // (packages/kwire/src/kinds/etw-session.ts: flags per class, buffer sizes, rundown order), stops and
 // restarts a session of that name left running, runs the state down, reads the loss counters, and
 // stops everything on Stop(). fibratus's kstream KtraceController does the same for its consumer.
+// It calls only the trace-control API (etw_trace_api.h), so that its native test runs on Linux.
 #pragma once
 
-#include <windows.h>
-#include <evntrace.h>
+#include "etw_trace_api.h"
 
 #include <string>
 #include <vector>
