@@ -8,3 +8,5 @@ export { exitInit, exitColumn, exitPack, exitErrors, exitDecode, exitStatus } fr
 export { flowInit, flowColumn, flowPack, flowErrors, flowDecode, flowStatus, flowFiltered } from "./generated/flow";
 export { flowFilter, flowFilterAddr } from "./flow-hooks";
 export { loadgenInit, loadgenColumn, loadgenPack, loadgenErrors, loadgenDecode, loadgenStatus } from "./generated/loadgen";
+export { etwInit, etwColumn, etwPack, etwHeapUsed, etwErrors, etwDecode, etwStatus, etwFiltered } from "./generated/etw";
+export { etwKnow, etwPidAt, etwFilterKeys, etwFilterAllow, etwFilterPid, etwUnknown, etwUserFiltered, etwKeyCount } from "./etw-hooks";

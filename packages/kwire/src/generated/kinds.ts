@@ -9,6 +9,8 @@ import { flowKind } from '../kinds/flow.js';
 import { flowDecoder } from './flow.js';
 import { loadgenKind } from '../kinds/loadgen.js';
 import { loadgenDecoder } from './loadgen.js';
+import { etwKind } from '../kinds/etw.js';
+import { etwDecoder } from './etw.js';
 
 /**
  * Frame source ids of the built-in kinds, by kind name (the u16 in every frame header).
@@ -16,7 +18,7 @@ import { loadgenDecoder } from './loadgen.js';
  * @example
  * new FrameDecoder(rawDecoder('exec', SourceId.exec))
  */
-export const SourceId = { exec: 1, exit: 2, flow: 3, loadgen: 5 } as const;
+export const SourceId = { exec: 1, exit: 2, flow: 3, loadgen: 5, etw: 12 } as const;
 /** The name of a built-in kind: a key of SourceId. */
 export type KindName = keyof typeof SourceId;
 
@@ -31,6 +33,7 @@ export const builtinKinds = [
   { kind: exitKind, decoder: exitDecoder },
   { kind: flowKind, decoder: flowDecoder },
   { kind: loadgenKind, decoder: loadgenDecoder },
+  { kind: etwKind, decoder: etwDecoder },
 ] as const;
 
 registerKindCapture(execKind, execDecoder);

@@ -76,19 +76,39 @@
 //   The decoder dispatches on (eventClass, opcode, eventId). hookId never selects a decoder.
 // No imports: the kind's declaration (kinds/etw.ts) imports this file, and declarations import nothing generated.
 
-/** Bytes of the ETW frame header before the user data. */
+/**
+ * Bytes of the ETW frame header before the user data.
+ *
+ * @example
+ * const userData = payload.subarray(ETW_HEADER_SIZE);
+ */
 export const ETW_HEADER_SIZE = 56;
 
-/** Ring frame flag: the writer used 4-byte pointers (the etw layout's pointer flag). */
+/**
+ * Ring frame flag: the writer used 4-byte pointers (the etw layout's pointer flag).
+ *
+ * @example
+ * const ptr32 = (frame.flags & ETW_FRAME_PTR32) !== 0;
+ */
 export const ETW_FRAME_PTR32 = 0x0001;
 
-/** Byte offsets of the ETW frame header's fields (see the comment at the top of etw-frame.ts). */
+/**
+ * Byte offsets of the ETW frame header's fields (see the comment at the top of etw-frame.ts).
+ *
+ * @example
+ * const pid = new DataView(payload.buffer, payload.byteOffset).getUint32(EtwFrame.pid, true);
+ */
 export const EtwFrame = {
   time: 0, rawTime: 8, guid: 16, pid: 32, tid: 36, eventClass: 40, eventId: 42, hookId: 44,
   opcode: 46, version: 47, level: 48, headerType: 49, cpu: 50, etwFlags: 52, userDataLength: 54,
 } as const;
 
-/** etwFlags bits of the ETW frame header. */
+/**
+ * etwFlags bits of the ETW frame header.
+ *
+ * @example
+ * const rundown = (view.getUint16(EtwFrame.etwFlags, true) & EtwFlag.rundown) !== 0;
+ */
 export const EtwFlag = { ptr32: 0x0001, classic: 0x0002, rundown: 0x0004, noPid: 0x0008, extended: 0x0010 } as const;
 
 /** pid / tid of an event whose header carries none (PERFINFO). */
@@ -97,7 +117,12 @@ export const ETW_NO_ID = 0xffffffff;
 /** eventClass of an event of a GUID kwire does not know. */
 export const ETW_UNKNOWN_CLASS = 0xffff;
 
-/** The kernel event classes: eventClass (EVENT_TRACE_GROUP_*) ↔ class GUID. */
+/**
+ * The kernel event classes: eventClass (EVENT_TRACE_GROUP_*) ↔ class GUID.
+ *
+ * @example
+ * const process = ETW_CLASSES.find((c) => c.name === 'Process')!.eventClass; // 0x03
+ */
 export const ETW_CLASSES: readonly { readonly eventClass: number; readonly name: string; readonly guid: string }[] = [
   { eventClass: 0x00, name: 'EventTrace', guid: '68fdd900-4a3e-11d1-84f4-0000f80464e3' },
   { eventClass: 0x01, name: 'DiskIo', guid: '3d6fa8d4-fe05-11d0-9dda-00c04fd7ba7c' },
@@ -115,7 +140,12 @@ export const ETW_CLASSES: readonly { readonly eventClass: number; readonly name:
   { eventClass: 0x1a, name: 'ALPC', guid: '45d8cccd-539f-4b72-a8b7-5c683142609a' },
 ];
 
-/** The manifest providers kwire decodes: eventClass ↔ provider GUID. */
+/**
+ * The manifest providers kwire decodes: eventClass ↔ provider GUID.
+ *
+ * @example
+ * ETW_PROVIDERS.map((p) => p.name);
+ */
 export const ETW_PROVIDERS: readonly { readonly eventClass: number; readonly name: string; readonly guid: string }[] = [
   { eventClass: 0x101, name: 'Microsoft-Windows-Kernel-Process', guid: '22fb2cd6-0e7b-422b-a0c7-2fad1fd0e716' },
   { eventClass: 0x102, name: 'Microsoft-Windows-Kernel-Network', guid: '7dd42a49-5329-4832-8dfd-43d979153a88' },

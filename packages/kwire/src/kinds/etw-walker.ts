@@ -132,6 +132,11 @@ export class EtlWalker {
     this.x.etlOutputClear();
   }
 
+  /** Counts of a walk that has not started. */
+  static zeroCounts(): EtlWalkCounts {
+    return Object.fromEntries(COUNT_NAMES.map((n) => [n, 0])) as unknown as EtlWalkCounts;
+  }
+
   counts(): EtlWalkCounts {
     const out = {} as EtlWalkCounts;
     COUNT_NAMES.forEach((n, i) => (out[n] = Number(this.x.etlCounter(i))));

@@ -513,6 +513,8 @@ function extBody(layout: Layout, ind: string, len: string, base: (c: Column) => 
   };
   const width = (d: number, w: Width) => {
     b(d, `if (${len} < SIZE${sfx(w)}) { code = STATUS_TRUNCATED; break; }`);
+    // the in-pass filter sees a whole head (and the frame's length), before anything is checked or written
+    if (layout.filter) b(d, `if (${layout.filter}On && !${layout.filter}(p, ${len})) { code = FILTERED; break; }`);
     for (const f of layout.fields) checks(d, f, offName(f, w));
     b(d, 'const i = <usize>n;');
     for (const c of cols) if (c.role === 'field' && !c.variant) for (const l of storeField(c.field!, w, offName(c.field!, w), v_(c), `${base(c)}At`)) b(d, l);

@@ -178,7 +178,8 @@ export interface LayoutSpec {
   packed?: true;
   /** A tagged union after (or overlaying) the head. */
   union?: UnionSpec;
-  /** An in-pass filter: the hooks module exports `<filter>On: bool` and `@inline <filter>(p: usize): bool`;
+  /** An in-pass filter: the hooks module exports `<filter>On: bool` and `@inline <filter>(p: usize): bool`
+   *  (in a layout with variable fields, pointer widths or a union: `(p: usize, len: u32)`, len the frame's);
    *  records it refuses are counted (`<name>Filtered()`) and never reach a batch. */
   filter?: string;
 }
@@ -506,7 +507,8 @@ function tagRange(f: Field): [number, number] {
 function defineExtended(spec: LayoutSpec): Layout {
   const name = spec.name;
   if (spec.tail) invalid(name, 'a tail is for fixed layouts: declare variable fields (utf8(), …) instead');
-  if (spec.hooks || spec.derived || spec.filter) invalid(name, 'hooks, derived columns and filters are for fixed layouts');
+  if (spec.derived) invalid(name, 'derived columns are for fixed layouts');
+  if (spec.filter && !spec.hooks) invalid(name, 'a filter needs the hooks module that exports it');
   if (spec.packed !== undefined && spec.packed !== true) invalid(name, `packed must be true, got ${JSON.stringify(spec.packed)}`);
   if (spec.trailing !== undefined && spec.trailing !== 'ignore' && spec.trailing !== 'reject') invalid(name, `trailing must be 'reject' or 'ignore', got ${JSON.stringify(spec.trailing)}`);
   const pointer = spec.pointer;
@@ -590,6 +592,8 @@ function defineExtended(spec: LayoutSpec): Layout {
   return {
     name, struct: spec.struct ?? `${snake(name)}_event`, size, align: head.align, fields: head.fields,
     ...(spec.trailing === 'ignore' ? { trailing: 'ignore' as const } : {}),
+    ...(spec.hooks ? { hooks: spec.hooks } : {}),
+    ...(spec.filter ? { filter: spec.filter } : {}),
     ...(packed ? { packed: true as const } : {}),
     ...(pointer ? { pointer: { flag: pointer.flag }, size32: head.end32 } : {}),
     ...(vars.length ? { vars } : {}),
