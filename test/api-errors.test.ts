@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { firstValueFrom, type Observable } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  BPF_FS_MAGIC, defineDecoder, defineLayout, EXIT_STORE_DIR, EventEncoder, execs, execEvents, exitEvents, exits, ExitStore, flows, isKwireError, layoutFromBtf,
+  BPF_FS_MAGIC, defineDecoder, defineLayout, EXIT_STORE_DIR, EventEncoder, etw, execs, execEvents, exitEvents, exits, ExitStore, flows, isKwireError, layoutFromBtf,
   liveRawSources, loadgen, memorySink, record, replay, source, bytesToIp, ipToBytes, type KwireErrorCode,
 } from 'kwire';
 import { compileKind, defineKind, fdProducer } from 'kwire/gen';
@@ -77,6 +77,15 @@ const sync: [string, () => unknown, RegExp][] = [
   ["flows({ attach: { tc: [''] } })", () => flows({ attach: { tc: [''] } }), /attach\.tc must be an array of interface names/],
   ['flows({ attach: { cgroup: 5 } })', () => flows({ attach: { cgroup: 5 as never } }), /attach\.cgroup must be a cgroup v2 directory path or null/],
   ["flows({ attach: { cgroup: '' } })", () => flows({ attach: { cgroup: '' } }), /attach\.cgroup must be a cgroup v2 directory path or null/],
+  ['etw.live(null)', () => etw.live(null as never), /etw\.live\(\): options must be an object, got null/],
+  ["etw.live({ classes: ['disk'] })", () => etw.live({ classes: ['disk' as never] }), /etw\.live\(\): classes\[\] must be 'process', .* or 'registry', got 'disk'/],
+  ['etw.live({ classes: [] })', () => etw.live({ classes: [] }), /classes must be a non-empty array/],
+  ['etw.live({ buffers: { maximum: 1 } })', () => etw.live({ buffers: { maximum: 1 } }), /buffers\.maximum must be an integer in 2\.\./],
+  ['etw.live({ buffers: { flushSeconds: 0 } })', () => etw.live({ buffers: { flushSeconds: 0 } }), /buffers\.flushSeconds must be an integer in 1\.\./],
+  ["etw.live({ session: 'x' })", () => etw.live({ session: 'x' as never }), /session must be 'auto', 'kernel-logger' or 'private', got 'x'/],
+  ["etw.live({ sessionName: '' })", () => etw.live({ sessionName: '' }), /sessionName must be a non-empty string/],
+  ["etw.live({ rundown: 'no' })", () => etw.live({ rundown: 'no' as never }), /rundown must be true or false/],
+  ['etw.live({ ringCapacity: 3 })', () => etw.live({ ringCapacity: 3 }), /etw\.live\(\): ringCapacity must be a power of two/],
   ["loadgen({ transport: 'x' })", () => loadgen({ transport: 'x' as never }), /loadgen\(\): transport must be/],
   ['loadgen(null)', () => loadgen(null as never), /loadgen\(\): options must be an object/],
   ['replay()', () => replay(undefined as never), /replay\(\): input must be a capture file path, a Uint8Array or an async iterable/],

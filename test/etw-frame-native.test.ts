@@ -1,32 +1,37 @@
 // The live session's frame builder (native/win/src/etw_frame.cc, WriteEtwFrame), compiled for Linux
 // (native/win/build/etw-frame-host, built by `make win`) and fed EVENT_RECORDs rebuilt from the events
-// of the .etl fixtures: the frames it writes must be the .etl path's frames, so that one decoder serves
-// both. What differs by definition is checked against the layout's live column (kinds/etw-frame.ts):
+// of the .etl fixtures: the frames it writes must be the .etl path's frames, and the etw decoder must
+// make the same events of both (every event kind the .etl decoders handle). What differs by definition is checked against the layout's live column (kinds/etw-frame.ts):
 // rawTime (a live consumer sees FILETIMEs only), headerType (EVENT_HEADER32/64 live) and hookId (live:
 // from the class and opcode; the .etl path keeps the header's, 0x030A for image loads).
-import { existsSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ETW_CLASSES, ETW_HEADER_SIZE, ETW_PROVIDERS, ETW_SOURCE_ID, EtwFrame, guidBytes } from '../packages/kwire/src/kinds/etw-frame.js';
+import { etw, FrameDecoder, ETW_CLASSES, ETW_HEADER_SIZE, ETW_PROVIDERS, EtwFrame, guidBytes, type EtwBatch, type EtwEvent } from 'kwire';
 import { EtlWalker } from '../packages/kwire/src/kinds/etw-walker.js';
-import { eventRecordOf, frameHostMissing, ringFrames, runFrameHost, EVENT_RECORD_HEAD, type RingFrame } from './helpers/etw-records.js';
-import { repoPath } from './helpers/repo.js';
+import { ETW_SOURCE_ID } from '../packages/kwire/src/kinds/etw-frame.js';
+import { ETL_FIXTURES, etlBytes, type EtlFixture } from './helpers/etl.js';
+import { eventRecordOf, frameHostMissing, ringBytes, ringFrames, runFrameHost, EVENT_RECORD_HEAD, type RingFrame } from './helpers/etw-records.js';
 
 const missing = frameHostMissing();
 if (missing) throw new Error(`${missing}: the frame-equivalence test needs it (make test builds it)`);
 
-const fixtureDir = existsSync(repoPath('fixtures/etw')) ? repoPath('fixtures/etw') : '/work/shared/fixtures/etw';
-const fixtures = ['ShutdownPerfDiagLogger.etl', 'net.4.5.2.x64.etl', 'net.4.5.2.x86.etl', 'KernelNetwork.etl', 'Process.etl', 'lxcore_kernel.etl', 'smallEtlFile.etl'];
 const known = new Map([...ETW_CLASSES, ...ETW_PROVIDERS].map((c) => [c.eventClass, c.guid]));
 /** The classes the etw decoder decodes: every event of theirs is compared; of the other classes kwire
  *  names (PerfInfo, StackWalk, DiskIo, …: raw only) one in eight, to keep the test quick. */
-const decoded = new Set([0x03, 0x05, 0x14, 0x04, 0x06, 0x08, 0x101, 0x102]);
+const decodedClasses = new Set([0x03, 0x05, 0x14, 0x04, 0x06, 0x08, 0x101, 0x102]);
 
 /** The .etl path's frames of a fixture (the walker of issue 12, assembly/etl/). */
-function etlFrames(name: string): RingFrame[] {
+function etlFrames(name: EtlFixture): RingFrame[] {
   const walker = new EtlWalker();
-  walker.walk(readFileSync(`${fixtureDir}/${name}`), true, 1 << 30);
+  walker.walk(etlBytes(name), true, 1 << 30);
   return ringFrames(walker.frames().bytes.slice());
+}
+
+/** The events the etw decoder makes of `frames`, without tsRaw (a live consumer sees FILETIMEs only). */
+function decoded(frames: readonly RingFrame[]): { events: Omit<EtwEvent, 'tsRaw'>[]; skipped: object } {
+  const { batches, skipped } = new FrameDecoder<EtwBatch>(etw.decoder()).decode(ringBytes(frames));
+  const events = batches.flatMap((b) => [...b] as EtwEvent[]).map(({ tsRaw: _raw, ...rest }) => rest);
+  return { events, skipped };
 }
 
 const u16 = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8);
@@ -52,10 +57,11 @@ describe('the live frame builder, compiled for Linux', () => {
   });
 
   const seen = new Map<string, number>();
-  it.each(fixtures)('writes the .etl path\'s frame for every event of %s that a decoder can know', (name) => {
+  const types = new Set<string>();
+  it.each(ETL_FIXTURES)('writes the .etl path\'s frames for the events of %s, and they decode to the same events', (name) => {
     const frames = etlFrames(name).filter((f, i) => {
       const cls = u16(f.payload, EtwFrame.eventClass);
-      return decoded.has(cls) || (known.has(cls) && i % 8 === 0);
+      return decodedClasses.has(cls) || (known.has(cls) && i % 8 === 0);
     });
     expect(frames.length).toBeGreaterThan(0);
     const run = runFrameHost(frames.map((f) => eventRecordOf(f.payload)));
@@ -83,11 +89,21 @@ describe('the live frame builder, compiled for Linux', () => {
       seen.set(kind, (seen.get(kind) ?? 0) + 1);
     }
     expect(wrong).toEqual([]);
+
+    const fromEtl = decoded(frames);
+    const fromLive = decoded(live);
+    expect(fromLive.skipped).toEqual(fromEtl.skipped);
+    expect(fromLive.events.length).toBe(fromEtl.events.length);
+    expect(fromLive.events).toEqual(fromEtl.events);
+    for (const e of fromLive.events) types.add(e.type);
   });
 
   it('covered the classes the .etl decoders handle: process, thread, image, file, TCP, UDP, Kernel-Process, Kernel-Network', () => {
     const classes = new Set([...seen.keys()].map((k) => parseInt(k.split('/')[0]!, 16)));
     for (const c of [0x03, 0x05, 0x14, 0x04, 0x06, 0x08, 0x101, 0x102]) expect(classes, `eventClass 0x${c.toString(16)}`).toContain(c);
+    for (const t of ['process-start', 'process-end', 'process-rundown', 'thread-start', 'thread-end', 'image-load', 'image-rundown', 'file-rundown', 'tcp-send', 'udp-send']) {
+      expect(types, t).toContain(t);
+    }
   });
 
   it('derives the normalised header from any EVENT_RECORD, and never crashes', () => {

@@ -23,6 +23,22 @@ export function ringFrames(bytes: Uint8Array, padded = true): RingFrame[] {
   return out;
 }
 
+/** Ring-format bytes of `frames` (8-byte padding), as FrameDecoder reads them. */
+export function ringBytes(frames: readonly RingFrame[], source = 12): Uint8Array {
+  const size = frames.reduce((n, f) => n + ((8 + f.payload.length + 7) & ~7), 0);
+  const out = new Uint8Array(size);
+  const v = new DataView(out.buffer);
+  let p = 0;
+  for (const f of frames) {
+    v.setUint32(p, f.payload.length, true);
+    v.setUint16(p + 4, source, true);
+    v.setUint16(p + 6, f.flags, true);
+    out.set(f.payload, p + 8);
+    p += (8 + f.payload.length + 7) & ~7;
+  }
+  return out;
+}
+
 // EVENT_HEADER_FLAG_* (evntcons.h).
 const EXTENDED_INFO = 0x0001;
 const BIT32 = 0x0020;

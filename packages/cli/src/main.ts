@@ -7,6 +7,7 @@ import { replayCommand, replayHelp } from './commands/replay.js';
 import { flowsCommand, flowsHelp } from './commands/flows.js';
 import { benchCommand, benchHelp } from './commands/bench.js';
 import { genCommand, genHelp } from './commands/gen.js';
+import { etwCommand, etwHelp } from './commands/etw.js';
 import { UsageError } from './usage-error.js';
 import { isOutputClosed } from './output.js';
 import { undoAll } from './teardown.js';
@@ -20,6 +21,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   flows: { run: flowsCommand, summary: 'live flow records: packets and bytes each way (like conntracct)', help: flowsHelp },
   bench: { run: benchCommand, summary: 'the benchmark suite (--quick: under two minutes)', help: benchHelp },
   gen: { run: genCommand, summary: 'decoder and types for a struct of your own BPF object', help: genHelp },
+  etw: { run: etwCommand, summary: 'live Windows kernel events from an ETW session (Windows only)', help: etwHelp },
 };
 
 const mainHelp = `kwire — kernel events as streams
