@@ -49,7 +49,7 @@ test: build win
 	@cd test && pnpm exec vitest run
 	@scripts/check-no-kw-programs.sh
 
-bench: build
+bench: build win
 	@cd bench && pnpm exec tsx run.ts $(BENCH_ARGS)
 
 clean:

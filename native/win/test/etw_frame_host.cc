@@ -1,7 +1,10 @@
 // The frame builder on Linux, for test/etw-frame-native.test.ts: reads EVENT_RECORDs on stdin and writes
 // the frames WriteEtwFrame builds from them on stdout, so the test can decode them with the etw decoder
 // and compare with the .etl path's output. `--describe` prints the builder's constants as JSON instead
-// (the test checks them against kinds/etw-frame.ts).
+// (the test checks them against kinds/etw-frame.ts). `--bench ROUNDS` times the callback's work instead
+// (bench/etw-frame.bench.ts): per round, every record through SharedRing::TryReserve + WriteEtwFrame
+// with a Publish per 1 MiB (one ETW buffer), WriteEtwFrame alone into a flat buffer, and memcpy of the
+// same frame bytes (the limit); prints one JSON object of ns per round.
 //
 // stdin, per record: u32 n, then n bytes: the first 0x58 bytes of an x64 EVENT_RECORD (EVENT_HEADER,
 //   ETW_BUFFER_CONTEXT, ExtendedDataCount, UserDataLength) and UserDataLength bytes of user data.
@@ -9,10 +12,14 @@
 //   frame flags, the payload.
 // Exit status 2 with a message on stderr for a malformed record.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <vector>
 
 #include "etw_frame.h"
+#include "ring/shared_ring.h"
+#include "ring/shared_ring_layout.h"
 
 namespace {
 
@@ -35,6 +42,55 @@ void Describe() {
 
 bool ReadAll(void* out, size_t n) { return fread(out, 1, n, stdin) == n; }
 
+uint64_t NowNs() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<uint64_t>(t.tv_sec) * 1000000000u + static_cast<uint64_t>(t.tv_nsec);
+}
+
+// The records' events, each with its user data in `data` (as ProcessTrace hands them out).
+int Bench(const std::vector<EVENT_RECORD>& records, int rounds) {
+  size_t total = 0;
+  for (const EVENT_RECORD& r : records) total += (8 + kwire::EtwFrameSize(r) + 7) & ~size_t{7};
+  uint32_t capacity = 1u << 26;  // a 64 MiB shared ring: bigger than any fixture's frames
+  while (capacity < 2 * total) capacity <<= 1;
+  uint8_t* base = static_cast<uint8_t*>(aligned_alloc(4096, KW_RING_HEADER_SIZE + capacity));
+  std::vector<uint8_t> flat(total), copy(total);
+  printf("{\"records\":%zu,\"bytes\":%zu,\"rounds\":[", records.size(), total);
+  for (int round = 0; round < rounds; round++) {
+    memset(base, 0, KW_RING_HEADER_SIZE);
+    uint32_t magic = KW_RING_MAGIC_VALUE;
+    memcpy(base + KW_RING_CAPACITY, &capacity, 4);
+    memcpy(base + KW_RING_MAGIC, &magic, 4);
+    kwire::SharedRing ring(base);
+    uint64_t t0 = NowNs();
+    size_t since_publish = 0;
+    for (const EVENT_RECORD& r : records) {
+      uint16_t event_class = kwire::EtwEventClass(r.EventHeader.ProviderId);
+      uint32_t len = kwire::EtwFrameSize(r);
+      uint8_t* out = ring.TryReserve(kwire::kEtwSourceId, kwire::EtwRingFlags(r), len);
+      if (!out) return 3;
+      kwire::WriteEtwFrame(r, event_class, out);
+      if ((since_publish += len) >= (1u << 20)) ring.Publish(), since_publish = 0;
+    }
+    ring.Publish();
+    uint64_t t1 = NowNs();
+    size_t at = 0;
+    for (const EVENT_RECORD& r : records) {
+      kwire::WriteEtwFrame(r, kwire::EtwEventClass(r.EventHeader.ProviderId), flat.data() + at + 8);
+      at += (8 + kwire::EtwFrameSize(r) + 7) & ~size_t{7};
+    }
+    uint64_t t2 = NowNs();
+    memcpy(copy.data(), flat.data(), total);
+    uint64_t t3 = NowNs();
+    printf("%s{\"ring\":%llu,\"build\":%llu,\"memcpy\":%llu}", round ? "," : "", static_cast<unsigned long long>(t1 - t0),
+           static_cast<unsigned long long>(t2 - t1), static_cast<unsigned long long>(t3 - t2));
+  }
+  printf("]}\n");
+  free(base);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,6 +98,9 @@ int main(int argc, char** argv) {
     Describe();
     return 0;
   }
+  int bench_rounds = argc == 3 && strcmp(argv[1], "--bench") == 0 ? atoi(argv[2]) : 0;
+  std::vector<std::vector<uint8_t>> kept;  // --bench: every record's bytes, alive until the end
+  std::vector<EVENT_RECORD> records;
   std::vector<uint8_t> in, frame;
   uint32_t n;
   for (size_t index = 0; ReadAll(&n, 4); index++) {
@@ -59,6 +118,12 @@ int main(int argc, char** argv) {
       return 2;
     }
     r.UserData = in.data() + kwire::kEventRecordHeadSize;
+    if (bench_rounds > 0) {
+      kept.push_back(in);
+      r.UserData = kept.back().data() + kwire::kEventRecordHeadSize;
+      records.push_back(r);
+      continue;
+    }
     uint32_t len = kwire::EtwFrameSize(r);
     frame.resize(8 + len);
     uint16_t flags[2] = {kwire::kEtwSourceId, kwire::EtwRingFlags(r)};
@@ -67,5 +132,5 @@ int main(int argc, char** argv) {
     kwire::WriteEtwFrame(r, kwire::EtwEventClass(r.EventHeader.ProviderId), frame.data() + 8);
     if (fwrite(frame.data(), 1, frame.size(), stdout) != frame.size()) return 1;
   }
-  return 0;
+  return bench_rounds > 0 ? Bench(records, bench_rounds) : 0;
 }
