@@ -158,10 +158,26 @@ describe('the live frame builder, compiled for Linux', () => {
     }), { numRuns: 50 });
   });
 
+  it('fuzz: random, truncated or mutated input ends with status 0 or 2, never a crash', () => {
+    const valid = eventRecordOf(etlFrames('KernelNetwork')[5]!.payload);
+    const input = fc.oneof(
+      fc.uint8Array({ maxLength: 512 }),
+      fc.tuple(fc.integer({ min: 0, max: valid.length }), fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 })).map(([cut, edits]) => {
+        const b = valid.slice(0, cut);
+        for (const [at, v] of edits) if (at < b.length) b[at] = v;
+        return b;
+      }),
+    );
+    fc.assert(fc.property(input, (bytes) => {
+      const run = runFrameHost(bytes);
+      expect([0, 2]).toContain(run.status);
+    }), { numRuns: 60 });
+  });
+
   it('refuses a record shorter than its head or than its UserDataLength with status 2', () => {
     const short = new Uint8Array(8);
     new DataView(short.buffer).setUint32(0, 4, true);
-    expect(runFrameHost(short)).toMatchObject({ status: 2, stderr: expect.stringMatching(/record 0: 4 bytes/) });
+    expect(runFrameHost(short)).toMatchObject({ status: 2, stderr: expect.stringMatching(/record 0: 4 bytes, outside/) });
     const lying = new Uint8Array(4 + EVENT_RECORD_HEAD);
     new DataView(lying.buffer).setUint32(0, EVENT_RECORD_HEAD, true);
     new DataView(lying.buffer).setUint16(4 + 0x56, 100, true);

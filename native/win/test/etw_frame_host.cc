@@ -104,8 +104,13 @@ int main(int argc, char** argv) {
   std::vector<uint8_t> in, frame;
   uint32_t n;
   for (size_t index = 0; ReadAll(&n, 4); index++) {
+    // UserDataLength is a u16: no record is longer than its head and 65535 bytes (checked before allocating).
+    if (n < kwire::kEventRecordHeadSize || n > kwire::kEventRecordHeadSize + 0xffff) {
+      fprintf(stderr, "record %zu: %u bytes, outside 0x58..0x58+65535\n", index, n);
+      return 2;
+    }
     in.resize(n);
-    if (n < kwire::kEventRecordHeadSize || !ReadAll(in.data(), n)) {
+    if (!ReadAll(in.data(), n)) {
       fprintf(stderr, "record %zu: %u bytes, shorter than its 0x58-byte head or than the input\n", index, n);
       return 2;
     }
