@@ -7,7 +7,7 @@ SHELL := /bin/bash
 ADDON := native/build/Release/kwire.node
 WASM := assembly/build/kwire.wasm
 
-.PHONY: setup build bpf native win wasm ts docs run test bench clean
+.PHONY: setup build bpf native win wasm ts docs run test bench fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -51,6 +51,10 @@ test: build win
 
 bench: build win
 	@cd bench && pnpm exec tsx run.ts $(BENCH_ARGS)
+
+# Long fuzz runs, one script per target in scripts/fuzz/ (each says what it feeds and how many inputs).
+fuzz: build
+	@for f in scripts/fuzz/*.mjs; do echo "fuzz: $$f"; node $$f || exit 1; done
 
 clean:
 	@$(MAKE) -s -C bpf clean

@@ -37,6 +37,7 @@ const read = (name: EtlFixture) => {
   if (!runs.has(name)) runs.set(name, readEtl(etlPath(name)));
   return runs.get(name)!;
 };
+const totalErrors = (e: Partial<Record<string, number>>) => Object.values(e).reduce((a: number, b) => a + (b ?? 0), 0);
 const ofType = (events: EtwEvent[], prefix: string) => events.filter((e) => e.type.startsWith(prefix));
 
 describe.each(ETL_FIXTURES)('%s.etl', (name) => {
@@ -167,6 +168,18 @@ describe('inputs, filter, raw frames, errors', () => {
     const frames: number[] = [];
     await new Promise<void>((resolve, reject) => source.subscribe({ next: (c) => { for (const f of c) frames.push(f.payload.length); }, error: reject, complete: () => resolve() }));
     expect(frames.length).toBe(4);
+  });
+
+  it('reads a truncated or damaged file as far as it can through the whole pipeline, counting the rest', async () => {
+    const whole = await read('net.4.5.2.x64');
+    const cut = await readEtl(etlBytes('net.4.5.2.x64').subarray(0, 2_000_000));
+    expect(cut.stats.walk.truncatedBytes).toBeGreaterThan(0);
+    expect(cut.events).toEqual(whole.events.slice(0, cut.events.length));
+    const damaged = etlBytes('net.4.5.2.x64').slice();
+    for (let at = 100_000; at < damaged.length; at += 250_000) damaged[at]! ^= 0x5a; // inside compressed buffers
+    const d = await readEtl(damaged);
+    expect(d.stats.walk.xpressErrors + d.stats.walk.badRecords + d.stats.walk.badBuffers + totalErrors(d.stats.decodeErrors)).toBeGreaterThan(0);
+    expect(d.events.length).toBeGreaterThan(whole.events.length / 2);
   });
 
   it('refuses bad inputs and options with typed errors', async () => {

@@ -102,11 +102,10 @@ export function xpressCompressRef(src: Uint8Array): Uint8Array {
       }
     }
     if (best < 3) {
-      bit(0);
       out.push(src[i++]!);
+      bit(0); // after the item: the next flag word follows the 32nd item's bytes (MS-XCA §2.3)
       continue;
     }
-    bit(1);
     const l = best - 3;
     const v = ((bestOff - 1) << 3) | Math.min(l, 7);
     out.push(v & 0xff, v >>> 8);
@@ -131,6 +130,7 @@ export function xpressCompressRef(src: Uint8Array): Uint8Array {
         }
       }
     }
+    bit(1);
     i += best;
   }
   // End: the remaining flag bits say "match", and the stream ends there (as Windows' compressor does).
@@ -282,7 +282,7 @@ export function decodeRef(r: RefRecord): Record<string, unknown> | undefined {
 }
 
 /** Walks an .etl file's buffers and records (decompressing as needed) and decodes the known events. */
-export function walkEtlRef(bytes: Uint8Array, decode = true): RefWalk {
+export function walkEtlRef(bytes: Uint8Array, decode = true, each?: (r: RefRecord) => void): RefWalk {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: RefWalk = { records: 0, headerTypes: new Map(), hooks: new Map(), events: [] };
   for (let at = 0; bytes.length - at >= 0x48; ) {
@@ -294,13 +294,13 @@ export function walkEtlRef(bytes: Uint8Array, decode = true): RefWalk {
     let data: Uint8Array;
     if (bflags & 0x40) data = xpressDecompressRef(bytes.subarray(at + 0x48, at + size), offset - 0x48);
     else data = bytes.subarray(at + 0x48, at + Math.min(offset, size));
-    walkRecords(data, cpu, out, decode);
+    walkRecords(data, cpu, out, decode, each);
     at += size;
   }
   return out;
 }
 
-function walkRecords(data: Uint8Array, cpu: number, out: RefWalk, decode: boolean): void {
+function walkRecords(data: Uint8Array, cpu: number, out: RefWalk, decode: boolean, each?: (r: RefRecord) => void): void {
   const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (let p = 0; data.length - p >= 4; ) {
     const marker = v.getUint32(p, true);
@@ -354,6 +354,7 @@ function walkRecords(data: Uint8Array, cpu: number, out: RefWalk, decode: boolea
       }
     }
     r.payload = data.subarray(p + hs, p + size);
+    each?.(r);
     if (decode) {
       const e = decodeRef(r);
       if (e) out.events.push(e);

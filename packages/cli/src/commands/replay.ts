@@ -12,10 +12,12 @@ import { bar, ProgressLine } from '../progress.js';
 import { shapes, tables } from '../tables.js';
 import { UsageError } from '../usage-error.js';
 import { parseCommandLine } from '../parse.js';
+import { isEtlReplay, replayEtlCommand } from './replay-etl.js';
 
 export const replayHelp = `kwire replay — decode a capture made by kwire record (no privileges needed)
 
 Usage: kwire replay FILE [options]        FILE '-' reads stdin (e.g. from kwire record -o -)
+       kwire replay FILE.etl [options]    a Windows ETW trace: see kwire replay FILE.etl --help
 
 Prints the events as the live commands do, with times on the recording machine's clock. A damaged
 capture is replayed as far as it can be: a truncated file up to its last whole chunk, a corrupt chunk
@@ -44,6 +46,7 @@ function parseSpeed(s: string | undefined): number {
 }
 
 export async function replayCommand(args: string[]): Promise<void> {
+  if (isEtlReplay(args)) return replayEtlCommand(args);
   const { values, positionals } = parseCommandLine(args, { ...commonOptions, speed: { type: 'string' }, sources: { type: 'string' }, progress: { type: 'boolean', default: false } }, true);
   if (values.help) {
     writeOut(replayHelp + '\n');

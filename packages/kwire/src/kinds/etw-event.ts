@@ -168,3 +168,19 @@ function etwLayout(): Layout {
   if (!layoutRef) throw new Error('etw: the kind declaration is not loaded');
   return layoutRef;
 }
+
+/**
+ * The one-line text of an event's class fields (the CLI's DETAIL column).
+ *
+ * @example
+ * etwDetail({ type: 'tcp-send', ts: '', tsRaw: 0n, cpu: 0, saddr: '10.0.0.1', sport: 1, daddr: '10.0.0.2', dport: 2, size: 9 }) // '10.0.0.1:1 -> 10.0.0.2:2 size=9'
+ */
+export function etwDetail(e: EtwEvent): string {
+  if (e.saddr !== undefined) return `${e.saddr}:${e.sport} -> ${e.daddr}:${e.dport} size=${e.size}`;
+  const parts: string[] = [];
+  if (e.ppid !== undefined) parts.push(`ppid=${e.ppid}`);
+  if (e.exitStatus !== undefined && e.type !== 'process-start') parts.push(`exit=${e.exitStatus}`);
+  const name = e.commandLine || e.imageName || e.fileName;
+  if (name) parts.push(String(name));
+  return parts.join(' ');
+}

@@ -71,6 +71,8 @@ export interface EtlHeader {
   bootTime: Date | undefined;
   /** The trace's start: the wall-clock time of `rawStart`. */
   startTime: Date | undefined;
+  /** startTime as a FILETIME (100 ns since 1601-01-01 UTC), to the tick. */
+  startFiletime: bigint;
   /** 1 QPC, 2 system time, 3 CPU cycles. */
   clockType: number;
   /** Ticks per second of the raw timestamps. */
@@ -175,17 +177,23 @@ export class EtlWalker {
       bufferSize: Number(h(1)), osVersion: `${version & 0xff}.${(version >> 8) & 0xff}`, build: Number(h(3)), processors: Number(h(4)),
       endTime: filetimeToDate(h(5)), logFileMode: Number(h(6)), buffersWritten: Number(h(7)), pointerSize: Number(h(8)),
       eventsLost: Number(h(9)), cpuSpeedMHz: Number(h(10)), bootTime: filetimeToDate(h(11)), perfFrequency: Number(h(12)),
-      startTime: filetimeToDate(h(13)), clockType: Number(h(14)), buffersLost: Number(h(15)), rawStart: BigInt.asIntN(64, h(16)),
+      startTime: filetimeToDate(h(13)), startFiletime: h(13), clockType: Number(h(14)), buffersLost: Number(h(15)), rawStart: BigInt.asIntN(64, h(16)),
       loggerName, logFileName,
     };
   }
 
-  /** Decompresses MS-XCA plain LZ77 `src` into at most `capacity` bytes: the bytes, or a negative code. */
+  /** Decompresses MS-XCA plain LZ77 `src` into at most `capacity` bytes: the bytes (a copy), or a
+   *  negative code (-1 overflow, -2 truncated, -3 a bad match). For tests, fuzzing and benchmarks. */
   xpress(src: Uint8Array, capacity: number): Uint8Array | number {
-    const s = this.x.etlAlloc(src.length + 1);
-    const d = this.x.etlAlloc(capacity + 1);
-    new Uint8Array(this.x.memory.buffer, s, src.length).set(src);
-    const n = this.x.xpressDecompress(s, src.length, d, capacity);
-    return n < 0 ? n : new Uint8Array(this.x.memory.buffer, d, n).slice();
+    if (src.length + 1 > this.srcCap) (this.src = this.x.etlAlloc((this.srcCap = Math.max(src.length + 1, this.srcCap * 2)))), 0;
+    if (capacity + 1 > this.dstCap) (this.dst = this.x.etlAlloc((this.dstCap = Math.max(capacity + 1, this.dstCap * 2)))), 0;
+    new Uint8Array(this.x.memory.buffer, this.src, src.length).set(src);
+    const n = this.x.xpressDecompress(this.src, src.length, this.dst, capacity);
+    return n < 0 ? n : new Uint8Array(this.x.memory.buffer, this.dst, n).slice();
   }
+
+  private src = 0;
+  private srcCap = 0;
+  private dst = 0;
+  private dstCap = 0;
 }

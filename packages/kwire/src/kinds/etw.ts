@@ -6,7 +6,7 @@
 import { bytes, utf16, utf8, type FieldSpec, type VariantSpec } from '../layout/layout.js';
 import { defineKind } from '../pipeline/kind.js';
 import { ETW_FRAME_PTR32, ETW_SOURCE_ID } from './etw-frame.js';
-import { etwEvent, setEtwLayout, type EtwEvent } from './etw-event.js';
+import { etwDetail, etwEvent, setEtwLayout, type EtwEvent } from './etw-event.js';
 import type { EtwBatch } from '../generated/etw.js';
 
 export type { EtwEvent } from './etw-event.js';
@@ -114,6 +114,16 @@ export const etwKind = defineKind({
   hookExports: ['etwKnow', 'etwPidAt', 'etwFilterKeys', 'etwFilterAllow', 'etwFilterPid', 'etwUnknown', 'etwUserFiltered', 'etwKeyCount'],
   heap: { bytesPerRecord: 256, max: 65536 },
   event: (b: EtwBatch, i: number): EtwEvent => etwEvent(b, i),
+  cli: {
+    columns: [
+      { header: 'TIME', width: 16, value: (e: EtwEvent) => e.ts.slice(11, 26) },
+      { header: 'TYPE', width: 17, value: (e: EtwEvent) => e.type },
+      { header: 'PID', width: 7, value: (e: EtwEvent) => (e.pid === undefined ? '-' : String(e.pid)) },
+      { header: 'TID', width: 7, value: (e: EtwEvent) => (e.tid === undefined ? '-' : String(e.tid)) },
+      { header: 'CPU', width: 4, value: (e: EtwEvent) => String(e.cpu) },
+      { header: 'DETAIL', width: 0, value: (e: EtwEvent) => etwDetail(e) },
+    ],
+  },
   doc: {
     summary: 'Windows kernel events (process, thread, image, file name, TCP/UDP) from ETW.',
     example: "etw.fromEtl('trace.etl').pipe(toEvents()).subscribe((e) => console.log(e.type, e.pid));",
