@@ -24,7 +24,7 @@ native: setup $(ADDON)
 # The Windows addon (live ETW), cross-compiled with mingw-w64 and checked for its Node-API entry point,
 # and the Linux build of its frame builder that test/etw-frame-native.test.ts runs (native/win/Makefile).
 win: setup
-	@$(MAKE) --no-print-directory -s -C native/win
+	@$(MAKE) --no-print-directory -s -j2 -C native/win
 
 $(WASM): assembly/asconfig.json assembly/etl.asconfig.json $(wildcard assembly/*.ts assembly/generated/*.ts assembly/etl/*.ts)
 	@echo "build: decoders (AssemblyScript)"
