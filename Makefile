@@ -22,7 +22,7 @@ $(ADDON): native/binding.gyp $(wildcard native/src/*.cc native/src/*.h native/sr
 native: setup $(ADDON)
 
 # The Windows addon (live ETW), cross-compiled with mingw-w64 and checked for its Node-API entry point,
-# and the Linux build of its frame builder that test/etw-frame-native.test.ts runs (native/win/Makefile).
+# and the Linux builds of its frame builder and session controller that the etw-*-native tests run.
 win: setup
 	@$(MAKE) --no-print-directory -s -j2 -C native/win
 

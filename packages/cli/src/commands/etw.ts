@@ -1,8 +1,8 @@
 // kwire etw: Windows kernel events from a live ETW session (the kstream consumer's job), Windows only.
-import { etw, type EtwClass, type EtwEvent, type EtwLiveOptions } from 'kwire';
+import { etw, type EtwClass, type EtwLiveOptions } from 'kwire';
 import { commonHelpWithout, commonOptions, parseCommon } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
-import { writeOut, type Column } from '../output.js';
+import { writeOut } from '../output.js';
 import { parseCommandLine } from '../parse.js';
 import { runSource } from '../run-source.js';
 import { shapes, tables } from '../tables.js';
@@ -14,9 +14,9 @@ export const etwHelp = `kwire etw — trace Windows kernel events live from an E
 
 Usage: kwire etw [options]
 
-Columns: TIME (wall clock), TYPE ('process-start', 'image-load', 'tcp-send', …; '*' marks a rundown
-event: the state at the start), PID, TID, CPU, WHAT (image or file name, command line, addresses).
-Decoding works anywhere: for an .etl file use etw.fromEtl() in the library.
+Columns: TIME (wall clock), TYPE ('process-start', 'image-load', 'tcp-send', …; 'process-rundown',
+'image-rundown', 'file-rundown': the state at the start), PID, TID, CPU, DETAIL (as kwire replay of an
+.etl file prints them: decoding works anywhere, live tracing only on Windows).
 
 Options:
   --classes LIST      comma-separated classes to enable: ${CLASSES.join(', ')}
@@ -40,23 +40,6 @@ Losses: --stats prints lost.kernel (the session's EventsLost) and lost.realTimeB
 Examples:
   kwire etw --classes process,image --duration 10
   kwire etw --classes tcp,udp --json --stats`;
-
-const hhmmss = (iso: string) => iso.slice(11, 23);
-const what = (e: EtwEvent): string => {
-  const f = e as Record<string, unknown>;
-  if (f.saddr !== undefined) return `${String(f.saddr)}:${String(f.sport)} -> ${String(f.daddr)}:${String(f.dport)} ${String(f.size ?? '')}`.trimEnd();
-  return String(f.commandLine || f.imageName || f.fileName || f.imageFileName || '');
-};
-
-/** The table, when the etw kind declares none of its own. */
-const etwColumns: readonly Column<EtwEvent>[] = [
-  { header: 'TIME', width: 12, value: (e) => hhmmss(e.ts) },
-  { header: 'TYPE', width: 18, value: (e) => `${e.type}${e.rundown ? '*' : ''}` },
-  { header: 'PID', width: 7, value: (e) => (e.pid === undefined ? '-' : String(e.pid)) },
-  { header: 'TID', width: 7, value: (e) => (e.tid === undefined ? '-' : String(e.tid)) },
-  { header: 'CPU', width: 3, value: (e) => String(e.cpu) },
-  { header: 'WHAT', width: 0, value: what },
-];
 
 function positiveInteger(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -107,7 +90,7 @@ export async function etwCommand(args: string[]): Promise<void> {
   if (flush !== undefined) buffers.flushSeconds = flush;
   const pids = values.pid?.split(',').map((p) => positiveInteger('--pid', p.trim())!);
   const source = etw.live({ ...live, buffers, ...(pids ? { filter: { pids } } : {}) });
-  const writer = eventWriter(options, tables.etw ? tables : { ...tables, etw: etwColumns as readonly Column<never>[] }, shapes);
+  const writer = eventWriter(options, tables, shapes);
   await runSource('etw', source, options, {
     onAttached: () => writer.start('etw'),
     onBatch: (batch) => writer.batch('etw', batch),
