@@ -7,7 +7,7 @@ SHELL := /bin/bash
 ADDON := native/build/Release/kwire.node
 WASM := assembly/build/kwire.wasm
 
-.PHONY: setup build bpf native wasm ts docs pack run test bench fuzz clean
+.PHONY: setup build bpf native win wasm ts docs pack run test bench fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -20,6 +20,11 @@ $(ADDON): native/binding.gyp $(wildcard native/src/*.cc native/src/*.h native/sr
 	@cd native && pnpm run -s build
 
 native: setup $(ADDON)
+
+# The Windows addon (live ETW), cross-compiled with mingw-w64 and checked for its Node-API entry point,
+# and the Linux builds of its frame builder and session controller that the etw-*-native tests run.
+win: setup
+	@$(MAKE) --no-print-directory -s -j2 -C native/win
 
 $(WASM): assembly/asconfig.json assembly/aggregate/asconfig.json assembly/etl.asconfig.json $(wildcard assembly/*.ts assembly/generated/*.ts assembly/aggregate/*.ts assembly/etl/*.ts)
 	@echo "build: decoders, aggregation and the .etl walker (AssemblyScript)"
@@ -44,7 +49,7 @@ pack: build
 run: build
 	@scripts/main-job.sh
 
-test: build
+test: build win
 	@scripts/check-generated.sh
 	@cd test && pnpm exec vitest run
 	@scripts/check-no-kw-programs.sh
@@ -53,7 +58,7 @@ test: build
 fuzz: build
 	@for f in scripts/fuzz/*.mjs; do node "$$f" $(FUZZ_ARGS) || exit 1; done
 
-bench: build
+bench: build win
 	@cd bench && pnpm exec tsx run.ts $(BENCH_ARGS)
 
 # Long fuzz runs, one script per target in scripts/fuzz/ (each says what it feeds and how many inputs).
@@ -62,4 +67,5 @@ fuzz: build
 
 clean:
 	@$(MAKE) -s -C bpf clean
+	@$(MAKE) -s -C native/win clean
 	@rm -rf native/build assembly/build packages/*/dist packages/*/*.tsbuildinfo pack

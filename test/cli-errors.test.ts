@@ -109,7 +109,7 @@ describe.skipIf(!existsSync('/usr/bin/script'))('binary output is not written to
 it('an unknown command: one line naming the commands, exit status 2', async () => {
   const r = await kwire('nope');
   expect(r.code).toBe(2);
-  expect(r.stderr).toBe("kwire: unknown command 'nope' (the commands: exec, exit, proc, record, replay, flows, bench, gen, top; see: kwire --help)\n");
+  expect(r.stderr).toBe("kwire: unknown command 'nope' (the commands: exec, exit, proc, record, replay, flows, bench, gen, top, etw; see: kwire --help)\n");
 });
 
 describe('other failures: exit status 1, one line naming the file and the problem', () => {

@@ -124,6 +124,7 @@ it('kwire/gen exports exactly the contributors\' API (kinds, producers, generato
   const gen = await import('kwire/gen');
   expect(Object.keys(gen).sort()).toMatchInlineSnapshot(`
     [
+      "ETW_LIVE_CLASSES",
       "KindBatch",
       "batchFromSlab",
       "batchSlab",
@@ -135,6 +136,12 @@ it('kwire/gen exports exactly the contributors\' API (kinds, producers, generato
       "compileKind",
       "defineKind",
       "elfSection",
+      "etwDefaultBuffers",
+      "etwEnableFlags",
+      "etwLiveOptions",
+      "etwProducer",
+      "etwRundownOrder",
+      "etwSessionConfig",
       "fdProducer",
       "generateAssembly",
       "generateBuiltins",

@@ -29,8 +29,13 @@ void ThrowNativeError(Napi::Env env, const char* code, int err, const char* sysc
 std::string WithStrerror(const std::string& message, int err) {
   if (err == 0) return message;
   char buf[128];
+#ifdef _WIN32
+  strerror_s(buf, sizeof buf, err);
+  const char* text = buf;
+#else
   // GNU strerror_r returns a pointer that may or may not be buf.
   const char* text = strerror_r(err, buf, sizeof buf);
+#endif
   return message + ": " + text + " (errno " + std::to_string(err) + ")";
 }
 

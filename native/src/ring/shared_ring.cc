@@ -1,7 +1,9 @@
 #include "ring/shared_ring.h"
 
+#ifdef __linux__
 #include <sys/mman.h>
 #include <unistd.h>
+#endif
 
 #include <cstring>
 #include <mutex>
@@ -62,6 +64,7 @@ SharedRing::SharedRing(uint8_t* base)
 }
 
 void SharedRing::Prefault() {
+#ifdef __linux__
   // The ring's pages are fresh WebAssembly memory, faulted in on first write: one minor fault per 4 KiB
   // on the poll thread's first pass (a 64 MiB drain took ~16k faults, half the thread's time).
   // MADV_POPULATE_WRITE (Linux 5.14) maps them writable now without changing their contents; on older
@@ -70,6 +73,7 @@ void SharedRing::Prefault() {
   uintptr_t start = reinterpret_cast<uintptr_t>(data_) & ~(page - 1);
   uintptr_t end = (reinterpret_cast<uintptr_t>(data_) + capacity_ + page - 1) & ~(page - 1);
   madvise(reinterpret_cast<void*>(start), end - start, MADV_POPULATE_WRITE);
+#endif  // elsewhere (the Windows addon) the pages fault in on first write
 }
 
 void SharedRing::Bump(Counter c, uint64_t n) {
@@ -93,6 +97,13 @@ bool SharedRing::HasRoomFor(uint32_t len) {
 }
 
 bool SharedRing::TryWrite(uint16_t source, const uint8_t* payload, uint32_t len) {
+  uint8_t* out = TryReserve(source, 0, len);
+  if (!out) return false;
+  memcpy(out, payload, len);
+  return true;
+}
+
+uint8_t* SharedRing::TryReserve(uint16_t source, uint16_t flags, uint32_t len) {
   uint32_t frame = FrameSize(len);
   uint32_t index = producer_ & (capacity_ - 1);
   uint32_t tail = capacity_ - index;
@@ -101,30 +112,28 @@ bool SharedRing::TryWrite(uint16_t source, const uint8_t* payload, uint32_t len)
     // Not enough room before the end: a wrap marker fills the tail (tail >= 8 since frames are
     // 8-aligned), the frame goes to the start. The marker is its own step so that a frame close to
     // capacity / 2 can still be written even when tail + frame > capacity.
-    if (free < tail) return false;
+    if (free < tail) return nullptr;
     uint8_t* h = data_ + index;
     uint32_t zero_len = 0;
-    uint16_t flags = KW_FRAME_WRAP;
+    uint16_t wrap = KW_FRAME_WRAP;
     memcpy(h, &zero_len, 4);
     memcpy(h + 4, &source, 2);
-    memcpy(h + 6, &flags, 2);
+    memcpy(h + 6, &wrap, 2);
     producer_ += tail;
     free -= tail;
     index = 0;
   }
-  if (free < frame) return false;
+  if (free < frame) return nullptr;
   uint8_t* h = data_ + index;
-  uint16_t flags = 0;
   memcpy(h, &len, 4);
   memcpy(h + 4, &source, 2);
   memcpy(h + 6, &flags, 2);
-  memcpy(h + KW_FRAME_HEADER_SIZE, payload, len);
   uint32_t pad = frame - KW_FRAME_HEADER_SIZE - len;
   if (pad) memset(h + KW_FRAME_HEADER_SIZE + len, 0, pad);  // no stale bytes in the padding
   producer_ += frame;
   pending_frames_ += 1;
   pending_bytes_ += len;
-  return true;
+  return h + KW_FRAME_HEADER_SIZE;
 }
 
 bool SharedRing::Publish() {

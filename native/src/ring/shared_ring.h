@@ -28,6 +28,10 @@ class SharedRing {
   // Appends one frame locally (not yet visible to the consumer). May first append a wrap marker.
   // Returns false when the frame does not fit now (a wrap marker may have been appended meanwhile).
   bool TryWrite(uint16_t source, const uint8_t* payload, uint32_t len);
+  // The same, for a producer that builds the payload in place: appends the frame header (with `flags`,
+  // which must not include KW_FRAME_WRAP) and returns where its `len` payload bytes go, to be written
+  // before the next Publish(); nullptr when the frame does not fit now.
+  uint8_t* TryReserve(uint16_t source, uint16_t flags, uint32_t len);
   // True when TryWrite(len) would make progress now (reads the consumer position).
   bool HasRoomFor(uint32_t len);
   // Makes the frames appended since the last call visible (store-release of the producer position)

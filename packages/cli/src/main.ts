@@ -9,6 +9,7 @@ import { flowsCommand, flowsHelp } from './commands/flows.js';
 import { benchCommand, benchHelp } from './commands/bench.js';
 import { genCommand, genHelp } from './commands/gen.js';
 import { topCommand, topHelp } from './commands/top.js';
+import { etwCommand, etwHelp } from './commands/etw.js';
 import { UsageError } from './usage-error.js';
 import { isOutputClosed } from './output.js';
 import { undoAll } from './teardown.js';
@@ -24,6 +25,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; summary
   bench: { run: benchCommand, summary: 'the benchmark suite (--quick: under two minutes)', help: benchHelp },
   gen: { run: genCommand, summary: 'decoder and types for a struct of your own BPF object', help: genHelp },
   top: { run: topCommand, summary: 'processes and flows, live, in the terminal (replays a capture when not privileged)', help: topHelp },
+  etw: { run: etwCommand, summary: 'live Windows kernel events from an ETW session (Windows only)', help: etwHelp },
 };
 
 const mainHelp = `kwire — kernel events as streams

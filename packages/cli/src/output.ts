@@ -58,5 +58,6 @@ export function writeOut(data: string | Uint8Array): void {
 export function formatStats(source: string, stats: SourceStats): string {
   const errors = Object.entries(stats.decodeErrors).map(([k, v]) => `${k}=${v}`).join(',') || '0';
   const transport = stats.transport === undefined ? '' : ` transport=${stats.transport}`;
-  return `${source}: received=${stats.received} batches=${stats.batches} lost.kernel=${stats.lost.kernel} lost.ring=${stats.lost.ring} lost.undelivered=${stats.lost.undelivered ?? 0} decodeErrors=${errors} queueLength=${stats.queueLength} ringFullWaits=${stats.ringFullWaits}${transport}\n`;
+  const buffers = stats.lost.realTimeBuffers === undefined ? '' : ` lost.realTimeBuffers=${stats.lost.realTimeBuffers}`;
+  return `${source}: received=${stats.received} batches=${stats.batches} lost.kernel=${stats.lost.kernel} lost.ring=${stats.lost.ring}${buffers} lost.undelivered=${stats.lost.undelivered ?? 0} decodeErrors=${errors} queueLength=${stats.queueLength} ringFullWaits=${stats.ringFullWaits}${transport}\n`;
 }

@@ -15,7 +15,8 @@ export type KwireErrorCode =
   | 'EMAP_FULL' // a BPF map has no room for another entry
   | 'ENO_SUCH_PROCESS' // the process named does not exist (or has already exited)
   | 'ECAPTURE_FORMAT' // a file that is not a kwire capture (or is empty)
-  | 'ECAPTURE_VERSION'; // a capture written by a newer kwire, in a format version this one does not know
+  | 'ECAPTURE_VERSION' // a capture written by a newer kwire, in a format version this one does not know
+  | 'ELOGGER_LIMIT'; // Windows has no free trace session (ERROR_NO_SYSTEM_RESOURCES: 64 loggers, 8 system loggers)
 
 /**
  * The one error type of kwire: a fixed `name`, a stable {@link KwireErrorCode} in `code`, and the failing

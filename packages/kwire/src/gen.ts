@@ -20,6 +20,11 @@ export { fdProducer } from './producers/fd.js';
 export type { FdProducerSpec } from './producers/fd.js';
 export type { BpfProducerSpec, StartedContext } from './producers/bpf.js';
 export { resolveTransport } from './pipeline/transport.js';
+export { etwProducer } from './producers/etw.js';
+
+// The live ETW session's configuration: pure, computed here, carried out by the Windows addon.
+export { etwSessionConfig, etwLiveOptions, etwDefaultBuffers, etwEnableFlags, etwRundownOrder, ETW_LIVE_CLASSES } from './kinds/etw-session.js';
+export type { EtwSessionConfig, EtwHost, EtwRundownWay } from './kinds/etw-session.js';
 
 // Generators and the decoder compiler.
 export { generateAssembly } from './layout/gen-assembly.js';

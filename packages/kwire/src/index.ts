@@ -30,6 +30,9 @@ export type { LoadgenOptions, LoadgenStats, LoadgenSource } from './kinds/loadge
 export type { SourceOptions } from './pipeline/user-source.js';
 export type { Transport, TransportOptions } from './pipeline/transport.js';
 export { defaultCurve, defaultCgroupRoot } from './kinds/flow-producer.js';
+// A live ETW kernel session's options (Windows only; etw.live, `kwire etw`).
+export type { EtwClass, EtwBuffers, EtwLiveOptions, EtwSessionKind } from './kinds/etw-session.js';
+export type { EtwLiveSourceOptions } from './kinds/etw-live.js';
 
 // What a source emits: a batch of typed-array columns per record kind, and one event object per record.
 export type { Batch } from './pipeline/batch.js';

@@ -15,6 +15,7 @@ import { frameWriter } from '../producers/frame-writer.js';
 import { checkInteger, checkOptions, invalidArgument } from '../validate.js';
 import { etwKind } from './etw.js';
 import { ETW_CLASSES, ETW_PROVIDERS, ETW_SOURCE_ID, ETW_UNKNOWN_CLASS } from './etw-frame.js';
+import { etwLive } from './etw-live.js';
 import { EtlWalker, type EtlHeader, type EtlWalkCounts } from './etw-walker.js';
 
 /** An .etl file: its path, its bytes, or a stream of them (a Node Readable, any async iterable of bytes). */
@@ -411,13 +412,15 @@ export interface EtwApi {
   readonly key: typeof etwKey;
   /** The eventClass of a GUID kwire does not know (0xffff). */
   readonly unknownClass: number;
+  /** Events of a live kernel trace session, Windows only (etw-live.ts etwLive). */
+  readonly live: typeof etwLive;
 }
 
 /**
  * ETW: Windows kernel events decoded anywhere. `etw.fromEtl(file)` reads .etl trace files; a live
- * session (Windows only) writes the same frames (kinds/etw-frame.ts) to the same decoder.
+ * session (`etw.live()`, Windows only) writes the same frames (kinds/etw-frame.ts) to the same decoder.
  *
  * @example
  * etw.fromEtl(readFileSync('trace.etl')).pipe(toEvents()).subscribe((e) => console.log(e));
  */
-export const etw: EtwApi = { fromEtl, fromEtlRaw, decoder: etwRecordDecoder, key: etwKey, unknownClass: ETW_UNKNOWN_CLASS };
+export const etw: EtwApi = { fromEtl, fromEtlRaw, decoder: etwRecordDecoder, key: etwKey, unknownClass: ETW_UNKNOWN_CLASS, live: etwLive };

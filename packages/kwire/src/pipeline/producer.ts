@@ -24,6 +24,8 @@ export interface ProducerCounters {
   /** Records the producer's side lost (a BPF drop counter, perf LOST records, ENOBUFS). Default: the
    *  ring header's kernelLost counter. */
   lostKernel?: number;
+  /** Buffers the producer's side lost whole (ETW's RealTimeBuffersLost): lost.realTimeBuffers. */
+  lostRealTimeBuffers?: number;
   transport?: SourceStats['transport'];
   lostByCpu?: Record<number, number>;
 }

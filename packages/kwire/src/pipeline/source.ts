@@ -67,7 +67,12 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
       return {
         received,
         batches,
-        lost: { kernel: counters.lostKernel ?? ring.counter(RingLayout.kernelLost), ring: ring.counter(RingLayout.oversize), undelivered },
+        lost: {
+          kernel: counters.lostKernel ?? ring.counter(RingLayout.kernelLost),
+          ring: ring.counter(RingLayout.oversize),
+          undelivered,
+          ...(counters.lostRealTimeBuffers !== undefined ? { realTimeBuffers: counters.lostRealTimeBuffers } : {}),
+        },
         ...(counters.transport ? { transport: counters.transport } : {}),
         ...(counters.lostByCpu ? { lostByCpu: counters.lostByCpu } : {}),
         decodeErrors,

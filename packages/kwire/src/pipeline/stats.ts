@@ -14,6 +14,9 @@ export interface SourceStats {
     /** Records that reached the shared ring but were not yet decoded when the last subscriber left:
      *  counted as the source closed, never emitted (KernelSource.drain() delivers them first). */
     undelivered: number;
+    /** A live ETW session: whole buffers of events its real-time consumer never received
+     *  (RealTimeBuffersLost; `kernel` holds its EventsLost). */
+    realTimeBuffers?: number;
   };
   /** Records skipped by the decoder, by status. */
   decodeErrors: Partial<Record<StatusName, number>>;

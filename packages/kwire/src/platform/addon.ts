@@ -244,3 +244,54 @@ export declare function bootTimeNs(): bigint;
 export declare function mount(fstype: string, target: string): void;
 /** umount2(2) of `target`; `lazy`: MNT_DETACH. Throws ESYS with errno. */
 export declare function unmount(target: string, lazy?: boolean): void;
+
+/** The live ETW session's configuration (packages/kwire/src/kinds/etw-session.ts, EtwSessionConfig). */
+export interface EtwSessionConfig {
+  loggerName: string;
+  privateLogger: boolean;
+  enableFlags: number;
+  bufferSizeKb: number;
+  minimumBuffers: number;
+  maximumBuffers: number;
+  flushTimerSeconds: number;
+  rundown: string[];
+  rundownLoggerName: string;
+  keepClasses: number[];
+  paused: boolean;
+}
+
+export interface EtwReaderStats extends RingReaderStats {
+  /** Events dropped by the callback: of a class not asked for (TcpIp when only UDP was). */
+  filtered: number;
+  /** Events larger than half the shared ring (also in the ring header's oversize counter). */
+  oversize: number;
+  /** The session's EventsLost: events ETW had no free buffer for. */
+  eventsLost: number;
+  /** The session's RealTimeBuffersLost: buffers the real-time consumer never received. */
+  realTimeBuffersLost: number;
+  /** How the state was run down: 'set-information', 'rundown-session', or '' (none, or none worked). */
+  rundown: string;
+  /** ProcessTrace returned (the session was stopped, by close() or from outside) and all is published. */
+  ended: boolean;
+  /** ProcessTrace's Win32 status once ended, else 0. */
+  status: number;
+}
+
+/** The live ETW producer (Windows addon only, native/win/): a kernel trace session and the
+ *  ProcessTrace thread writing one frame per event into the shared ring (kinds/etw-frame.ts). */
+export declare class EtwReader implements Reader<EtwReaderStats> {
+  stats(): EtwReaderStats;
+  /** Starts the ProcessTrace thread of a reader opened paused. ESTATE after close(). */
+  start(): void;
+  /** Stops the sessions (ETW delivers their last buffers), joins the thread. Safe to call twice. */
+  close(): void;
+}
+
+/** Windows addon only: starts the session `config` describes (a session of the same name left running
+ *  is stopped first), runs the state down, and starts the ProcessTrace thread. Errors: code
+ *  'ELOGGER_LIMIT' (ERROR_NO_SYSTEM_RESOURCES: no free logger), 'EPERM' (access denied), 'ESYS'
+ *  (another Win32 error, in errno), 'EARG'. */
+export declare function openEtw(config: EtwSessionConfig, ring: Uint8Array, source: number, onData: () => void): EtwReader;
+
+/** 'win32' in the Windows addon; absent in the Linux one. */
+export declare const platform: 'win32' | undefined;

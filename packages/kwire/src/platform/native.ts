@@ -4,6 +4,7 @@
 // at install time).
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
+import { join } from 'node:path';
 import type * as Addon from './addon.js';
 import { addonDir, installed } from './artifacts.js';
 import { missingTracingCapabilities } from './capabilities.js';
@@ -22,7 +23,8 @@ export function loadAddon(): typeof Addon {
   const load = require('node-gyp-build') as { (dir: string): unknown; path(dir: string): string };
   let path: string;
   try {
-    path = load.path(addonDir());
+    // Windows: the ETW addon of native/win/ (cross-compiled with mingw-w64; not a node-gyp build)
+    path = platform() === 'win32' && !installed ? join(addonDir(), 'win', 'build', 'kwire.node') : load.path(addonDir());
   } catch (cause) {
     // node-gyp-build says what it looked for: "No native build was found for platform=linux arch=arm64 … libc=musl …"
     const wanted = (tag: string, fallback: string) => new RegExp(`\\b${tag}=(\\S+)`).exec((cause as Error).message)?.[1] ?? fallback;
