@@ -1,5 +1,5 @@
 // Runs a live source until --duration, Ctrl-C or an error; unsubscribing detaches everything.
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import type { Batch, KernelSource } from 'kwire';
 import { formatStats, isOutputClosed } from './output.js';
 import { untilExit } from './teardown.js';
@@ -11,7 +11,7 @@ export interface RunHooks<E> {
   onBatch: (batch: Batch<E>) => void;
 }
 
-export function runSource<E>(name: string, source: KernelSource<Batch<E>>, options: CommonOptions, hooks: RunHooks<E>): Promise<void> {
+export function runSource<E>(name: string, source: Observable<Batch<E>> & Pick<KernelSource<Batch<E>>, 'stats'>, options: CommonOptions, hooks: RunHooks<E>): Promise<void> {
   return new Promise((resolve, reject) => {
     let timer: Timer | undefined;
     let subscription: Subscription | undefined;

@@ -32,6 +32,7 @@ export { FlowKind } from './kinds/flow.js';
 export type { FlowEvent, FlowKindName } from './kinds/flow.js';
 export { LoadgenBatch } from './generated/loadgen.js';
 export type { LoadgenEvent, LoadgenRow } from './generated/loadgen.js';
+export { keep } from './pipeline/lease.js';
 export { RawFrames } from './pipeline/raw-frames.js';
 export type { RawFrame } from './pipeline/raw-frames.js';
 

@@ -5,7 +5,7 @@
 import { Observable } from 'rxjs';
 import type { BpfObject } from '@kwire/native';
 import { KwireError } from '../errors.js';
-import { kernelSource } from '../pipeline/source.js';
+import { kernelSource, type KernelSource } from '../pipeline/source.js';
 import { bpfProducer, u32Bytes } from '../producers/bpf.js';
 import { loadgenDecoder, type LoadgenBatch } from '../generated/loadgen.js';
 import { nativeCall } from '../platform/native.js';
@@ -53,6 +53,8 @@ export interface LoadgenStats extends SourceStats {
 export interface LoadgenSource extends Observable<LoadgenBatch> {
   /** The counters of the current (or last) run: the source's and the generator's. */
   stats(): LoadgenStats;
+  /** The same records as leased batches (KernelSource.leased): valid until next() returns; keep() to hold one. */
+  leased(): LoadgenSource;
 }
 
 const MAX_CPUS = 64; // bpf/include/loadgen.h LOADGEN_MAX_CPUS
@@ -175,20 +177,24 @@ export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): Loadge
       };
     },
   });
-  const inner = kernelSource<LoadgenBatch>({ producer, decoder: loadgenDecoder, ringCapacity, batchSize });
-
-  const innerStats = inner.stats;
-  const source = inner as unknown as LoadgenSource;
-  source.stats = () => {
-    const s = innerStats() ?? emptyStats();
-    return {
-      ...s,
-      lost: { ...s.lost, kernel: transport === 'perf' ? s.lost.kernel : counters.dropped },
-      generated: counters.generated,
-      dropped: counters.dropped,
-      generatorNs,
-      settleNs,
+  // The generator's counters beside the source's; the leased form shares them (one run at a time).
+  const withGenerator = (inner: KernelSource<LoadgenBatch>): LoadgenSource => {
+    const innerStats = inner.stats;
+    const source = inner as unknown as LoadgenSource;
+    source.stats = () => {
+      const s = innerStats() ?? emptyStats();
+      return {
+        ...s,
+        lost: { ...s.lost, kernel: transport === 'perf' ? s.lost.kernel : counters.dropped },
+        generated: counters.generated,
+        dropped: counters.dropped,
+        generatorNs,
+        settleNs,
+      };
     };
+    const leased = inner.leased;
+    source.leased = () => withGenerator(leased());
+    return source;
   };
-  return source;
+  return withGenerator(kernelSource<LoadgenBatch>({ producer, decoder: loadgenDecoder, ringCapacity, batchSize }));
 }

@@ -5,6 +5,7 @@
 import { Observable, share } from 'rxjs';
 import { instantiateDecoders } from './decoders.js';
 import { DecodeError } from '../errors.js';
+import { lease } from './lease.js';
 import type { OpenProducer, Producer } from './producer.js';
 import type { RecordDecoder } from './record-decoder.js';
 import { allocateSharedRing, RingLayout } from './shared-ring.js';
@@ -19,12 +20,20 @@ export interface KernelSourceSpec<B> {
   ringCapacity: number;
   /** Records per batch at most. */
   batchSize: number;
+  /** Leased batches (pipeline/lease.ts): columns viewing the decoder's memory, valid during next(). */
+  lease?: boolean;
 }
 
 /** A cold, shared Observable of batches, with the stats of its current (or last) attachment. */
 export interface KernelSource<B> extends Observable<B> {
   /** The counters of the current attachment, or of the last one once every subscriber has left. */
   stats(): SourceStats;
+  /**
+   * The same source (its own attachment) emitting leased batches: their columns view the decoder's
+   * memory, without a copy or an allocation, and are valid only until next() returns; `keep(batch)`
+   * inside next() gives a batch that owns its memory.
+   */
+  leased(): KernelSource<B>;
 }
 
 /**
@@ -45,6 +54,7 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
   const cold = new Observable<B>((subscriber) => {
     producer.check?.();
     const d = instantiateDecoders(decoder.module?.());
+    d.leased = spec.lease === true;
     decoder.init(d, spec.batchSize);
     const ring = allocateSharedRing(d, spec.ringCapacity);
     let open: OpenProducer | undefined;
@@ -82,7 +92,26 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
         if (n === 0) return;
         received += n;
         batches++;
-        subscriber.next(decoder.batch(d, n));
+        if (d.leased) emitLeased(n);
+        else subscriber.next(decoder.batch(d, n));
+      }
+    };
+
+    // The owned copy keep() makes: the same columns, copied out of the decoder's output.
+    const emitLeased = (n: number): void => {
+      const batch = decoder.batch(d, n) as B & object;
+      const end = lease(batch, () => {
+        d.leased = false;
+        try {
+          return decoder.batch(d, n) as B & object;
+        } finally {
+          d.leased = true;
+        }
+      });
+      try {
+        subscriber.next(batch);
+      } finally {
+        end();
       }
     };
 
@@ -115,5 +144,6 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
   });
   const shared = cold.pipe(share()) as KernelSource<B>;
   shared.stats = () => (current ? current() : last);
+  shared.leased = () => (spec.lease ? shared : kernelSource({ ...spec, lease: true }));
   return shared;
 }
