@@ -79,6 +79,7 @@ const sync: [string, () => unknown, RegExp][] = [
   ["flows({ attach: { cgroup: '' } })", () => flows({ attach: { cgroup: '' } }), /attach\.cgroup must be a cgroup v2 directory path or null/],
   ["loadgen({ transport: 'x' })", () => loadgen({ transport: 'x' as never }), /loadgen\(\): transport must be/],
   ['loadgen(null)', () => loadgen(null as never), /loadgen\(\): options must be an object/],
+  ["loadgen({ wake: 'x' })", () => loadgen({ wake: 'x' as never }), /loadgen\(\): wake must be 'adaptive', 'thread' or 'js', got 'x'/],
   ['replay()', () => replay(undefined as never), /replay\(\): input must be a capture file path, a Uint8Array or an async iterable/],
   ['replay(5)', () => replay(5 as never), /replay\(\): input must be/],
   ["replay('')", () => replay(''), /replay\(\): input must be/],

@@ -11,10 +11,20 @@
 // A reader opened paused has everything open (the kernel keeps writing into its rings) but no thread
 // until Resume(): the way to fill the kernel rings before the first read. A pass that reports `ended`
 // (input over) ends the thread after a last wake-up; the reader stays open until Close().
+//
+// Wake modes. A reader whose kernel side has a pollable fd (PollFd(): BPF ring and perf buffers) may
+// read on the JS thread instead: a libuv poll handle on that fd runs the drain pass and onData in the
+// same callback, one context switch per notification as a C consumer has, instead of two (kernel →
+// poll thread → JS thread). kAdaptive (the default for those readers) starts on the JS thread, hands
+// over to the poll thread when the rate rises (a backlog of a whole pass, or more than kHandOverRate
+// records/s), and takes it back when the rate falls below kHandBackRate for a window; kThread never
+// reads on the JS thread, kJs always does. One of the two reads at a time: the handle is stopped
+// before the thread starts, and the thread has returned (joined on the JS thread) before it restarts.
 #pragma once
 
 #include <napi.h>
 #include <pthread.h>
+#include <uv.h>
 
 #include <atomic>
 #include <cstdint>
@@ -27,10 +37,14 @@ namespace kwire {
 
 // Shared by the poll thread and the JS-thread callback; owned by the thread-safe function (freed in
 // its finalizer), so a wake-up still queued after close() finds it alive.
+class PollReader;
 struct WakeState {
   std::atomic<bool> pending{false};
   std::atomic<bool> closed{false};
+  PollReader* reader = nullptr;  // valid while !closed (both are read and changed on the JS thread)
 };
+
+enum class WakeMode { kAdaptive, kThread, kJs };
 
 void DeliverWake(Napi::Env env, Napi::Function on_data, WakeState* wake, void* unused);
 using WakeFunction = Napi::TypedThreadSafeFunction<WakeState, void, DeliverWake>;
@@ -43,12 +57,22 @@ bool ResolveSharedRing(Napi::Env env, Napi::Value ring, const char* method, uint
 // on a bad value.
 bool ReadPaused(Napi::Env env, Napi::Value options, const char* method, bool* paused);
 
+// Reads { wake?: 'adaptive' | 'thread' | 'js' } from an options argument (undefined allowed; default
+// adaptive). Throws and returns false on a bad value.
+bool ReadWakeMode(Napi::Env env, Napi::Value options, const char* method, WakeMode* mode);
+
 class PollReader {
  public:
   virtual ~PollReader();
 
   // Idempotent; safe from the JS thread only.
   void Close();
+
+  // JS thread, from a delivered wake-up: when the thread handed the reading back (kAdaptive at a low
+  // rate), joins it and starts the JS-thread poll handle.
+  void TakeBackIfHandedBack();
+  // JS thread, after a delivered wake-up's onData: a read of the kernel side when the JS thread reads.
+  void ReadIfJsPolling();
 
  protected:
   // What one drain pass did.
@@ -70,6 +94,11 @@ class PollReader {
   virtual void CloseKernel() = 0;
   // How long the thread waits for a notification before looking at the kernel rings anyway.
   virtual int IdleTimeoutMs() const { return 200; }
+  // An fd readable (level-triggered) while the kernel side has data, for reading on the JS thread; -1
+  // (the default): the kernel side is read on the poll thread only.
+  virtual int PollFd() const { return -1; }
+  // Before Begin: how this reader wakes (see the top of this file). Ignored without a PollFd().
+  void SetWakeMode(WakeMode mode) { mode_ = mode; }
 
   // A subclass's Open: Claim, open its kernel side on fd() (on failure: Unclaim, throw), Begin.
   // Claim takes `base` for this reader (one producer per ring) and dups `fd` (borrowed: a map's, a
@@ -83,7 +112,7 @@ class PollReader {
              uint32_t source, Napi::Function on_data, const char* name, bool paused);
   // Starts the thread of a reader opened paused. Throws ESTATE when closed; no-op when running.
   bool Resume(Napi::Env env, const char* method);
-  // Sets the common stats (records, bytes, fullWaits, wakeups) on `out`.
+  // Sets the common stats (records, bytes, fullWaits, wakeups, jsThreadReads, handOvers) on `out`.
   void CommonStats(Napi::Env env, Napi::Object out) const;
 
   SharedRing* ring() { return ring_.get(); }
@@ -97,6 +126,14 @@ class PollReader {
   void Run();
   void Wake();
   static void CleanupHook(void* self);
+  bool StartThread();
+  // The JS-thread side: the poll handle, its callback and the hand-over to the thread.
+  bool JsReads() const { return mode_ != WakeMode::kThread && PollFd() >= 0; }
+  void StartJsPolling();
+  void StopJsPolling();
+  static void OnPollable(uv_poll_t* handle, int status, int events);
+  void ReadOnJsThread();
+  void CallOnData();
 
   bool open_ = false;
   bool running_ = false;  // the thread was started (and is joined by Close)
@@ -117,6 +154,17 @@ class PollReader {
   std::atomic<uint64_t> bytes_{0};
   std::atomic<uint64_t> full_waits_{0};
   std::atomic<uint64_t> wakeups_{0};
+  std::atomic<uint64_t> js_reads_{0};   // onData calls made from the JS-thread poll handle
+  std::atomic<uint64_t> hand_overs_{0}; // JS thread → poll thread
+
+  WakeMode mode_ = WakeMode::kThread;
+  uv_poll_t* poll_ = nullptr;  // JS-thread reading: created on first use, closed by Close
+  bool js_polling_ = false;
+  std::atomic<bool> handed_back_{false};  // the thread returned to let the JS thread read
+  uint64_t js_window_start_ns_ = 0;
+  uint64_t js_window_records_ = 0;
+  Napi::FunctionReference on_data_ref_;
+  std::unique_ptr<Napi::AsyncContext> async_;
 
   Napi::ObjectReference self_ref_;
   Napi::ObjectReference owner_ref_;

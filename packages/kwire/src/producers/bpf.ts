@@ -1,6 +1,6 @@
 // The BPF producer: a BPF object loaded and attached, its ring buffer (or perf event array) copied into
 // the shared ring by the addon's poll thread. Built-in kinds and source() for users' objects use it.
-import type { PerfOptions, PerfReader } from '@kwire/native';
+import type { PerfOptions, PerfReader, WakeMode } from '@kwire/native';
 import { bpfObjectPath } from '../platform/artifacts.js';
 import { requireTracingCapabilities } from '../platform/capabilities.js';
 import { loadAddon, nativeCall, type BpfObject, type RingReader } from '../platform/native.js';
@@ -29,6 +29,8 @@ export interface BpfProducerSpec {
   /** Perf transport: the perf event array's name (default 'events_perf') and its rings' settings. */
   perfMap?: string;
   perfOptions?: PerfOptions;
+  /** Who reads the kernel ring (the addon's BpfReaderOptions.wake). Default 'adaptive'. */
+  wake?: WakeMode;
   /** Privileges checked before load. Default: requireTracingCapabilities. */
   check?: () => void;
   /** After load and attach, with the reader open but paused: the kernel rings exist and fill, nothing
@@ -110,8 +112,8 @@ export function bpfProducer(spec: BpfProducerSpec): Producer {
       const openReader = (o: BpfObject, paused: boolean): void => {
         reader = nativeCall(what, () =>
           perf
-            ? o.openPerf(spec.perfMap ?? TransportMap.perf, ctx.ring, ctx.sourceId, ctx.onData, { ...spec.perfOptions, paused })
-            : o.openRing(spec.map, ctx.ring, ctx.sourceId, ctx.onData, { paused }),
+            ? o.openPerf(spec.perfMap ?? TransportMap.perf, ctx.ring, ctx.sourceId, ctx.onData, { ...spec.perfOptions, paused, ...(spec.wake ? { wake: spec.wake } : {}) })
+            : o.openRing(spec.map, ctx.ring, ctx.sourceId, ctx.onData, { paused, ...(spec.wake ? { wake: spec.wake } : {}) }),
         );
       };
       try {
