@@ -50,6 +50,8 @@ const sync: [string, () => unknown, RegExp][] = [
   ["execs({ transport: 'pigeon' })", () => execs({ transport: 'pigeon' as never }), /transport must be 'auto', 'ringbuf' or 'perf', got 'pigeon'/],
   ['execs({ pidns: -1 })', () => execs({ pidns: -1 }), /pidns must be a pid namespace inode/],
   ['execs({ ringCapacity: 3 })', () => execs({ ringCapacity: 3 }), /ringCapacity must be a power of two from 4096 to 2\^30, got 3/],
+  ["execs({ wake: 'x' })", () => execs({ wake: 'x' as never }), /execs\(\): wake must be 'adaptive', 'thread' or 'js', got 'x'/],
+  ['exits({ latencyBoundMs: -1 })', () => exits({ latencyBoundMs: -1 }), /exits\(\): latencyBoundMs must be an integer in 0..60000, got -1/],
   ['execs({ batchSize: 0 })', () => execs({ batchSize: 0 }), /batchSize must be an integer/],
   ['execs({ perf: null })', () => execs({ perf: null as never }), /perf must be an object, got null/],
   ['execs({ perf: { pageCount: 3 } })', () => execs({ transport: 'perf', perf: { pageCount: 3 } }), /perf.pageCount must be a power of two/],

@@ -238,8 +238,8 @@ Napi::Value BpfObject::OpenRing(const Napi::CallbackInfo& info) {
   }
   bool paused = false;
   if (!ReadPaused(env, info[4], "openRing", &paused)) return Napi::Value();
-  WakeMode wake = WakeMode::kAdaptive;
-  if (!ReadWakeMode(env, info[4], "openRing", &wake)) return Napi::Value();
+  WakeOptions wake;
+  if (!ReadWakeOptions(env, info[4], "openRing", &wake)) return Napi::Value();
   double source = info[2].As<Napi::Number>().DoubleValue();
   if (!(source >= 0 && source <= 0xffff && source == static_cast<uint32_t>(source))) {
     ThrowNativeError(env, "EARG", 0, "", "openRing: source must be an integer in 0..65535");
@@ -286,8 +286,8 @@ Napi::Value BpfObject::OpenPerf(const Napi::CallbackInfo& info) {
   PerfOptions options;
   bool paused = false;
   if (!ReadPaused(env, info[4], "openPerf", &paused)) return Napi::Value();
-  WakeMode wake = WakeMode::kAdaptive;
-  if (!ReadWakeMode(env, info[4], "openPerf", &wake)) return Napi::Value();
+  WakeOptions wake;
+  if (!ReadWakeOptions(env, info[4], "openPerf", &wake)) return Napi::Value();
   if (info.Length() > 4 && info[4].IsObject()) {
     Napi::Object o = info[4].As<Napi::Object>();
     struct Field {

@@ -23,7 +23,7 @@ class PerfReader : public JsReader<PerfReader> {
   // keeps a dup). On failure throws a NativeError and returns an empty value.
   static Napi::Value Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint32_t max_entries,
                           Napi::Value ring, uint32_t source, Napi::Function on_data,
-                          const PerfOptions& options, bool paused, WakeMode wake);
+                          const PerfOptions& options, bool paused, const WakeOptions& wake);
 
   explicit PerfReader(const Napi::CallbackInfo& info);
   ~PerfReader() override;

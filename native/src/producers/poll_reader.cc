@@ -93,19 +93,30 @@ bool ReadPaused(Napi::Env env, Napi::Value options, const char* method, bool* pa
   return true;
 }
 
-bool ReadWakeMode(Napi::Env env, Napi::Value options, const char* method, WakeMode* mode) {
-  *mode = WakeMode::kAdaptive;
+bool ReadWakeOptions(Napi::Env env, Napi::Value options, const char* method, WakeOptions* out) {
+  *out = WakeOptions();
   if (!options.IsObject()) return true;
-  Napi::Value v = options.As<Napi::Object>().Get("wake");
-  if (v.IsUndefined()) return true;
-  std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
-  if (name == "adaptive") return true;
-  if (name == "thread" || name == "js") {
-    *mode = name == "js" ? WakeMode::kJs : WakeMode::kThread;
-    return true;
+  Napi::Object o = options.As<Napi::Object>();
+  Napi::Value v = o.Get("wake");
+  if (!v.IsUndefined()) {
+    std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+    if (name == "thread" || name == "js") {
+      out->mode = name == "js" ? WakeMode::kJs : WakeMode::kThread;
+    } else if (name != "adaptive") {
+      ThrowNativeError(env, "EARG", 0, "", std::string(method) + ": options.wake must be 'adaptive', 'thread' or 'js'");
+      return false;
+    }
   }
-  ThrowNativeError(env, "EARG", 0, "", std::string(method) + ": options.wake must be 'adaptive', 'thread' or 'js'");
-  return false;
+  Napi::Value b = o.Get("latencyBoundMs");
+  if (!b.IsUndefined()) {
+    double d = b.IsNumber() ? b.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 0 && d <= 60000 && d == static_cast<uint32_t>(d))) {
+      ThrowNativeError(env, "EARG", 0, "", std::string(method) + ": options.latencyBoundMs must be an integer in 0..60000");
+      return false;
+    }
+    out->latency_bound_ms = static_cast<uint32_t>(d);
+  }
+  return true;
 }
 
 PollReader::~PollReader() {
@@ -226,21 +237,50 @@ void PollReader::StartJsPolling() {
 
 void PollReader::StopJsPolling() {
   if (poll_ && js_polling_) uv_poll_stop(poll_);
+  if (timer_armed_) uv_timer_stop(timer_);
+  timer_armed_ = false;
   js_polling_ = false;
 }
 
 void PollReader::ReadIfJsPolling() {
-  if (open_ && js_polling_) ReadOnJsThread();
+  if (open_ && js_polling_ && !timer_armed_) ReadOnJsThread();
 }
 
+// Readiness. Within the latency bound of the last read: stop watching and read when it elapses (the
+// records meanwhile wait in the kernel ring, as in a C consumer's timed poll).
 void PollReader::OnPollable(uv_poll_t* handle, int status, int events) {
-  static_cast<PollReader*>(handle->data)->ReadOnJsThread();
+  auto* self = static_cast<PollReader*>(handle->data);
+  if (self->bound_ns_ != 0 && !self->timer_armed_) {
+    uint64_t since = NowNs() - self->last_read_ns_;
+    if (since < self->bound_ns_) {
+      if (self->timer_ == nullptr) {
+        self->timer_ = new uv_timer_t;
+        uv_timer_init(uv_handle_get_loop(reinterpret_cast<uv_handle_t*>(handle)), self->timer_);
+        self->timer_->data = self;
+      }
+      uint64_t wait_ms = (self->bound_ns_ - since + 999999) / 1000000;
+      uv_poll_stop(handle);
+      uv_timer_start(self->timer_, OnBoundElapsed, wait_ms, 0);
+      self->timer_armed_ = true;
+      return;
+    }
+  }
+  self->ReadOnJsThread();
+}
+
+void PollReader::OnBoundElapsed(uv_timer_t* timer) {
+  auto* self = static_cast<PollReader*>(timer->data);
+  self->timer_armed_ = false;
+  if (!self->open_ || !self->js_polling_) return;
+  uv_poll_start(self->poll_, UV_READABLE, OnPollable);
+  self->ReadOnJsThread();
 }
 
 // The JS thread's read: drain passes into the shared ring, each followed by onData (which decodes
 // what the pass published), until the kernel side is empty; then, in kAdaptive, whether to hand over.
 void PollReader::ReadOnJsThread() {
   if (!open_ || !js_polling_) return;
+  last_read_ns_ = NowNs();
   Napi::Env env(env_);
   Napi::HandleScope scope(env);
   Napi::Object self = self_ref_.Value();  // onData may close the reader: keep it alive until we return
@@ -323,6 +363,10 @@ void PollReader::Close() {
   if (poll_) {
     uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
     poll_ = nullptr;
+  }
+  if (timer_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    timer_ = nullptr;
   }
   stop_.store(true);
   if (running_) {

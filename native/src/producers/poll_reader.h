@@ -46,6 +46,13 @@ struct WakeState {
 
 enum class WakeMode { kAdaptive, kThread, kJs };
 
+struct WakeOptions {
+  WakeMode mode = WakeMode::kAdaptive;
+  // JS-thread reading: at most one read per this many ms (0: every notification). A record waits at
+  // most this long; a record after a quiet spell is read at once.
+  uint32_t latency_bound_ms = 0;
+};
+
 void DeliverWake(Napi::Env env, Napi::Function on_data, WakeState* wake, void* unused);
 using WakeFunction = Napi::TypedThreadSafeFunction<WakeState, void, DeliverWake>;
 
@@ -57,9 +64,9 @@ bool ResolveSharedRing(Napi::Env env, Napi::Value ring, const char* method, uint
 // on a bad value.
 bool ReadPaused(Napi::Env env, Napi::Value options, const char* method, bool* paused);
 
-// Reads { wake?: 'adaptive' | 'thread' | 'js' } from an options argument (undefined allowed; default
-// adaptive). Throws and returns false on a bad value.
-bool ReadWakeMode(Napi::Env env, Napi::Value options, const char* method, WakeMode* mode);
+// Reads { wake?: 'adaptive' | 'thread' | 'js', latencyBoundMs?: u32 } from an options argument
+// (undefined allowed; default adaptive, 0). Throws and returns false on a bad value.
+bool ReadWakeOptions(Napi::Env env, Napi::Value options, const char* method, WakeOptions* out);
 
 class PollReader {
  public:
@@ -98,7 +105,7 @@ class PollReader {
   // (the default): the kernel side is read on the poll thread only.
   virtual int PollFd() const { return -1; }
   // Before Begin: how this reader wakes (see the top of this file). Ignored without a PollFd().
-  void SetWakeMode(WakeMode mode) { mode_ = mode; }
+  void SetWakeOptions(const WakeOptions& wake) { mode_ = wake.mode, bound_ns_ = wake.latency_bound_ms * 1000000ull; }
 
   // A subclass's Open: Claim, open its kernel side on fd() (on failure: Unclaim, throw), Begin.
   // Claim takes `base` for this reader (one producer per ring) and dups `fd` (borrowed: a map's, a
@@ -132,6 +139,7 @@ class PollReader {
   void StartJsPolling();
   void StopJsPolling();
   static void OnPollable(uv_poll_t* handle, int status, int events);
+  static void OnBoundElapsed(uv_timer_t* timer);
   void ReadOnJsThread();
   void CallOnData();
 
@@ -159,7 +167,11 @@ class PollReader {
 
   WakeMode mode_ = WakeMode::kThread;
   uv_poll_t* poll_ = nullptr;  // JS-thread reading: created on first use, closed by Close
-  bool js_polling_ = false;
+  bool js_polling_ = false;    // the JS thread reads (the handle is started, or the bound timer is)
+  uint64_t bound_ns_ = 0;      // latency bound: at most one JS-thread read per bound_ns_
+  uv_timer_t* timer_ = nullptr;
+  bool timer_armed_ = false;
+  uint64_t last_read_ns_ = 0;
   std::atomic<bool> handed_back_{false};  // the thread returned to let the JS thread read
   uint64_t js_window_start_ns_ = 0;
   uint64_t js_window_records_ = 0;

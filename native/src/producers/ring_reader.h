@@ -18,7 +18,7 @@ class RingReader : public JsReader<RingReader> {
   // borrowed (the reader keeps a dup). On failure throws a NativeError and returns an empty value.
   static Napi::Value Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint32_t max_entries,
                           Napi::Value ring, uint32_t source, Napi::Function on_data, bool paused,
-                          WakeMode wake);
+                          const WakeOptions& wake);
 
   explicit RingReader(const Napi::CallbackInfo& info);
   ~RingReader() override;

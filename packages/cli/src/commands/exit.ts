@@ -1,6 +1,6 @@
 // kwire exit: exitsnoop-like live exit events.
 import { exits } from 'kwire';
-import { commonHelp, commonOptions, parseCommon, parseTransport, transportHelp, transportOption } from '../common-options.js';
+import { commonHelp, commonOptions, latencyHelp, latencyOption, parseCommon, parseLatencyBound, parseTransport, transportHelp, transportOption } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
 import { writeOut } from '../output.js';
 import { runSource } from '../run-source.js';
@@ -17,6 +17,7 @@ the process started), EXIT ('code N', or 'signal N (NAME)', '+core' when it dump
 Options:
   --threads           a record for every thread's exit (default: one per process, when it ends)
 ${transportHelp}
+${latencyHelp}
 
 ${commonHelp}
 
@@ -26,14 +27,15 @@ Examples:
   kwire exit --json | jq 'select(.signal != 0)'`;
 
 export async function exitCommand(args: string[]): Promise<void> {
-  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption, threads: { type: 'boolean', default: false } });
+  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption, ...latencyOption, threads: { type: 'boolean', default: false } });
   if (values.help) {
     writeOut(exitHelp + '\n');
     return;
   }
   const options = parseCommon(values);
   const transport = parseTransport(values.transport);
-  const source = exits({ transport, threads: values.threads ?? false, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
+  const latencyBoundMs = parseLatencyBound(values['latency-bound']);
+  const source = exits({ transport, latencyBoundMs, threads: values.threads ?? false, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
   const writer = eventWriter(options, tables, shapes);
   await runSource('exit', source, options, {
     onAttached: () => writer.start('exit'),

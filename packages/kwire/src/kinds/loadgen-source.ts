@@ -10,8 +10,8 @@ import { bpfProducer, u32Bytes } from '../producers/bpf.js';
 import { loadgenDecoder, type LoadgenBatch } from '../generated/loadgen.js';
 import { nativeCall } from '../platform/native.js';
 import { emptyStats, totalDecodeErrors, type SourceStats } from '../pipeline/stats.js';
-import { checkOneOf, checkOptions } from '../validate.js';
-import { resolveTransport, TransportMap, type TransportOptions } from '../pipeline/transport.js';
+import { checkOptions } from '../validate.js';
+import { resolveTransport, TransportMap, wakeOptions, type TransportOptions } from '../pipeline/transport.js';
 
 export interface LoadgenOptions extends TransportOptions {
   /** Records to generate (rounded up to a multiple of `burst`). Default 1 000 000. */
@@ -35,9 +35,6 @@ export interface LoadgenOptions extends TransportOptions {
   ringCapacity: number;
   /** Records per batch at most. Default 4096. */
   batchSize: number;
-  /** Who reads the kernel ring: 'adaptive' (default: the JS thread at low rates, the poll thread at
-   *  high ones), 'thread' or 'js' (for benchmarks comparing them). */
-  wake: 'adaptive' | 'thread' | 'js';
 }
 
 export interface LoadgenStats extends SourceStats {
@@ -112,7 +109,7 @@ export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): Loadge
   if (kernelRingBytes < 4096 || (kernelRingBytes & (kernelRingBytes - 1)) !== 0) {
     throw new KwireError('EINVAL_ARGUMENT', `loadgen(): kernelRingBytes must be a power of two >= 4096, got ${kernelRingBytes}`);
   }
-  checkOneOf('loadgen()', 'wake', options.wake, ['adaptive', 'thread', 'js']);
+  const wake = wakeOptions(options, 'loadgen()');
   const transport = resolveTransport(options.transport, 'loadgen()');
   const runs = Math.ceil(count / burst);
   // Program runs per BPF_PROG_TEST_RUN call (the addon takes repeat as an int).
@@ -137,7 +134,7 @@ export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): Loadge
     map: TransportMap.ringbuf,
     globals: { tag: u32Bytes(tag), burst: u32Bytes(burst) },
     transport,
-    ...(options.wake ? { wake: options.wake } : {}),
+    ...wake,
     perfOptions: { pageCount: Math.max(1, kernelRingBytes / 4096), wakeupEvents: 1, ...options.perf },
     configure: (o) => {
       if (transport === 'ringbuf') o.setMaxEntries(TransportMap.ringbuf, kernelRingBytes);

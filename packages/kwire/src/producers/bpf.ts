@@ -31,6 +31,8 @@ export interface BpfProducerSpec {
   perfOptions?: PerfOptions;
   /** Who reads the kernel ring (the addon's BpfReaderOptions.wake). Default 'adaptive'. */
   wake?: WakeMode;
+  /** JS-thread reads at most once per this many ms (BpfReaderOptions.latencyBoundMs). Default 0. */
+  latencyBoundMs?: number;
   /** Privileges checked before load. Default: requireTracingCapabilities. */
   check?: () => void;
   /** After load and attach, with the reader open but paused: the kernel rings exist and fill, nothing
@@ -109,11 +111,12 @@ export function bpfProducer(spec: BpfProducerSpec): Producer {
       const begin = (o: BpfObject): void => {
         stopStarted = spec.started?.({ object: o, stats: ctx.stats, complete: ctx.complete, error: ctx.error });
       };
+      const wake = { ...(spec.wake ? { wake: spec.wake } : {}), ...(spec.latencyBoundMs ? { latencyBoundMs: spec.latencyBoundMs } : {}) };
       const openReader = (o: BpfObject, paused: boolean): void => {
         reader = nativeCall(what, () =>
           perf
-            ? o.openPerf(spec.perfMap ?? TransportMap.perf, ctx.ring, ctx.sourceId, ctx.onData, { ...spec.perfOptions, paused, ...(spec.wake ? { wake: spec.wake } : {}) })
-            : o.openRing(spec.map, ctx.ring, ctx.sourceId, ctx.onData, { paused, ...(spec.wake ? { wake: spec.wake } : {}) }),
+            ? o.openPerf(spec.perfMap ?? TransportMap.perf, ctx.ring, ctx.sourceId, ctx.onData, { ...spec.perfOptions, paused, ...wake })
+            : o.openRing(spec.map, ctx.ring, ctx.sourceId, ctx.onData, { paused, ...wake }),
         );
       };
       try {
