@@ -125,6 +125,10 @@ export interface Reader<Stats extends RingReaderStats = RingReaderStats> {
   stats(): Stats;
   /** Starts the poll thread of a reader opened paused (no-op when it runs). ESTATE after close(). */
   start(): void;
+  /** While the JS thread reads (wake 'adaptive' at a low rate, or 'js'): copies what the kernel ring
+   *  holds into the shared ring now, without onData (before a planned stop: the source then decodes
+   *  it). Returns the records copied; 0 while the poll thread reads (it copies on its own). */
+  flush(): number;
   /** Stops and joins the poll thread, releases what it reads from and its dup of any fd. Safe to
    *  call twice. */
   close(): void;
@@ -134,6 +138,8 @@ export class RingReader implements Reader<RingReaderStats> {
   stats(): RingReaderStats;
   /** Starts the poll thread of a reader opened paused (no-op when it runs). ESTATE after close(). */
   start(): void;
+  /** As Reader.flush(). */
+  flush(): number;
   /** Stops and joins the poll thread, unmaps the kernel ring. Safe to call twice. */
   close(): void;
 }
@@ -162,6 +168,8 @@ export class PerfReader implements Reader<PerfReaderStats> {
   stats(): PerfReaderStats;
   /** As RingReader.start(). */
   start(): void;
+  /** As Reader.flush(). */
+  flush(): number;
   /** Stops and joins the poll thread, removes the perf events from the map and unmaps their rings. */
   close(): void;
 }
@@ -197,6 +205,8 @@ export class FdReader implements Reader<FdReaderStats> {
   stats(): FdReaderStats;
   /** As RingReader.start(). */
   start(): void;
+  /** As Reader.flush() (always 0: its poll thread reads). */
+  flush(): number;
   /** Stops and joins the poll thread and closes the reader's dup of the fd (never the caller's fd).
    *  Safe to call twice, and needed after `ended` too (an ended reader still holds the event loop). */
   close(): void;

@@ -2,7 +2,8 @@
 // poll thread, or either as the rate asks ('adaptive', the default). Each mode delivers every record
 // in order when nothing is lost, drains a ring filled before it started (a perf ring's wake-up from
 // before the poll handle existed is not lost), accounts for every record when the JS thread stalls,
-// and closes cleanly when a subscriber leaves from inside next().
+// honours a latency bound (fewer, larger batches, nothing lost), and closes cleanly when a subscriber
+// leaves from inside next().
 import { describe, expect, it } from 'vitest';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { loadgen, type LoadgenBatch } from 'kwire';
@@ -48,6 +49,16 @@ describe.skipIf(!canRunLive).each(cases)(`wake mode $wake over $transport${canRu
     const got = seqs(batches); // in order, without duplicates
     expect(got).toHaveLength(stats.received);
     for (let i = 1; i < got.length; i++) expect(got[i]! > got[i - 1]!).toBe(true);
+  });
+
+  it('with a latency bound, delivers a paced stream in order in fewer, larger batches', async () => {
+    const source = loadgen({ transport, wake, cpu: 0, count: 4000, ratePerSecond: 20_000, chunk: 1, latencyBoundMs: 30 });
+    const batches = await lastValueFrom(source.pipe(toArray()));
+    expect(seqs(batches)).toEqual(upTo(4000));
+    expect(source.stats().lost).toEqual({ kernel: 0, ring: 0 });
+    // 'thread' ignores the bound (the poll thread coalesces on its own); the JS thread reads at most
+    // every 30 ms, so the 0.2 s stream comes in far fewer batches than records.
+    if (wake !== 'thread') expect(batches.length).toBeLessThan(4000 / 10);
   });
 
   it('closes cleanly when the subscriber leaves from inside next()', async () => {

@@ -242,6 +242,21 @@ void PollReader::StopJsPolling() {
   js_polling_ = false;
 }
 
+uint64_t PollReader::FlushOnJsThread() {
+  if (!open_ || !js_polling_) return 0;
+  uint64_t copied = 0;
+  for (;;) {
+    Pass pass;
+    DrainPass(&pass);
+    if (ring_->Publish()) {
+      records_.fetch_add(pass.copied, std::memory_order_relaxed);
+      bytes_.fetch_add(pass.copied_bytes, std::memory_order_relaxed);
+    }
+    copied += pass.copied;
+    if (pass.full || pass.ended || (pass.copied == 0 && pass.skipped == 0)) return copied;
+  }
+}
+
 void PollReader::ReadIfJsPolling() {
   if (open_ && js_polling_ && !timer_armed_) ReadOnJsThread();
 }

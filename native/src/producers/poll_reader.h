@@ -80,6 +80,10 @@ class PollReader {
   void TakeBackIfHandedBack();
   // JS thread, after a delivered wake-up's onData: a read of the kernel side when the JS thread reads.
   void ReadIfJsPolling();
+  // JS thread: while the JS thread reads, copies what the kernel side holds into the shared ring now
+  // (no onData), e.g. before a planned stop; returns the records copied (0 when the thread reads: it
+  // copies on its own).
+  uint64_t FlushOnJsThread();
 
  protected:
   // What one drain pass did.

@@ -157,7 +157,7 @@ export function bpfProducer(spec: BpfProducerSpec): Producer {
         close();
         throw error;
       }
-      return { counters, close };
+      return { counters, close, flush: () => void reader?.flush() };
     },
   };
 }
