@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { firstValueFrom, type Observable } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  BPF_FS_MAGIC, defineDecoder, defineLayout, EXIT_STORE_DIR, EventEncoder, execs, execEvents, exitEvents, exits, ExitStore, flows, isKwireError, layoutFromBtf,
+  BPF_FS_MAGIC, defineDecoder, defineLayout, EXIT_STORE_DIR, EventEncoder, execs, execEvents, exitDecoder, exitEvents, exits, ExitStore, flows, isKwireError, layoutFromBtf,
   liveRawSources, loadgen, memorySink, record, replay, source, bytesToIp, ipToBytes, type KwireErrorCode,
 } from 'kwire';
 import { compileKind, defineKind, fdProducer } from 'kwire/gen';
@@ -116,6 +116,7 @@ const sync: [string, () => unknown, RegExp][] = [
   ['source()', () => source(undefined as never), /source\(\): needs options \{ object, map, decoder \}/],
   ['source({})', () => source({} as never), /source\(\): needs options { object: a path, map: a name, decoder }/],
   ["source({ decoder: 'x' })", () => source({ object, map: 'events', decoder: 'x' as never }), /decoder must be a RecordDecoder/],
+  ['source({ latencyBoundMs: 1.5 })', () => source({ object, map: 'events', decoder: exitDecoder, latencyBoundMs: 1.5 }), /source\(\): latencyBoundMs must be an integer in 0..60000, got 1.5/],
   ['ExitStore.ensureRunning(5)', () => ExitStore.ensureRunning(5 as never), /bpffsRoot must be a non-empty string/],
   ['ExitStore.remove(undefined)', () => ExitStore.remove(undefined as never), /bpffsRoot must be a non-empty string/],
   ["new EventEncoder({ addresses: 'x' })", () => new EventEncoder({ addresses: 'x' as never }), /addresses must be 'string' or 'bytes'/],
