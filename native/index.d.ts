@@ -114,6 +114,10 @@ export interface BpfReaderOptions extends ReaderOptions {
    *  200 ms. 'thread': always the poll thread. 'js': always the JS thread. A perf buffer that wakes
    *  every N > 1 samples is always read by the poll thread (it looks every 10 ms). */
   wake?: WakeMode;
+  /** While the JS thread reads: at most one read per this many ms (0..60000, default 0: every
+   *  notification at once). A burst waits in the kernel ring up to this long; an event after a quiet
+   *  spell, or after a read that found 1024 records or more, is read at once. */
+  latencyBoundMs?: number;
 }
 
 /** Who reads a BPF ring or perf buffer: see BpfReaderOptions.wake. */

@@ -23,6 +23,9 @@ constexpr uint64_t kHandOverRate = 50000;  // records/s
 constexpr uint64_t kJsWindowNs = 20 * 1000 * 1000;
 constexpr uint64_t kHandBackRate = 20000;  // records/s
 constexpr uint64_t kThreadWindowNs = 200 * 1000 * 1000;
+// A JS-thread read that copied this many records does not defer the next one to the latency bound:
+// the kernel ring is filling faster than the bound assumed, and waiting could overflow it.
+constexpr uint64_t kBoundedReadRecords = 1024;
 
 void FinalizeWake(Napi::Env, void*, WakeState* wake) { delete wake; }
 
@@ -265,7 +268,7 @@ void PollReader::ReadIfJsPolling() {
 // records meanwhile wait in the kernel ring, as in a C consumer's timed poll).
 void PollReader::OnPollable(uv_poll_t* handle, int status, int events) {
   auto* self = static_cast<PollReader*>(handle->data);
-  if (self->bound_ns_ != 0 && !self->timer_armed_) {
+  if (self->bound_ns_ != 0 && !self->timer_armed_ && self->last_read_records_ < kBoundedReadRecords) {
     uint64_t since = NowNs() - self->last_read_ns_;
     if (since < self->bound_ns_) {
       if (self->timer_ == nullptr) {
@@ -325,6 +328,7 @@ void PollReader::ReadOnJsThread() {
     if (pass.full && pass.copied == 0) break;  // kJs: onData did not free room; try at the next call
     if (pass.copied == 0 && pass.skipped == 0) break;
   }
+  last_read_records_ = copied;
   js_window_records_ += copied;
   uint64_t now = NowNs();
   uint64_t elapsed = now - js_window_start_ns_;

@@ -176,6 +176,7 @@ class PollReader {
   uv_timer_t* timer_ = nullptr;
   bool timer_armed_ = false;
   uint64_t last_read_ns_ = 0;
+  uint64_t last_read_records_ = 0;  // a large last read: the bound does not defer the next one
   std::atomic<bool> handed_back_{false};  // the thread returned to let the JS thread read
   uint64_t js_window_start_ns_ = 0;
   uint64_t js_window_records_ = 0;

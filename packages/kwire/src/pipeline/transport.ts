@@ -21,7 +21,8 @@ export interface TransportOptions {
    *  switch per notification; the addon's poll thread once it rises), 'thread' or 'js'. */
   wake: WakeMode;
   /** While the JS thread reads: at most one read per this many milliseconds, so a burst is delivered
-   *  in fewer, larger batches (less CPU per record); no record waits longer. Default 0: every
+   *  in fewer, larger batches (less CPU per record); no record waits longer, and a read that found
+   *  1024 records or more is not held back (the kernel ring could overflow). Default 0: every
    *  notification is read at once. */
   latencyBoundMs: number;
 }
