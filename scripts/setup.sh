@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 iproute2 util-linux conntrack iputils-ping nftables curl nats-server tmux
+debs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3 iproute2 util-linux conntrack iputils-ping nftables curl nats-server tmux bpftrace
   g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64)  # mingw: the Windows addon, cross-compiled (native/win)
 missing=()
 for p in "${debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

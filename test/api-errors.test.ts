@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { firstValueFrom, type Observable } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  BPF_FS_MAGIC, defineDecoder, defineLayout, EXIT_STORE_DIR, EventEncoder, execs, execEvents, exitEvents, exits, ExitStore, flows, isKwireError, layoutFromBtf,
+  BPF_FS_MAGIC, defineDecoder, defineLayout, EXIT_STORE_DIR, EventEncoder, execs, execEvents, exitDecoder, exitEvents, exits, ExitStore, flows, isKwireError, layoutFromBtf,
   liveRawSources, loadgen, memorySink, record, replay, source, bytesToIp, ipToBytes, procs, procEvents, procRaw, procLivePids, findDeletedProcesses, etw, type KwireErrorCode,
 } from 'kwire';
 import { compileKind, defineKind, fdProducer } from 'kwire/gen';
@@ -58,6 +58,8 @@ const sync: [string, () => unknown, RegExp][] = [
   ['replay(capture, { reorderWindow: 5 })', () => replay(capture, { reorderWindow: 5 as never }), /^replay\(\): reorderWindow must be a non-negative bigint/],
   ['loadgen({ counts: 1 })', () => loadgen({ counts: 1 } as never), /^loadgen\(\): unknown option 'counts'/],
   ['execs({ ringCapacity: 3 })', () => execs({ ringCapacity: 3 }), /ringCapacity must be a power of two from 4096 to 2\^30, got 3/],
+  ["execs({ wake: 'x' })", () => execs({ wake: 'x' as never }), /execs\(\): wake must be 'adaptive', 'thread' or 'js', got 'x'/],
+  ['exits({ latencyBoundMs: -1 })', () => exits({ latencyBoundMs: -1 }), /exits\(\): latencyBoundMs must be an integer in 0..60000, got -1/],
   ['execs({ batchSize: 0 })', () => execs({ batchSize: 0 }), /batchSize must be an integer/],
   ['execs({ perf: null })', () => execs({ perf: null as never }), /perf must be an object, got null/],
   ['execs({ perf: { pageCount: 3 } })', () => execs({ transport: 'perf', perf: { pageCount: 3 } }), /perf.pageCount must be a power of two/],
@@ -111,6 +113,7 @@ const sync: [string, () => unknown, RegExp][] = [
   ['etw.live({ ringCapacity: 3 })', () => etw.live({ ringCapacity: 3 }), /etw\.live\(\): ringCapacity must be a power of two/],
   ["loadgen({ transport: 'x' })", () => loadgen({ transport: 'x' as never }), /loadgen\(\): transport must be/],
   ['loadgen(null)', () => loadgen(null as never), /loadgen\(\): options must be an object/],
+  ["loadgen({ wake: 'x' })", () => loadgen({ wake: 'x' as never }), /loadgen\(\): wake must be 'adaptive', 'thread' or 'js', got 'x'/],
   ['replay()', () => replay(undefined as never), /replay\(\): input must be a capture file path, a Uint8Array or an async iterable/],
   ['replay(5)', () => replay(5 as never), /replay\(\): input must be/],
   ["replay('')", () => replay(''), /replay\(\): input must be/],
@@ -145,6 +148,7 @@ const sync: [string, () => unknown, RegExp][] = [
   ['source()', () => source(undefined as never), /source\(\): needs options \{ object, map, decoder \}/],
   ['source({})', () => source({} as never), /source\(\): needs options { object: a path, map: a name, decoder }/],
   ["source({ decoder: 'x' })", () => source({ object, map: 'events', decoder: 'x' as never }), /decoder must be a RecordDecoder/],
+  ['source({ latencyBoundMs: 1.5 })', () => source({ object, map: 'events', decoder: exitDecoder, latencyBoundMs: 1.5 }), /source\(\): latencyBoundMs must be an integer in 0..60000, got 1.5/],
   ['ExitStore.ensureRunning(5)', () => ExitStore.ensureRunning(5 as never), /bpffsRoot must be a non-empty string/],
   ['ExitStore.remove(undefined)', () => ExitStore.remove(undefined as never), /bpffsRoot must be a non-empty string/],
   ["new EventEncoder({ addresses: 'x' })", () => new EventEncoder({ addresses: 'x' as never }), /addresses must be 'string' or 'bytes'/],

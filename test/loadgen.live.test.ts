@@ -48,8 +48,9 @@ describe.skipIf(!canRunLive).each(['ringbuf', 'perf'] as const)(`live loadgen ov
     const fdsBefore = openFdCount();
     const count = 200_000;
     // Small rings everywhere, and a subscriber that blocks the JS thread on its first batch while the
-    // generator keeps running on its own thread.
-    const source = loadgen({ transport, count, kernelRingBytes: 64 << 10, ringCapacity: 64 << 10, batchSize: 256, perf: { pageCount: 16 } });
+    // generator keeps running on its own thread. The poll thread reads ('thread': the JS thread, which
+    // reads at low rates, would be the one stalled), so the shared ring fills and the addon waits.
+    const source = loadgen({ transport, count, kernelRingBytes: 64 << 10, ringCapacity: 64 << 10, batchSize: 256, perf: { pageCount: 16 }, wake: 'thread' });
     let stalled = false;
     const batches: LoadgenBatch[] = [];
     await new Promise<void>((resolve, reject) =>

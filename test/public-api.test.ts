@@ -83,6 +83,7 @@ it('exports exactly the public API', () => {
       "ipToBytes",
       "isKwireError",
       "isPermissionError",
+      "keep",
       "layoutFromBtf",
       "liveRawSources",
       "loadgen",

@@ -445,6 +445,7 @@ let lastStatus: i32 = STATUS_OK;
 const variantRows = new StaticArray<u32>(13);
 let dirty = false;
 let packedBytes: usize = 0;
+let packed = false; // the last batch was packed (a leased batch kept: pack again is a no-op)
 let filtered: u32 = 0;
 
 /** Allocates output for batches of up to `capacity` records and `heapCapacity` string bytes. */
@@ -566,7 +567,7 @@ export function etwColumn(id: i32): usize {
 /** Moves the last batch's `n` records' columns together — each `n` records long, in slab order, the string heap after them —
  *  and returns their address: ROW * n + heap used bytes that one copy takes out. Each column moves down, to below where the next starts. */
 export function etwPack(n: u32): usize {
-  if (n < cap) {
+  if (n < cap && !packed) {
     memory.copy(slab + 8 * <usize>n, cRawTime, 8 * <usize>n);
     memory.copy(slab + 16 * <usize>n, cImageImageBase, 8 * <usize>n);
     memory.copy(slab + 24 * <usize>n, cImageImageSize, 8 * <usize>n);
@@ -669,6 +670,7 @@ export function etwPack(n: u32): usize {
     packedBytes = ROW * <usize>n + <usize>heapUsed;
     dirty = true;
   }
+  packed = true;
   return slab;
 }
 
@@ -697,6 +699,7 @@ const HEAP_FULL: i32 = -1;
 /** Decodes frames from the cursor (already started) into the columns. Returns the record count;
  *  the walk's status is in etwStatus(). Stops early, leaving the frame, when the heap is full. */
 export function etwDecode(): u32 {
+  packed = false;
   const cap_ = cap;
   const cTime_ = cTime;
   const cRawTime_ = cRawTime;

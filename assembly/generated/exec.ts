@@ -59,6 +59,7 @@ let cArgsLength: usize = 0;
 let cStrings: usize = 0;
 const errors = new StaticArray<u32>(STATUS_COUNT);
 let lastStatus: i32 = STATUS_OK;
+let packed = false; // the last batch was packed (a leased batch kept: pack again is a no-op)
 
 /** Allocates output for batches of up to `capacity` records and `heapCapacity` tail bytes. */
 export function execInit(capacity: u32, heapCapacity: u32): void {
@@ -89,7 +90,7 @@ export function execColumn(id: i32): usize {
 /** Moves the last batch's `n` records' columns together — each `n` records long, in slab order, the string heap after them —
  *  and returns their address: ROW * n + heap used bytes that one copy takes out. Each column moves down, to below where the next starts. */
 export function execPack(n: u32): usize {
-  if (n < cap) {
+  if (n < cap && !packed) {
     memory.copy(slab + 8 * <usize>n, cCgroupId, 8 * <usize>n);
     memory.copy(slab + 16 * <usize>n, cPid, 4 * <usize>n);
     memory.copy(slab + 20 * <usize>n, cPpid, 4 * <usize>n);
@@ -103,6 +104,7 @@ export function execPack(n: u32): usize {
     memory.copy(slab + 52 * <usize>n, cComm, 16 * <usize>n);
     memory.copy(slab + ROW * <usize>n, slab + ROW * <usize>cap, heapUsed);
   }
+  packed = true;
   return slab;
 }
 
@@ -126,6 +128,7 @@ const HEAP_FULL: i32 = -1;
 /** Decodes frames from the cursor (already started) into the columns. Returns the record count;
  *  the walk's status is in execStatus(). Stops early, leaving the frame, when the heap is full. */
 export function execDecode(): u32 {
+  packed = false;
   const cap_ = cap;
   const cTs_ = cTs;
   const cCgroupId_ = cCgroupId;

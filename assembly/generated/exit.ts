@@ -53,6 +53,7 @@ let cFlags: usize = 0;
 let cComm: usize = 0;
 const errors = new StaticArray<u32>(STATUS_COUNT);
 let lastStatus: i32 = STATUS_OK;
+let packed = false; // the last batch was packed (a leased batch kept: pack again is a no-op)
 
 /** Allocates output for batches of up to `capacity` records. */
 export function exitInit(capacity: u32): void {
@@ -80,7 +81,7 @@ export function exitColumn(id: i32): usize {
 /** Moves the last batch's `n` records' columns together — each `n` records long, in slab order —
  *  and returns their address: ROW * n bytes that one copy takes out. Each column moves down, to below where the next starts. */
 export function exitPack(n: u32): usize {
-  if (n < cap) {
+  if (n < cap && !packed) {
     memory.copy(slab + 8 * <usize>n, cExitTime, 8 * <usize>n);
     memory.copy(slab + 16 * <usize>n, cCgroupId, 8 * <usize>n);
     memory.copy(slab + 24 * <usize>n, cPidnsDev, 8 * <usize>n);
@@ -92,6 +93,7 @@ export function exitPack(n: u32): usize {
     memory.copy(slab + 52 * <usize>n, cFlags, 4 * <usize>n);
     memory.copy(slab + 56 * <usize>n, cComm, 16 * <usize>n);
   }
+  packed = true;
   return slab;
 }
 
@@ -112,6 +114,7 @@ const FILTERED: i32 = -2;
 /** Decodes frames from the cursor (already started) into the columns. Returns the record count;
  *  the walk's status is in exitStatus(). */
 export function exitDecode(): u32 {
+  packed = false;
   const cap_ = cap;
   const cStartTime_ = cStartTime;
   const cExitTime_ = cExitTime;

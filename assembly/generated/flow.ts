@@ -69,6 +69,7 @@ let cKind: usize = 0;
 let cFlowId: usize = 0;
 const errors = new StaticArray<u32>(STATUS_COUNT);
 let lastStatus: i32 = STATUS_OK;
+let packed = false; // the last batch was packed (a leased batch kept: pack again is a no-op)
 let filtered: u32 = 0;
 
 /** Allocates output for batches of up to `capacity` records. */
@@ -102,7 +103,7 @@ export function flowColumn(id: i32): usize {
 /** Moves the last batch's `n` records' columns together — each `n` records long, in slab order —
  *  and returns their address: ROW * n bytes that one copy takes out. Each column moves down, to below where the next starts. */
 export function flowPack(n: u32): usize {
-  if (n < cap) {
+  if (n < cap && !packed) {
     memory.copy(slab + 8 * <usize>n, cTs, 8 * <usize>n);
     memory.copy(slab + 16 * <usize>n, cCookie, 8 * <usize>n);
     memory.copy(slab + 24 * <usize>n, cPacketsOrig, 8 * <usize>n);
@@ -119,6 +120,7 @@ export function flowPack(n: u32): usize {
     memory.copy(slab + 104 * <usize>n, cProto, 1 * <usize>n);
     memory.copy(slab + 105 * <usize>n, cKind, 1 * <usize>n);
   }
+  packed = true;
   return slab;
 }
 
@@ -144,6 +146,7 @@ const FILTERED: i32 = -2;
 /** Decodes frames from the cursor (already started) into the columns. Returns the record count;
  *  the walk's status is in flowStatus(). */
 export function flowDecode(): u32 {
+  packed = false;
   const cap_ = cap;
   const cStart_ = cStart;
   const cTs_ = cTs;

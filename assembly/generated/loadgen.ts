@@ -33,6 +33,7 @@ let cCpu: usize = 0;
 let cTag: usize = 0;
 const errors = new StaticArray<u32>(STATUS_COUNT);
 let lastStatus: i32 = STATUS_OK;
+let packed = false; // the last batch was packed (a leased batch kept: pack again is a no-op)
 
 /** Allocates output for batches of up to `capacity` records. */
 export function loadgenInit(capacity: u32): void {
@@ -53,11 +54,12 @@ export function loadgenColumn(id: i32): usize {
 /** Moves the last batch's `n` records' columns together — each `n` records long, in slab order —
  *  and returns their address: ROW * n bytes that one copy takes out. Each column moves down, to below where the next starts. */
 export function loadgenPack(n: u32): usize {
-  if (n < cap) {
+  if (n < cap && !packed) {
     memory.copy(slab + 8 * <usize>n, cTs, 8 * <usize>n);
     memory.copy(slab + 16 * <usize>n, cCpu, 4 * <usize>n);
     memory.copy(slab + 20 * <usize>n, cTag, 4 * <usize>n);
   }
+  packed = true;
   return slab;
 }
 
@@ -75,6 +77,7 @@ const FILTERED: i32 = -2;
 /** Decodes frames from the cursor (already started) into the columns. Returns the record count;
  *  the walk's status is in loadgenStatus(). */
 export function loadgenDecode(): u32 {
+  packed = false;
   const cap_ = cap;
   const cSeq_ = cSeq;
   const cTs_ = cTs;

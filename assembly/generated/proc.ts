@@ -159,6 +159,7 @@ let lastStatus: i32 = STATUS_OK;
 const variantRows = new StaticArray<u32>(10);
 let dirty = false;
 let packedBytes: usize = 0;
+let packed = false; // the last batch was packed (a leased batch kept: pack again is a no-op)
 
 /** Allocates output for batches of up to `capacity` records. */
 export function procInit(capacity: u32): void {
@@ -216,7 +217,7 @@ export function procColumn(id: i32): usize {
 /** Moves the last batch's `n` records' columns together — each `n` records long, in slab order —
  *  and returns their address: ROW * n bytes that one copy takes out. Each column moves down, to below where the next starts. */
 export function procPack(n: u32): usize {
-  if (n < cap) {
+  if (n < cap && !packed) {
     memory.copy(slab + 8 * <usize>n, cWhat, 4 * <usize>n);
     memory.copy(slab + 12 * <usize>n, cCpu, 4 * <usize>n);
     memory.copy(slab + 16 * <usize>n, cAckErr, 4 * <usize>n);
@@ -257,6 +258,7 @@ export function procPack(n: u32): usize {
     packedBytes = ROW * <usize>n;
     dirty = true;
   }
+  packed = true;
   return slab;
 }
 
@@ -274,6 +276,7 @@ const FILTERED: i32 = -2;
 /** Decodes frames from the cursor (already started) into the columns. Returns the record count;
  *  the walk's status is in procStatus(). */
 export function procDecode(): u32 {
+  packed = false;
   const cap_ = cap;
   const cWhat_ = cWhat;
   const cCpu_ = cCpu;

@@ -246,6 +246,8 @@ Napi::Value BpfObject::OpenRing(const Napi::CallbackInfo& info) {
   }
   bool paused = false;
   if (!ReadPaused(env, info[4], "openRing", &paused)) return Napi::Value();
+  WakeOptions wake;
+  if (!ReadWakeOptions(env, info[4], "openRing", &wake)) return Napi::Value();
   double source = info[2].As<Napi::Number>().DoubleValue();
   if (!(source >= 0 && source <= 0xffff && source == static_cast<uint32_t>(source))) {
     ThrowNativeError(env, "EARG", 0, "", "openRing: source must be an integer in 0..65535");
@@ -267,7 +269,7 @@ Napi::Value BpfObject::OpenRing(const Napi::CallbackInfo& info) {
     return Napi::Value();
   }
   return RingReader::Open(env, this, bpf_map__fd(map), bpf_map__max_entries(map), info[1],
-                          static_cast<uint32_t>(source), info[3].As<Napi::Function>(), paused);
+                          static_cast<uint32_t>(source), info[3].As<Napi::Function>(), paused, wake);
 }
 
 Napi::Value BpfObject::CloseMethod(const Napi::CallbackInfo& info) {
@@ -292,6 +294,8 @@ Napi::Value BpfObject::OpenPerf(const Napi::CallbackInfo& info) {
   PerfOptions options;
   bool paused = false;
   if (!ReadPaused(env, info[4], "openPerf", &paused)) return Napi::Value();
+  WakeOptions wake;
+  if (!ReadWakeOptions(env, info[4], "openPerf", &wake)) return Napi::Value();
   if (info.Length() > 4 && info[4].IsObject()) {
     Napi::Object o = info[4].As<Napi::Object>();
     struct Field {
@@ -333,7 +337,7 @@ Napi::Value BpfObject::OpenPerf(const Napi::CallbackInfo& info) {
   }
   return PerfReader::Open(env, this, bpf_map__fd(map), bpf_map__max_entries(map), info[1],
                           static_cast<uint32_t>(source), info[3].As<Napi::Function>(), options,
-                          paused);
+                          paused, wake);
 }
 
 Napi::Value BpfObject::TestRun(const Napi::CallbackInfo& info) {

@@ -21,6 +21,7 @@ class JsReader : public Napi::ObjectWrap<T>, public PollReader {
     return W::DefineClass(env, name,
                           {W::InstanceMethod("stats", static_cast<Method>(&T::Stats)),
                            W::InstanceMethod("start", static_cast<Method>(&JsReader::StartMethod)),
+                           W::InstanceMethod("flush", static_cast<Method>(&JsReader::FlushMethod)),
                            W::InstanceMethod("close", static_cast<Method>(&JsReader::CloseMethod))});
   }
 
@@ -42,6 +43,9 @@ class JsReader : public Napi::ObjectWrap<T>, public PollReader {
   Napi::Value StartMethod(const Napi::CallbackInfo& info) {
     Resume(info.Env(), "start");
     return info.Env().Undefined();
+  }
+  Napi::Value FlushMethod(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(FlushOnJsThread()));
   }
   Napi::Value CloseMethod(const Napi::CallbackInfo& info) {
     Close();

@@ -56,6 +56,8 @@ class KernelPerfbuf {
   Wait WaitForData(int timeout_ms);
   // Wakes WaitForData from another thread (writes the eventfd).
   void Stop();
+  // Readable after a wake-up of any CPU's ring (the epoll set watching them).
+  int poll_fd() const { return epoll_.fd(); }
 
  private:
   struct Ring {

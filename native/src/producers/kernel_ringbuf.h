@@ -45,6 +45,8 @@ class KernelRingbuf {
   Wait WaitForData(int timeout_ms);
   // Wakes WaitForData from another thread (writes the eventfd).
   void Stop();
+  // Readable while the ring has data (the epoll set watching the map fd).
+  int poll_fd() const { return epoll_.fd(); }
 
  private:
   size_t page_size_ = 0;

@@ -18,7 +18,7 @@ PerfReader::~PerfReader() { Close(); }
 
 Napi::Value PerfReader::Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint32_t max_entries,
                              Napi::Value ring, uint32_t source, Napi::Function on_data,
-                             const PerfOptions& options, bool paused) {
+                             const PerfOptions& options, bool paused, const WakeOptions& wake) {
   uint8_t* base = nullptr;
   if (!ResolveSharedRing(env, ring, "openPerf", &base)) return Napi::Value();
   Napi::Object obj = NewReader(env, GetAddonData(env)->perf_reader);
@@ -39,6 +39,7 @@ Napi::Value PerfReader::Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint
     reader->lost_by_ring_[i].store(0);
     reader->ring_cpus_.push_back(reader->kernel_.ring_cpu(i));
   }
+  reader->SetWakeOptions(wake);
   if (!reader->Begin(env, obj, owner, ring.As<Napi::Object>(), base, source, on_data,
                      "kwire.PerfReader", paused)) {
     return Napi::Value();

@@ -23,7 +23,7 @@ class PerfReader : public JsReader<PerfReader> {
   // keeps a dup). On failure throws a NativeError and returns an empty value.
   static Napi::Value Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint32_t max_entries,
                           Napi::Value ring, uint32_t source, Napi::Function on_data,
-                          const PerfOptions& options, bool paused);
+                          const PerfOptions& options, bool paused, const WakeOptions& wake);
 
   explicit PerfReader(const Napi::CallbackInfo& info);
   ~PerfReader() override;
@@ -39,6 +39,8 @@ class PerfReader : public JsReader<PerfReader> {
   // With a wake-up every N > 1 samples (or at a byte watermark) the last samples before a quiet
   // spell never notify: look at the rings every 10 ms then (libbpf users call perf_buffer__consume).
   int IdleTimeoutMs() const override { return batched_wakeups_ ? 10 : 200; }
+  // The JS thread reads only rings that notify on every sample: it has no 10 ms look.
+  int PollFd() const override { return batched_wakeups_ ? -1 : kernel_.poll_fd(); }
   // Moves up to a batch from perf ring i. Returns false when the shared ring is full.
   bool DrainRing(size_t i, Pass* pass);
 

@@ -17,7 +17,8 @@ RingReader::RingReader(const Napi::CallbackInfo& info) : JsReader(info, "RingRea
 RingReader::~RingReader() { Close(); }
 
 Napi::Value RingReader::Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint32_t max_entries,
-                             Napi::Value ring, uint32_t source, Napi::Function on_data, bool paused) {
+                             Napi::Value ring, uint32_t source, Napi::Function on_data, bool paused,
+                             const WakeOptions& wake) {
   uint8_t* base = nullptr;
   if (!ResolveSharedRing(env, ring, "openRing", &base)) return Napi::Value();
   Napi::Object obj = NewReader(env, GetAddonData(env)->ring_reader);
@@ -31,6 +32,7 @@ Napi::Value RingReader::Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint
     ThrowNativeError(env, "ESYS", err, failed, WithStrerror("openRing: map kernel ring", err));
     return Napi::Value();
   }
+  reader->SetWakeOptions(wake);
   if (!reader->Begin(env, obj, owner, ring.As<Napi::Object>(), base, source, on_data,
                      "kwire.RingReader", paused)) {
     return Napi::Value();

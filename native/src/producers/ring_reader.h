@@ -17,7 +17,8 @@ class RingReader : public JsReader<RingReader> {
   // Creates a reader and, unless `paused`, starts its thread (used by BpfObject.openRing). map_fd is
   // borrowed (the reader keeps a dup). On failure throws a NativeError and returns an empty value.
   static Napi::Value Open(Napi::Env env, ReaderOwner* owner, int map_fd, uint32_t max_entries,
-                          Napi::Value ring, uint32_t source, Napi::Function on_data, bool paused);
+                          Napi::Value ring, uint32_t source, Napi::Function on_data, bool paused,
+                          const WakeOptions& wake);
 
   explicit RingReader(const Napi::CallbackInfo& info);
   ~RingReader() override;
@@ -33,6 +34,7 @@ class RingReader : public JsReader<RingReader> {
   // A safety net for BPF programs that commit with BPF_RB_NO_WAKEUP: look at the ring at least this
   // often even without a notification.
   int IdleTimeoutMs() const override { return 200; }
+  int PollFd() const override { return kernel_.poll_fd(); }
 
   KernelRingbuf kernel_;
 };

@@ -21,6 +21,8 @@ class StoppableEpoll {
   // Watches `fd` (not owned) for input.
   int Add(int fd, const char** syscall);
   void Close();
+  // The epoll set's fd: readable while a watched fd is (for a poll handle on another loop).
+  int fd() const { return epoll_fd_; }
 
   // Blocks until a watched fd is readable, Stop() was called, or timeout_ms passed.
   Wait WaitFor(int timeout_ms);

@@ -77,6 +77,23 @@ export const transportOption = { transport: { type: 'string' } } as const satisf
 export const transportHelp = `  --transport KIND    kernel→user transport: 'auto' (default: ringbuf when the kernel has BPF ring
                       buffers, Linux >= 5.8, else perf), 'ringbuf', or 'perf' (a perf event array)`;
 
+/** --latency-bound, for the process sources (exec, exit): how long a burst may gather before it is read. */
+export const latencyOption = { 'latency-bound': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
+/** The commands' default: a burst of events is read every 50 ms at most (half the CPU per event in a
+ *  fork storm, bench/results/speed.md); an event after a quiet spell is read at once. */
+export const DEFAULT_LATENCY_BOUND_MS = 50;
+
+export const latencyHelp = `  --latency-bound MS  read a burst of events at most every MS milliseconds: fewer, larger batches,
+                      less CPU per event; no event waits longer (default: ${DEFAULT_LATENCY_BOUND_MS}; 0: each at once)`;
+
+export function parseLatencyBound(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_LATENCY_BOUND_MS;
+  const ms = Number(value);
+  if (!(Number.isInteger(ms) && ms >= 0 && ms <= 60000)) throw new UsageError(`--latency-bound wants whole milliseconds from 0 to 60000, got '${value}'`);
+  return ms;
+}
+
 export function parseTransport(value: string | undefined): 'auto' | 'ringbuf' | 'perf' {
   if (value === undefined) return 'auto';
   if (value === 'auto' || value === 'ringbuf' || value === 'perf') return value;

@@ -58,6 +58,7 @@ export { EtwBatch } from './generated/etw.js';
 export type { EtwEvent } from './kinds/etw-event.js';
 export { filetimeIso } from './kinds/etw-event.js';
 export { ETW_HEADER_SIZE, ETW_FRAME_PTR32, EtwFrame, EtwFlag, ETW_CLASSES, ETW_PROVIDERS, guidBytes, guidText } from './kinds/etw-frame.js';
+export { keep } from './pipeline/lease.js';
 export { RawFrames } from './pipeline/raw-frames.js';
 export type { RawFrame } from './pipeline/raw-frames.js';
 

@@ -1,6 +1,6 @@
 // kwire exec: execsnoop-like live exec events.
 import { execs } from 'kwire';
-import { commonHelp, commonOptions, parseCommon, parseTransport, transportHelp, transportOption } from '../common-options.js';
+import { commonHelp, commonOptions, latencyHelp, latencyOption, parseCommon, parseLatencyBound, parseTransport, transportHelp, transportOption } from '../common-options.js';
 import { writeOut } from '../output.js';
 import { eventWriter } from '../event-writer.js';
 import { runSource } from '../run-source.js';
@@ -17,6 +17,7 @@ truncated at the kernel-side limit of 8 KiB of argv).
 
 Options:
 ${transportHelp}
+${latencyHelp}
 
 ${commonHelp}
 
@@ -27,7 +28,7 @@ Examples:
   kwire exec --pidns $(stat -L -c %i /proc/$(pgrep -n mycontainerd)/ns/pid)`;
 
 export async function execCommand(args: string[]): Promise<void> {
-  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption });
+  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption, ...latencyOption });
   if (values.help) {
     writeOut(execHelp + '\n');
     return;
@@ -35,7 +36,8 @@ export async function execCommand(args: string[]): Promise<void> {
   const options = parseCommon(values);
   const transport = parseTransport(values.transport);
   warnIfNoNamespace('exec', '--pidns', 'pid', options.pidns);
-  const source = execs({ transport, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
+  const latencyBoundMs = parseLatencyBound(values['latency-bound']);
+  const source = execs({ transport, latencyBoundMs, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
   const writer = eventWriter(options, tables, shapes);
   if (options.nats) return (await import('../nats-publish.js')).publishSource('exec', source, options); // loads NATS only when asked
   await runSource('exec', source, options, {

@@ -1,6 +1,6 @@
 // kwire exit: exitsnoop-like live exit events.
 import { exits } from 'kwire';
-import { commonHelp, commonOptions, parseCommon, parseTransport, transportHelp, transportOption } from '../common-options.js';
+import { commonHelp, commonOptions, latencyHelp, latencyOption, parseCommon, parseLatencyBound, parseTransport, transportHelp, transportOption } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
 import { writeOut } from '../output.js';
 import { runSource } from '../run-source.js';
@@ -18,6 +18,7 @@ the process started), EXIT ('code N', or 'signal N (NAME)', '+core' when it dump
 Options:
   --threads           a record for every thread's exit (default: one per process, when it ends)
 ${transportHelp}
+${latencyHelp}
 
 ${commonHelp}
 
@@ -27,7 +28,7 @@ Examples:
   kwire exit --json | jq 'select(.signal != 0)'`;
 
 export async function exitCommand(args: string[]): Promise<void> {
-  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption, threads: { type: 'boolean', default: false } });
+  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption, ...latencyOption, threads: { type: 'boolean', default: false } });
   if (values.help) {
     writeOut(exitHelp + '\n');
     return;
@@ -35,7 +36,8 @@ export async function exitCommand(args: string[]): Promise<void> {
   const options = parseCommon(values);
   const transport = parseTransport(values.transport);
   warnIfNoNamespace('exit', '--pidns', 'pid', options.pidns);
-  const source = exits({ transport, threads: values.threads ?? false, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
+  const latencyBoundMs = parseLatencyBound(values['latency-bound']);
+  const source = exits({ transport, latencyBoundMs, threads: values.threads ?? false, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
   const writer = eventWriter(options, tables, shapes);
   if (options.nats) return (await import('../nats-publish.js')).publishSource('exit', source, options); // loads NATS only when asked
   await runSource('exit', source, options, {

@@ -5,13 +5,13 @@
 import { Observable } from 'rxjs';
 import type { BpfObject } from '../platform/addon.js';
 import { KwireError } from '../errors.js';
-import { kernelSource } from '../pipeline/source.js';
+import { kernelSource, type KernelSource } from '../pipeline/source.js';
 import { bpfProducer, u32Bytes } from '../producers/bpf.js';
 import { loadgenDecoder, type LoadgenBatch } from '../generated/loadgen.js';
 import { nativeCall } from '../platform/native.js';
 import { emptyStats, totalDecodeErrors, type SourceStats } from '../pipeline/stats.js';
 import { checkOptions } from '../validate.js';
-import { resolveTransport, TransportMap, type TransportOptions } from '../pipeline/transport.js';
+import { resolveTransport, TransportMap, wakeOptions, type TransportOptions } from '../pipeline/transport.js';
 
 export interface LoadgenOptions extends TransportOptions {
   /** Records to generate (rounded up to a multiple of `burst`). Default 1 000 000. */
@@ -53,6 +53,8 @@ export interface LoadgenStats extends SourceStats {
 export interface LoadgenSource extends Observable<LoadgenBatch> {
   /** The counters of the current (or last) run: the source's and the generator's. */
   stats(): LoadgenStats;
+  /** The same records as leased batches (KernelSource.leased): valid until next() returns; keep() to hold one. */
+  leased(): LoadgenSource;
 }
 
 const MAX_CPUS = 64; // bpf/include/loadgen.h LOADGEN_MAX_CPUS
@@ -107,6 +109,7 @@ export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): Loadge
   if (kernelRingBytes < 4096 || (kernelRingBytes & (kernelRingBytes - 1)) !== 0) {
     throw new KwireError('EINVAL_ARGUMENT', `loadgen(): kernelRingBytes must be a power of two >= 4096, got ${kernelRingBytes}`);
   }
+  const wake = wakeOptions(options, 'loadgen()');
   const transport = resolveTransport(options.transport, 'loadgen()');
   const runs = Math.ceil(count / burst);
   // Program runs per BPF_PROG_TEST_RUN call (the addon takes repeat as an int).
@@ -131,6 +134,7 @@ export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): Loadge
     map: TransportMap.ringbuf,
     globals: { tag: u32Bytes(tag), burst: u32Bytes(burst) },
     transport,
+    ...wake,
     perfOptions: { pageCount: Math.max(1, kernelRingBytes / 4096), wakeupEvents: 1, ...options.perf },
     configure: (o) => {
       if (transport === 'ringbuf') o.setMaxEntries(TransportMap.ringbuf, kernelRingBytes);
@@ -175,20 +179,24 @@ export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): Loadge
       };
     },
   });
-  const inner = kernelSource<LoadgenBatch>({ producer, decoder: loadgenDecoder, ringCapacity, batchSize });
-
-  const innerStats = inner.stats;
-  const source = inner as unknown as LoadgenSource;
-  source.stats = () => {
-    const s = innerStats() ?? emptyStats();
-    return {
-      ...s,
-      lost: { ...s.lost, kernel: transport === 'perf' ? s.lost.kernel : counters.dropped },
-      generated: counters.generated,
-      dropped: counters.dropped,
-      generatorNs,
-      settleNs,
+  // The generator's counters beside the source's; the leased form shares them (one run at a time).
+  const withGenerator = (inner: KernelSource<LoadgenBatch>): LoadgenSource => {
+    const innerStats = inner.stats;
+    const source = inner as unknown as LoadgenSource;
+    source.stats = () => {
+      const s = innerStats() ?? emptyStats();
+      return {
+        ...s,
+        lost: { ...s.lost, kernel: transport === 'perf' ? s.lost.kernel : counters.dropped },
+        generated: counters.generated,
+        dropped: counters.dropped,
+        generatorNs,
+        settleNs,
+      };
     };
+    const leased = inner.leased;
+    source.leased = () => withGenerator(leased());
+    return source;
   };
-  return source;
+  return withGenerator(kernelSource<LoadgenBatch>({ producer, decoder: loadgenDecoder, ringCapacity, batchSize }));
 }

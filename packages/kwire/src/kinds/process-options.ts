@@ -4,7 +4,7 @@ import type { RawOpenOptions } from '../capture/registry.js';
 import { KwireError } from '../errors.js';
 import type { CliColumn, SourcePlan } from '../pipeline/kind.js';
 import { bpfProducer } from '../producers/bpf.js';
-import { resolveTransport, type Transport, type TransportOptions } from '../pipeline/transport.js';
+import { resolveTransport, wakeOptions, type Transport, type TransportOptions } from '../pipeline/transport.js';
 import { checkBatchSize, checkOptions, checkPerfOptions, checkRingCapacity } from '../validate.js';
 
 export interface ProcessOptions extends TransportOptions {
@@ -18,10 +18,10 @@ export interface ProcessOptions extends TransportOptions {
 
 /** The options checked (EINVAL_ARGUMENT naming `fn`), with defaults. */
 /** The options every process kind takes (a kind adds its own: exit's threads). */
-export const processOptionNames = ['pidns', 'transport', 'perf', 'ringCapacity', 'batchSize'] as const;
+export const processOptionNames = ['pidns', 'transport', 'perf', 'ringCapacity', 'batchSize', 'wake', 'latencyBoundMs'] as const;
 
 export function processOptions(options: Readonly<Partial<ProcessOptions>>, fn: string, defaultRing: number, more: readonly string[] = []): {
-  pidns: number; ringCapacity: number; batchSize: number; transport: Transport; perf?: ProcessOptions['perf'];
+  pidns: number; ringCapacity: number; batchSize: number; transport: Transport; perf?: ProcessOptions['perf']; wake: ReturnType<typeof wakeOptions>;
 } {
   checkOptions(fn, options, 'options', [...processOptionNames, ...more]);
   const { pidns = 0, ringCapacity = defaultRing, batchSize = 1024, perf } = options ?? {};
@@ -31,7 +31,8 @@ export function processOptions(options: Readonly<Partial<ProcessOptions>>, fn: s
     throw new KwireError('EINVAL_ARGUMENT', `${fn}: pidns must be a pid namespace inode (a u32), got ${pidns}`);
   }
   checkBatchSize(fn, batchSize);
-  return { pidns, ringCapacity, batchSize, transport: resolveTransport(options?.transport, fn), ...(perf ? { perf } : {}) };
+  const wake = wakeOptions(options, fn);
+  return { pidns, ringCapacity, batchSize, transport: resolveTransport(options?.transport, fn), ...(perf ? { perf } : {}), wake };
 }
 
 /** A capture records a process kind filtered by pid namespace, over the transport asked for. */
@@ -52,6 +53,6 @@ export function processColumns<E extends { comm: string; pid: number; ppid: numb
 
 /** The plan of a process kind: its BPF object's ring (or perf array) with the kernel-side drop counter. */
 export function processPlan(what: string, object: string, globals: Record<string, Uint8Array>, o: ReturnType<typeof processOptions>): SourcePlan {
-  const producer = bpfProducer({ what, object, map: 'events', globals, droppedGlobal: 'dropped', transport: o.transport, ...(o.perf ? { perfOptions: o.perf } : {}) });
+  const producer = bpfProducer({ what, object, map: 'events', globals, droppedGlobal: 'dropped', transport: o.transport, ...(o.perf ? { perfOptions: o.perf } : {}), ...o.wake });
   return { producer, ringCapacity: o.ringCapacity, batchSize: o.batchSize };
 }

@@ -102,6 +102,7 @@ export function generateAssembly(layout: Layout, options: AssemblyOptions): stri
     w('let dirty = false;');
     w('let packedBytes: usize = 0;');
   }
+  w('let packed = false; // the last batch was packed (a leased batch kept: pack again is a no-op)');
   if (layout.filter) w('let filtered: u32 = 0;');
   w();
   w(`/** Allocates output for batches of up to \`capacity\` records${heap ? ` and \`heapCapacity\` ${tail ? 'tail' : 'string'} bytes` : ''}. */`);
@@ -122,13 +123,14 @@ export function generateAssembly(layout: Layout, options: AssemblyOptions): stri
   w(`/** Moves the last batch's \`n\` records' columns together — each \`n\` records long, in slab order${heap ? ', the string heap after them' : ''} —`);
   w(` *  and returns their address: ROW * n${heap ? ' + heap used' : ''} bytes that one copy takes out. Each column moves down, to below where the next starts. */`);
   w(`export function ${p}Pack(n: u32): usize {`);
-  w('  if (n < cap) {');
+  w('  if (n < cap && !packed) {');
   for (const c of ordered.slice(1)) {
     if (c.role === 'heap') w(`    memory.copy(slab + ROW * <usize>n, slab + ROW * <usize>cap, heapUsed);`);
     else w(`    memory.copy(slab + ${at.get(c.name)} * <usize>n, ${base(c)}, ${c.width} * <usize>n);`);
   }
   if (variantCols.length > 0) w(`    packedBytes = ROW * <usize>n${heap ? ' + <usize>heapUsed' : ''};\n    dirty = true;`);
   w('  }');
+  w('  packed = true;');
   w('  return slab;');
   w('}');
   w();
@@ -227,6 +229,7 @@ export function generateAssembly(layout: Layout, options: AssemblyOptions): stri
   w(`/** Decodes frames from the cursor (already started) into the columns. Returns the record count;`);
   w(` *  the walk's status is in ${p}Status().${heap ? ' Stops early, leaving the frame, when the heap is full.' : ''} */`);
   w(`export function ${p}Decode(): u32 {`);
+  w('  packed = false;');
   w('  const cap_ = cap;');
   for (const c of cols) w(`  const ${base(c)}_ = ${base(c)};`);
   w('  let n: u32 = 0;');

@@ -34,6 +34,9 @@ export interface DecoderInstance {
   readonly exports: DecoderExports;
   /** A fresh view of the memory (the buffer object changes when the memory grows). */
   bytes(): Uint8Array;
+  /** Batches taken from this instance view its memory instead of owning a copy (a leased source's,
+   *  valid until the next decode: see pipeline/lease.ts). Default false. */
+  leased: boolean;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -51,5 +54,5 @@ export function instantiateDecoders(wasm: WebAssembly.Module = module()): Decode
   const instance = new WebAssembly.Instance(wasm, { env: { memory, abort } });
   const exports = instance.exports as unknown as DecoderExports & { _initialize?: () => void };
   exports._initialize?.();
-  return { memory, exports, bytes: () => new Uint8Array(memory.buffer) };
+  return { memory, exports, bytes: () => new Uint8Array(memory.buffer), leased: false };
 }

@@ -33,6 +33,9 @@ export interface ProducerCounters {
 export interface OpenProducer {
   /** The producer's counters now, for the source's stats(). */
   counters(): ProducerCounters;
+  /** Moves what the producer's kernel side holds into the shared ring now, when the producer reads on
+   *  the JS thread (the addon's Reader.flush): before a planned stop, so a drain finds it. */
+  flush?(): void;
   /** Idempotent. */
   close(): void;
 }

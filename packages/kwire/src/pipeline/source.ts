@@ -5,6 +5,7 @@
 import { Observable, share } from 'rxjs';
 import { instantiateDecoders } from './decoders.js';
 import { DecodeError } from '../errors.js';
+import { lease } from './lease.js';
 import type { OpenProducer, Producer } from './producer.js';
 import type { RecordDecoder } from './record-decoder.js';
 import { allocateSharedRing, RingLayout } from './shared-ring.js';
@@ -20,6 +21,8 @@ export interface KernelSourceSpec<B> {
   ringCapacity: number;
   /** Records per batch at most. */
   batchSize: number;
+  /** Leased batches (pipeline/lease.ts): columns viewing the decoder's memory, valid during next(). */
+  lease?: boolean;
 }
 
 /** A cold, shared Observable of batches, with the stats of its current (or last) attachment. */
@@ -29,6 +32,12 @@ export interface KernelSource<B> extends Observable<B> {
   /** Decodes and emits, now, every record the shared ring holds: call it before a planned unsubscribe
    *  (a --duration's end, Ctrl-C) so that nothing that reached user space is left undelivered. */
   drain(): void;
+  /**
+   * The same source (its own attachment) emitting leased batches: their columns view the decoder's
+   * memory, without a copy or an allocation, and are valid only until next() returns; `keep(batch)`
+   * inside next() gives a batch that owns its memory.
+   */
+  leased(): KernelSource<B>;
 }
 
 /**
@@ -50,6 +59,7 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
   const cold = new Observable<B>((subscriber) => {
     producer.check?.();
     const d = instantiateDecoders(decoder.module?.());
+    d.leased = spec.lease === true;
     decoder.init(d, spec.batchSize);
     const ring = allocateSharedRing(d, spec.ringCapacity);
     let open: OpenProducer | undefined;
@@ -95,7 +105,26 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
         if (n === 0) return;
         received += n;
         batches++;
-        subscriber.next(decoder.batch(d, n));
+        if (d.leased) emitLeased(n);
+        else subscriber.next(decoder.batch(d, n));
+      }
+    };
+
+    // The owned copy keep() makes: the same columns, copied out of the decoder's output.
+    const emitLeased = (n: number): void => {
+      const batch = decoder.batch(d, n) as B & object;
+      const end = lease(batch, () => {
+        d.leased = false;
+        try {
+          return decoder.batch(d, n) as B & object;
+        } finally {
+          d.leased = true;
+        }
+      });
+      try {
+        subscriber.next(batch);
+      } finally {
+        end();
       }
     };
 
@@ -135,7 +164,12 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
         stats: readStats,
       });
       current = readStats;
-      drainCurrent = drain;
+      // a planned stop: first what the kernel ring still holds (a latency bound may keep records
+      // there), then everything the shared ring has
+      drainCurrent = () => {
+        open?.flush?.();
+        drain();
+      };
     } catch (error) {
       close();
       subscriber.error(error);
@@ -146,5 +180,6 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
   const shared = cold.pipe(share()) as KernelSource<B>;
   shared.stats = () => (current ? current() : last);
   shared.drain = () => drainCurrent?.();
+  shared.leased = () => (spec.lease ? shared : kernelSource({ ...spec, lease: true }));
   return shared;
 }

@@ -6,6 +6,7 @@ import { checkInputFile, checkOptions, checkRingCapacity, invalidArgument } from
 import { kernelSource, type KernelSource } from './source.js';
 import { bpfProducer } from '../producers/bpf.js';
 import type { RecordDecoder } from './record-decoder.js';
+import { wakeOptions, type TransportOptions } from './transport.js';
 
 export interface SourceOptions<B> {
   /** Path to the BPF object (ELF with BTF). */
@@ -22,6 +23,10 @@ export interface SourceOptions<B> {
   ringCapacity: number;
   /** Records per batch at most. Default: 1024. */
   batchSize: number;
+  /** Who reads the ring buffer (TransportOptions.wake). Default 'adaptive'. */
+  wake: TransportOptions['wake'];
+  /** JS-thread reads at most once per this many ms (TransportOptions.latencyBoundMs). Default 0. */
+  latencyBoundMs: number;
 }
 
 /**
@@ -58,6 +63,7 @@ export function source<B>(options: Readonly<Pick<SourceOptions<B>, 'object' | 'm
     map,
     globals: options.globals ?? {},
     ...(options.droppedGlobal ? { droppedGlobal: options.droppedGlobal } : {}),
+    ...wakeOptions(options, fn),
   });
   return kernelSource({ producer, decoder, ringCapacity, batchSize });
 }

@@ -1,6 +1,6 @@
 // The BPF producer: a BPF object loaded and attached, its ring buffer (or perf event array) copied into
 // the shared ring by the addon's poll thread. Built-in kinds and source() for users' objects use it.
-import type { PerfOptions, PerfReader } from '../platform/addon.js';
+import type { PerfOptions, PerfReader, WakeMode } from '../platform/addon.js';
 import { bpfObjectPath } from '../platform/artifacts.js';
 import { needsTracefs, withTracefs } from '../platform/tracefs.js';
 import { requireTracingCapabilities } from '../platform/capabilities.js';
@@ -30,6 +30,10 @@ export interface BpfProducerSpec {
   /** Perf transport: the perf event array's name (default 'events_perf') and its rings' settings. */
   perfMap?: string;
   perfOptions?: PerfOptions;
+  /** Who reads the kernel ring (the addon's BpfReaderOptions.wake). Default 'adaptive'. */
+  wake?: WakeMode;
+  /** JS-thread reads at most once per this many ms (BpfReaderOptions.latencyBoundMs). Default 0. */
+  latencyBoundMs?: number;
   /** Privileges checked before load. Default: requireTracingCapabilities. */
   check?: () => void;
   /** After load and attach, with the reader open but paused: the kernel rings exist and fill, nothing
@@ -108,11 +112,12 @@ export function bpfProducer(spec: BpfProducerSpec): Producer {
       const begin = (o: BpfObject): void => {
         stopStarted = spec.started?.({ object: o, stats: ctx.stats, complete: ctx.complete, error: ctx.error });
       };
+      const wake = { ...(spec.wake ? { wake: spec.wake } : {}), ...(spec.latencyBoundMs ? { latencyBoundMs: spec.latencyBoundMs } : {}) };
       const openReader = (o: BpfObject, paused: boolean): void => {
         reader = nativeCall(what, () =>
           perf
-            ? o.openPerf(spec.perfMap ?? TransportMap.perf, ctx.ring, ctx.sourceId, ctx.onData, { ...spec.perfOptions, paused })
-            : o.openRing(spec.map, ctx.ring, ctx.sourceId, ctx.onData, { paused }),
+            ? o.openPerf(spec.perfMap ?? TransportMap.perf, ctx.ring, ctx.sourceId, ctx.onData, { ...spec.perfOptions, paused, ...wake })
+            : o.openRing(spec.map, ctx.ring, ctx.sourceId, ctx.onData, { paused, ...wake }),
         );
       };
       try {
@@ -155,7 +160,7 @@ export function bpfProducer(spec: BpfProducerSpec): Producer {
         close();
         throw error;
       }
-      return { counters, close };
+      return { counters, close, flush: () => void reader?.flush() };
     },
   };
 }
