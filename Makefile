@@ -7,7 +7,7 @@ SHELL := /bin/bash
 ADDON := native/build/Release/kwire.node
 WASM := assembly/build/kwire.wasm
 
-.PHONY: setup build bpf native wasm ts docs run test bench clean
+.PHONY: setup build bpf native wasm ts docs run test bench fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -43,6 +43,10 @@ test: build
 	@scripts/check-generated.sh
 	@cd test && pnpm exec vitest run
 	@scripts/check-no-kw-programs.sh
+
+# Long fuzz runs outside the suite: every script in scripts/fuzz/ (each >= 10^6 inputs; FUZZ_ARGS to each).
+fuzz: build
+	@for f in scripts/fuzz/*.mjs; do node "$$f" $(FUZZ_ARGS) || exit 1; done
 
 bench: build
 	@cd bench && pnpm exec tsx run.ts $(BENCH_ARGS)

@@ -7,4 +7,5 @@ export { execInit, execColumn, execPack, execHeapUsed, execErrors, execDecode, e
 export { exitInit, exitColumn, exitPack, exitErrors, exitDecode, exitStatus } from "./generated/exit";
 export { flowInit, flowColumn, flowPack, flowErrors, flowDecode, flowStatus, flowFiltered } from "./generated/flow";
 export { flowFilter, flowFilterAddr } from "./flow-hooks";
+export { procInit, procColumn, procPack, procErrors, procDecode, procStatus } from "./generated/proc";
 export { loadgenInit, loadgenColumn, loadgenPack, loadgenErrors, loadgenDecode, loadgenStatus } from "./generated/loadgen";

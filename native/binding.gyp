@@ -15,6 +15,7 @@
         "src/producers/perf_reader.cc",
         "src/producers/fd_input.cc",
         "src/producers/fd_reader.cc",
+        "src/producers/proc_connector.cc",
         "src/bpf/libbpf_log.cc",
         "src/bpf/bpf_globals.cc",
         "src/bpf/bpf_object.cc",

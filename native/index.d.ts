@@ -217,6 +217,18 @@ export interface TestRunResult {
   durationNs: number;
 }
 
+/** Opens the proc connector (<linux/cn_proc.h>): a NETLINK_CONNECTOR datagram socket bound to the
+ *  CN_IDX_PROC group, its receive buffer set with SO_RCVBUFFORCE when `rcvbuf` > 0 (the kernel stores
+ *  twice the value; 0 or absent: the system default), subscribed with PROC_CN_MCAST_LISTEN. Returns the
+ *  fd (close-on-exec, blocking), owned by the caller: read it with openFdReader (framing 'datagram'),
+ *  send 'ignore' with procConnectorControl, then close it. Throws NativeError ESYS (EPERM from bind or
+ *  setsockopt without CAP_NET_ADMIN) or EARG, and leaves nothing open. */
+export function openProcConnector(options?: { rcvbuf?: number }): number;
+
+/** Sends PROC_CN_MCAST_LISTEN or PROC_CN_MCAST_IGNORE on a socket of openProcConnector. Throws
+ *  NativeError ESYS on a failed send(), EARG on bad arguments. */
+export function procConnectorControl(fd: number, op: 'listen' | 'ignore'): void;
+
 /** Whether the kernel can create BPF ring buffers (Linux >= 5.8). */
 export function ringbufSupported(): boolean;
 

@@ -33,7 +33,7 @@ ip link set lo up
 # The workload joins the cgroup before it forks anything.
 coproc NS { sh -c 'echo $$ > "$1/cgroup.procs"; exec unshare --pid --net --fork --mount-proc sh -c "$2"' sh "$cgroup" "$workload"; }
 read -r pidns <&"${NS[0]}"
-"${kwire[@]}" record -o "$out" --pidns "$pidns" --cgroup "$cgroup" --duration 4 --stats &
+"${kwire[@]}" record -o "$out" --sources exec,exit,flow --pidns "$pidns" --cgroup "$cgroup" --duration 4 --stats &
 recorder=$!
 sleep 1.5
 echo go >&"${NS[1]}"

@@ -9,7 +9,7 @@ import { firstValueFrom, type Observable } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BPF_FS_MAGIC, defineDecoder, defineLayout, EXIT_STORE_DIR, EventEncoder, execs, execEvents, exitEvents, exits, ExitStore, flows, isKwireError, layoutFromBtf,
-  liveRawSources, loadgen, memorySink, record, replay, source, bytesToIp, ipToBytes, type KwireErrorCode,
+  liveRawSources, loadgen, memorySink, record, replay, source, bytesToIp, ipToBytes, procs, procEvents, procRaw, procLivePids, findDeletedProcesses, type KwireErrorCode,
 } from 'kwire';
 import { compileKind, defineKind, fdProducer } from 'kwire/gen';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
@@ -77,6 +77,19 @@ const sync: [string, () => unknown, RegExp][] = [
   ["flows({ attach: { tc: [''] } })", () => flows({ attach: { tc: [''] } }), /attach\.tc must be an array of interface names/],
   ['flows({ attach: { cgroup: 5 } })', () => flows({ attach: { cgroup: 5 as never } }), /attach\.cgroup must be a cgroup v2 directory path or null/],
   ["flows({ attach: { cgroup: '' } })", () => flows({ attach: { cgroup: '' } }), /attach\.cgroup must be a cgroup v2 directory path or null/],
+  ['procs(null)', () => procs(null as never), /procs\(\): options must be an object, got null/],
+  ['procs({ rcvbuf: -1 })', () => procs({ rcvbuf: -1 }), /procs\(\): rcvbuf must be an integer in 0\.\.2\^30, got -1/],
+  ['procs({ ringCapacity: 3 })', () => procs({ ringCapacity: 3 }), /procs\(\): ringCapacity must be a power of two/],
+  ['procRaw({ batchSize: 0 })', () => procRaw({ batchSize: 0 }), /procRaw\(\): batchSize must be an integer/],
+  ["procEvents({ events: ['nope'] })", () => procEvents({ events: ['nope' as never] }), /procEvents\(\): events must be a list of ack, fork, exec, .*, got \["nope"\]/],
+  ["procEvents({ events: 'exec' })", () => procEvents({ events: 'exec' as never }), /procEvents\(\): events must be a list of/],
+  ['procEvents({ pidns: -1 })', () => procEvents({ pidns: -1 }), /procEvents\(\): pidns must be an integer in 0\.\./],
+  ["procEvents({ threads: 'yes' })", () => procEvents({ threads: 'yes' as never }), /procEvents\(\): threads must be true or false, got 'yes'/],
+  ['procEvents({ scan: 1 })', () => procEvents({ scan: 1 as never }), /procEvents\(\): scan must be true or false/],
+  ['procEvents({ rcvbuf: 2^31 })', () => procEvents({ rcvbuf: 2 ** 31 }), /procEvents\(\): rcvbuf must be an integer in 0\.\.2\^30/],
+  ['findDeletedProcesses(5)', () => findDeletedProcesses(5 as never), /findDeletedProcesses\(\): pids must be a Map keyed by pid or an iterable of pids, got number/],
+  ["findDeletedProcesses(['1'])", () => findDeletedProcesses(['1' as never]), /findDeletedProcesses\(\): pids must be positive integers, got 1/],
+  ['procLivePids(null)', () => procLivePids(null as never), /procLivePids\(\): options must be an object, got null/],
   ["loadgen({ transport: 'x' })", () => loadgen({ transport: 'x' as never }), /loadgen\(\): transport must be/],
   ['loadgen(null)', () => loadgen(null as never), /loadgen\(\): options must be an object/],
   ['replay()', () => replay(undefined as never), /replay\(\): input must be a capture file path, a Uint8Array or an async iterable/],
@@ -86,7 +99,7 @@ const sync: [string, () => unknown, RegExp][] = [
   ['replay(file, { speed: -1 })', () => replay(capture, { speed: -1 }), /speed must be a positive number/],
   ["replay(file, { speed: 'fast' })", () => replay(capture, { speed: 'fast' as never }), /speed must be a positive number/],
   ["replay(file, { sources: 'exec' })", () => replay(capture, { sources: 'exec' as never }), /sources must be an array of non-empty strings/],
-  ["replay(file, { sources: ['nope'] })", () => replay(capture, { sources: ['nope'] }), /unknown source 'nope' \(known: exec, exit, flow\)/],
+  ["replay(file, { sources: ['nope'] })", () => replay(capture, { sources: ['nope'] }), /unknown source 'nope' \(known: exec, exit, flow, proc\)/],
   ['replay(file, { batchSize: 0 })', () => replay(capture, { batchSize: 0 }), /batchSize must be an integer/],
   ["replay(file, { onIssue: 'x' })", () => replay(capture, { onIssue: 'x' as never }), /onIssue must be a function/],
   ["replay(file).events('nope')", () => replay(capture).events('nope'), /no source 'nope' in this replay/],

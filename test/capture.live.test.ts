@@ -181,6 +181,19 @@ describe('the bundled capture and the main job', () => {
     expect(result.stdout).toMatch(/^main job: did a REPLAY of fixtures\/capture\/host\.kwcap .*because live tracing was refused: .*CAP_BPF/m);
   });
 
+  it.skipIf(!existsSync('/usr/bin/setpriv') || !canRunLive)('without BPF but with CAP_NET_ADMIN, the main job traces live with the proc connector and says so', async () => {
+    const drop = '-bpf,-perfmon,-sys_admin';
+    const result = await run('setpriv', [`--inh-caps=${drop}`, `--bounding-set=${drop}`, repoPath('scripts/main-job.sh')]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/live tracing is not allowed here: .*CAP_BPF/);
+    expect(result.stdout).toMatch(/^TIME +EVENT +PID +PPID +COMM +EXIT\/SIGNAL\/ARGS$/m);
+    // the workload's execs (their comm and args when /proc still had them as the events arrived)
+    expect(result.stdout).toMatch(/^\S+ +exec +\d+ /m);
+    expect(result.stdout).toMatch(/^\S+ +exit +\d+ +\d+ .*code 0$/m);
+    expect(result.stdout).toMatch(/^main job: did LIVE tracing with the netlink proc connector, without BPF \(exit status 0\), because BPF was refused: .*CAP_BPF/m);
+    expect(result.stdout).not.toMatch(/REPLAY/);
+  });
+
   it.skipIf(!canRunLive)(`with privileges, the main job traces live and says so${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, async () => {
     const result = await run(repoPath('scripts/main-job.sh'), []);
     expect(result.code, result.stderr).toBe(0);

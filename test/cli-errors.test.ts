@@ -41,6 +41,10 @@ describe('usage errors: exit status 2, one line ending with where to look', () =
     [['exec', '--addresses', 'bytes'], /--addresses is for --msgpack/],
     [['replay', capture, '--json', '--msgpack'], /--json and --msgpack: choose one/],
     [['exit', '--threads=1'], /Option '--threads' does not take an argument/],
+    [['proc', '--events', 'exec,nope'], /--events wants names from ack,fork,exec,uid,gid,sid,ptrace,comm,coredump,exit, got 'nope'/],
+    [['proc', '--rcvbuf', '-1'], /--rcvbuf wants a byte count from 0 to 1073741824, got '-1'/],
+    [['proc', '--threads=1'], /Option '--threads' does not take an argument/],
+    [['proc', '--addresses', 'bytes'], /Unknown option '--addresses'/],
     [['flows', '--mode', ''], /--mode wants a value, got ''/],
     [['flows', '--curve', ''], /--curve wants a value, got ''/],
     [['flows', '--curve', '1:2'], /--curve wants three AGE:RATE points in seconds, e\.g\. 0:20,60:60,300:300/],
@@ -52,7 +56,7 @@ describe('usage errors: exit status 2, one line ending with where to look', () =
     [['flows', '--tc', 'lo,,x'], /--tc wants interface names separated by commas/],
     [['flows', '--netns', '99999999999'], /--netns wants a network namespace inode/],
     [['replay'], /one capture FILE is required/],
-    [['replay', capture, '--sources', 'nope'], /--sources: unknown source 'nope' \(known: exec,exit,flow\)/],
+    [['replay', capture, '--sources', 'nope'], /--sources: unknown source 'nope' \(known: exec,exit,flow,proc\)/],
     [['replay', capture, '--speed', '-2'], /--speed wants 'max', 'realtime' or a positive factor, got '-2'/],
     [['top', '--interval', '0'], /--interval wants a positive number of seconds, got '0'/],
     [['top', '--speed', '2'], /--speed is for --replay/],
@@ -92,7 +96,7 @@ describe.skipIf(!existsSync('/usr/bin/script'))('binary output is not written to
 it('an unknown command: one line naming the commands, exit status 2', async () => {
   const r = await kwire('nope');
   expect(r.code).toBe(2);
-  expect(r.stderr).toBe("kwire: unknown command 'nope' (the commands: exec, exit, record, replay, flows, bench, gen; see: kwire --help)\n");
+  expect(r.stderr).toBe("kwire: unknown command 'nope' (the commands: exec, exit, proc, record, replay, flows, bench, gen; see: kwire --help)\n");
 });
 
 describe('other failures: exit status 1, one line naming the file and the problem', () => {
@@ -132,7 +136,7 @@ describe('other failures: exit status 1, one line naming the file and the proble
 });
 
 describe('help teaches', () => {
-  const commands = ['exec', 'exit', 'flows', 'record', 'replay', 'gen', 'bench'];
+  const commands = ['exec', 'exit', 'proc', 'flows', 'record', 'replay', 'gen', 'bench'];
 
   it('kwire --help lists every command, the exit statuses and examples', async () => {
     const r = await kwire('--help');

@@ -8,7 +8,7 @@ import { run } from './helpers/run.js';
 
 const kwire = (...args: string[]) => run(process.execPath, [repoPath('packages/cli/bin/kwire.js'), ...args]);
 
-const commands = ['exec', 'exit', 'flows', 'record', 'replay', 'gen', 'bench'];
+const commands = ['exec', 'exit', 'proc', 'flows', 'record', 'replay', 'gen', 'bench'];
 const common = ['--json', '--msgpack', '--duration', '--stats'];
 
 describe('kwire CLI', () => {
@@ -28,6 +28,7 @@ describe('kwire CLI', () => {
   it.each([
     ['exec', ['--transport', '--pidns', ...common], []],
     ['exit', ['--threads', '--transport', '--pidns', ...common], []],
+    ['proc', ['--events', '--threads', '--scan', '--rcvbuf', '--pidns', ...common], ['--transport', '--addresses']],
     ['flows', ['--mode', '--curve', '--cgroup', '--tc', '--idle-timeout', '--netns', ...common], ['--transport', '--pidns']],
     ['record', ['--output', '--sources', '--append', '--duration', '--pidns', '--transport', '--cgroup', '--stats'], []],
     ['replay', ['--speed', '--sources', '--progress', '--addresses', '--pidns', ...common], []],
@@ -74,10 +75,19 @@ describe.skipIf(!canRunLive || !existsSync('/usr/bin/setpriv'))(`kwire without p
     [['exit'], ['CAP_BPF', 'CAP_PERFMON']],
     [['flows'], ['CAP_BPF', 'CAP_PERFMON', 'CAP_NET_ADMIN']],
     [['record', '-o', '/dev/null'], ['CAP_BPF', 'CAP_PERFMON', 'CAP_NET_ADMIN']],
+    [['proc'], ['CAP_NET_ADMIN']],
   ])('kwire %j exits 77 naming %j', async (args, missing) => {
     const result = await unprivileged('-all', ...args, '--duration', '1');
     expect(result.code, result.stderr).toBe(77);
     expect(result.stderr).toMatch(new RegExp(`needs ${missing.join(' and ')} \\(or CAP_SYS_ADMIN\\).*\\[EPERM_CAPABILITY\\]`));
+  });
+
+  it('kwire proc needs no BPF: without the tracing capabilities it runs; without CAP_NET_ADMIN it names just that', async () => {
+    const ok = await unprivileged('-bpf,-perfmon,-sys_admin', 'proc', '--duration', '1', '--json');
+    expect(ok.code, ok.stderr).toBe(0);
+    const refused = await unprivileged('-net_admin,-sys_admin', 'proc', '--duration', '1');
+    expect(refused.code, refused.stderr).toBe(77);
+    expect(refused.stderr).toMatch(/^kwire proc: listening to the proc connector needs CAP_NET_ADMIN \(or CAP_SYS_ADMIN\), no BPF/);
   });
 
   it('kwire flows with the tracing capabilities but not CAP_NET_ADMIN names just that', async () => {

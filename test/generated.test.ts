@@ -58,7 +58,8 @@ describe('generated files', () => {
     expect(r.stderr).toContain('differ from their layout');
   });
 
-  it.each(builtinKinds.map(({ kind }) => [kind.name, kind] as const))('layout %s equals the BTF of its compiled object', (_, kind) => {
+  // kinds of BPF objects only (proc reads a netlink socket: no object, no header)
+  it.each(builtinKinds.filter(({ kind }) => kind.object).map(({ kind }) => [kind.name, kind] as const))('layout %s equals the BTF of its compiled object', (_, kind) => {
     expect(compareLayouts(kind.layout, layoutFromBtf(repoPath(`bpf/.output/${kind.object}.bpf.o`), kind.layout.struct))).toEqual([]);
   });
 });

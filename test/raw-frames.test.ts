@@ -53,6 +53,10 @@ describe('capture registry', () => {
   });
 
   it('lists every built-in capture source', () => {
-    expect(captureSourceNames()).toEqual(['exec', 'exit', 'flow']);
+    expect(captureSourceNames()).toEqual(['exec', 'exit', 'flow', 'proc']);
+  });
+
+  it('registers proc (a netlink datagram: no C header) with its time at byte 44', () => {
+    expect(captureSource('proc')).toMatchObject({ name: 'proc', id: SourceId.proc, layout: 1, tsOffset: 44 });
   });
 });

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { config, Subscription, type Observable, type Observer } from 'rxjs';
-import { execs, execDecoder, exits, flows, loadgen, source, type Transport } from 'kwire';
+import { execs, execDecoder, exits, flows, loadgen, procEvents, procs, source, type Transport } from 'kwire';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
 import { fdCount, heldProgramIds, programsFreed, rssAfterGc, settlesTo, sleep, threadCount, wasmMemoryCount } from './helpers/leaks.js';
 import { repoPath } from './helpers/repo.js';
@@ -163,6 +163,9 @@ const subjects: Subject[] = [
   // source(): the user's path, here over kwire's own exec object and decoder (a decoder of the user's
   // own struct costs an AssemblyScript compile, seconds: test/user-program.live.test.ts does that once).
   { name: 'source()', make: () => source({ object: repoPath('bpf/.output/exec.bpf.o'), map: 'events', decoder: execDecoder, ringCapacity: 1 << 20 }), poke: trueProcess },
+  // The proc connector (no BPF): one netlink socket shared by the subscribers, closed by the last.
+  { name: 'procs (proc connector)', make: () => procs({ ringCapacity: 1 << 16 }), poke: trueProcess, bpf: false },
+  { name: 'procEvents (proc connector, /proc table)', make: () => procEvents({ ringCapacity: 1 << 16 }), poke: trueProcess, bpf: false },
   // The fd producer (no BPF): a kind declared in one file reading a file of records to its end.
   { name: 'toy kind (fd producer)', make: () => toy!.source({ path: toyRecords }), poke: () => {}, completes: true, bpf: false },
 ];

@@ -6,6 +6,7 @@
 #include "bpf/bpf_object.h"
 #include "bpf/libbpf_log.h"
 #include "bpf/probe.h"
+#include "producers/proc_connector.h"
 #include "producers/fd_reader.h"
 #include "producers/perf_reader.h"
 #include "producers/ring_reader.h"
@@ -35,6 +36,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->fd_reader = Napi::Persistent(fd_reader);
   exports.Set("FdReader", fd_reader);
   exports.Set("openFdReader", Napi::Function::New(env, FdReader::OpenFdReader, "openFdReader"));
+  exports.Set("openProcConnector", Napi::Function::New(env, OpenProcConnector, "openProcConnector"));
+  exports.Set("procConnectorControl", Napi::Function::New(env, ProcConnectorControl, "procConnectorControl"));
   exports.Set("ringbufSupported", Napi::Function::New(env, RingbufSupported, "ringbufSupported"));
   exports.Set("bootTimeNs", Napi::Function::New(env, BootTimeNs, "bootTimeNs"));
   return exports;

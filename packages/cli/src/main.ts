@@ -2,6 +2,7 @@
 import { isKwireError } from 'kwire';
 import { execCommand, execHelp } from './commands/exec.js';
 import { exitCommand, exitHelp } from './commands/exit.js';
+import { procCommand, procHelp } from './commands/proc.js';
 import { recordCommand, recordHelp } from './commands/record.js';
 import { replayCommand, replayHelp } from './commands/replay.js';
 import { flowsCommand, flowsHelp } from './commands/flows.js';
@@ -16,6 +17,7 @@ import { loadKindModules } from './kinds.js';
 const commands: Record<string, { run: (args: string[]) => Promise<void>; summary: string; help: string }> = {
   exec: { run: execCommand, summary: 'live exec events (like execsnoop)', help: execHelp },
   exit: { run: exitCommand, summary: 'live exit events (like exitsnoop)', help: exitHelp },
+  proc: { run: procCommand, summary: 'live process events of the netlink proc connector, without BPF', help: procHelp },
   record: { run: recordCommand, summary: 'record raw kernel events into a capture file', help: recordHelp },
   replay: { run: replayCommand, summary: 'decode a capture, anywhere, as the live commands would', help: replayHelp },
   flows: { run: flowsCommand, summary: 'live flow records: packets and bytes each way (like conntracct)', help: flowsHelp },

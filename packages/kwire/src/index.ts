@@ -6,6 +6,8 @@ export { execs, execEvents, execRaw } from './generated/exec.js';
 export { exits, exitEvents, exitRaw } from './generated/exit.js';
 export { flows, flowEvents } from './kinds/flow-probe.js';
 export { loadgen } from './kinds/loadgen-source.js';
+export { procs, procEvents, procRaw, procLivePids } from './kinds/proc-source.js';
+export { findDeletedProcesses, readProcess } from './kinds/proc-scan.js';
 export { source } from './pipeline/user-source.js';
 export type { KernelSource } from './pipeline/source.js';
 export type { ExecOptions } from './kinds/exec.js';
@@ -14,6 +16,9 @@ export type { ExitOptions } from './kinds/exit.js';
 export type { FlowOptions, FlowCurvePoint, FlowAttach } from './kinds/flow.js';
 export type { FlowConsumer, FlowMode, FlowStats, ConsumerStats } from './kinds/flow-consumer.js';
 export type { FlowProbeStats } from './kinds/flow-probe.js';
+export type { ProcSourceOptions } from './kinds/proc.js';
+export type { ProcEventsOptions, ProcEventSource, ProcSource, ProcStats, ProcSourceStats } from './kinds/proc-source.js';
+export type { ProcInfo } from './kinds/proc-scan.js';
 export type { LoadgenOptions, LoadgenStats, LoadgenSource } from './kinds/loadgen-source.js';
 export type { SourceOptions } from './pipeline/user-source.js';
 export type { Transport, TransportOptions } from './pipeline/transport.js';
@@ -30,6 +35,13 @@ export type { ExitEvent } from './kinds/exit.js';
 export { FlowBatch } from './generated/flow.js';
 export { FlowKind } from './kinds/flow.js';
 export type { FlowEvent, FlowKindName } from './kinds/flow.js';
+export { ProcBatch } from './generated/proc.js';
+export { ProcWhat, procEventNames } from './kinds/proc.js';
+export type {
+  ProcEvent, ProcEventName, ProcForkEvent, ProcExecEvent, ProcUidEvent, ProcGidEvent, ProcSidEvent, ProcPtraceEvent, ProcCommEvent,
+  ProcCoredumpEvent, ProcExitEvent, ProcAckEvent,
+} from './kinds/proc.js';
+export type { ProcEnrichedEvent, ProcEnrichment, ProcTrackerStats } from './kinds/proc-tracker.js';
 export { LoadgenBatch } from './generated/loadgen.js';
 export type { LoadgenEvent, LoadgenRow } from './generated/loadgen.js';
 export { RawFrames } from './pipeline/raw-frames.js';
@@ -71,6 +83,7 @@ export { execDecoder } from './generated/exec.js';
 export { exitDecoder } from './generated/exit.js';
 export { flowDecoder } from './generated/flow.js';
 export { loadgenDecoder } from './generated/loadgen.js';
+export { procDecoder } from './generated/proc.js';
 export { rawDecoder } from './pipeline/raw-frames.js';
 export { Status } from './pipeline/status.js';
 export type { StatusName } from './pipeline/status.js';
@@ -115,7 +128,7 @@ export { ensureBpffs, BPF_FS_MAGIC } from './platform/bpffs.js';
 // Errors and privileges: typed, with a stable `code`.
 export { KwireError, PermissionError, NotSupportedError, DecodeError, isKwireError, isPermissionError } from './errors.js';
 export type { KwireErrorCode } from './errors.js';
-export { missingTracingCapabilities, missingNetworkCapabilities } from './platform/capabilities.js';
+export { missingTracingCapabilities, missingNetworkCapabilities, missingProcConnectorCapabilities } from './platform/capabilities.js';
 
 // Small helpers: the kernel's clock, IP addresses.
 export { bootTimeNs } from './platform/boot-time.js';

@@ -7,6 +7,8 @@ import { exitKind } from '../kinds/exit.js';
 import { exitDecoder } from './exit.js';
 import { flowKind } from '../kinds/flow.js';
 import { flowDecoder } from './flow.js';
+import { procKind } from '../kinds/proc.js';
+import { procDecoder } from './proc.js';
 import { loadgenKind } from '../kinds/loadgen.js';
 import { loadgenDecoder } from './loadgen.js';
 
@@ -16,7 +18,7 @@ import { loadgenDecoder } from './loadgen.js';
  * @example
  * new FrameDecoder(rawDecoder('exec', SourceId.exec))
  */
-export const SourceId = { exec: 1, exit: 2, flow: 3, loadgen: 5 } as const;
+export const SourceId = { exec: 1, exit: 2, flow: 3, proc: 4, loadgen: 5 } as const;
 /** The name of a built-in kind: a key of SourceId. */
 export type KindName = keyof typeof SourceId;
 
@@ -30,9 +32,11 @@ export const builtinKinds = [
   { kind: execKind, decoder: execDecoder },
   { kind: exitKind, decoder: exitDecoder },
   { kind: flowKind, decoder: flowDecoder },
+  { kind: procKind, decoder: procDecoder },
   { kind: loadgenKind, decoder: loadgenDecoder },
 ] as const;
 
 registerKindCapture(execKind, execDecoder);
 registerKindCapture(exitKind, exitDecoder);
 registerKindCapture(flowKind, flowDecoder);
+registerKindCapture(procKind, procDecoder);

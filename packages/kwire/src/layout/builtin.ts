@@ -39,7 +39,8 @@ export async function generateBuiltins(): Promise<Map<string, string>> {
     const origin = `packages/kwire/src/kinds/${n}.ts`;
     out.set(`assembly/generated/${n}.ts`, generateAssembly(k.layout, { sourceId: k.sourceId, origin }));
     out.set(`packages/kwire/src/generated/${n}.ts`, generateTypes(k.layout, { origin, mode: 'builtin', rowFunction: false }) + generateKindTypes(k, origin));
-    out.set(`bpf/include/generated/${n}.h`, generateC(k.layout, { origin }));
+    // C asserts for the header a BPF program compiles; a kind with another producer has no header
+    if (k.object) out.set(`bpf/include/generated/${n}.h`, generateC(k.layout, { origin }));
   }
   out.set('packages/kwire/src/generated/kinds.ts', generateKindsTable(kinds));
   out.set('assembly/index.ts', generateAssemblyIndex(kinds));

@@ -5,6 +5,7 @@
 import type { AnyKind as Kind } from '../pipeline/kind.js';
 import { layoutColumns, typedArrayName, elementSize, type Column } from './columns.js';
 import { assemblyExports } from './gen-assembly.js';
+import { isExtendedLayout } from './layout.js';
 
 const pascal = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 /** The source function's name: the kind's name plus 's' (exec → execs, flow → flows). */
@@ -43,7 +44,8 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   w(`import type { RecordDecoder } from '../pipeline/record-decoder.js';`);
   if (kind.sourceFunctions !== false) w(`import type { KernelSource } from '../pipeline/source.js';`);
   const helpers = [kinds.has('cstring') && 'cString', (kinds.has('ip4') || kinds.has('ip6') || kinds.has('ip')) && 'ipString', tail && 'nulSeparated'].filter(Boolean);
-  if (helpers.length) w(`import { ${helpers.join(', ')} } from '../layout/values.js';`);
+  // an extended layout's types (generateTypes, above this) already import every helper its row needs
+  if (helpers.length && !isExtendedLayout(layout)) w(`import { ${helpers.join(', ')} } from '../layout/values.js';`);
   w();
   if (!kind.event) {
     w(`/** One ${p} record as an object. */`);

@@ -64,6 +64,23 @@ export function requireNetworkCapabilities(what: string): void {
   if (missing.length > 0) throw new PermissionError(`${what} needs ${missing.join(' and ')} (or CAP_SYS_ADMIN): ${grantHint(missing)}`, missing);
 }
 
+/**
+ * Capabilities missing to listen to the netlink proc connector (CAP_NET_ADMIN, or CAP_SYS_ADMIN): no
+ * BPF needed. `caps` defaults to the process's effective set.
+ *
+ * @example
+ * if (missingProcConnectorCapabilities().length === 0) procEvents().subscribe(console.log);
+ */
+export function missingProcConnectorCapabilities(caps = effectiveCapabilities()): string[] {
+  return has(caps, CAP_SYS_ADMIN) || has(caps, CAP_NET_ADMIN) ? [] : ['CAP_NET_ADMIN'];
+}
+
+/** Throws a PermissionError naming what is missing to listen to the proc connector. */
+export function requireProcConnectorCapabilities(what: string): void {
+  const missing = missingProcConnectorCapabilities();
+  if (missing.length > 0) throw new PermissionError(`${what} needs CAP_NET_ADMIN (or CAP_SYS_ADMIN), no BPF: ${grantHint(missing)}`, missing);
+}
+
 /** The way out of a missing capability, with the command that grants exactly those. */
 function grantHint(missing: readonly string[]): string {
   return `run as root or grant them, e.g. setcap ${missing.map((c) => c.toLowerCase()).join(',')}+ep $(command -v node)`;
