@@ -17,7 +17,7 @@ export interface TopTalkersOptions {
   limit: number;
   /** What ranks the rows. Default: 'bytes'. */
   sort: 'bytes' | 'packets' | 'records';
-  /** Distinct keys per step at most; records of further keys are counted in `dropped.keys`. Default: 65 536. */
+  /** Distinct keys per step at most; records of further keys are counted in `dropped.keys`. Default: 16 384. */
   maxKeys: number;
   /** Flows whose last counters are remembered (to count what each record adds). Default: 65 536. */
   maxFlows: number;
@@ -75,7 +75,7 @@ const latin1 = (b: Uint8Array) => String.fromCharCode.apply(null, b as unknown a
 export function topTalkers<B extends FlowColumnsIn>(options: Readonly<Partial<TopTalkersOptions>> = {}): OperatorFunction<B, TopTalkers> {
   const fn = 'topTalkers()';
   checkOptions(fn, options);
-  const { by = ['srcAddr', 'dstAddr', 'dstPort', 'proto'], window = 10_000, limit = 10, sort = 'bytes', maxKeys = 65_536, maxFlows = 65_536, idleSteps = 60, scheduler = asyncScheduler } = options;
+  const { by = ['srcAddr', 'dstAddr', 'dstPort', 'proto'], window = 10_000, limit = 10, sort = 'bytes', maxKeys = 16_384, maxFlows = 65_536, idleSteps = 60, scheduler = asyncScheduler } = options;
   const every = options.every ?? window;
   checkStrings(fn, 'by', by);
   if (by.length === 0 || by.length > 8) invalidArgument(fn, `by must name 1 to 8 columns, got ${by.length}`);
