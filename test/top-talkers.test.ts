@@ -68,6 +68,17 @@ describe('topTalkers windows (marbles)', () => {
     expect(t!.flows).toBeLessThanOrEqual(24);
   });
 
+  it('flows that end (destroy) leave no trace: a long window of short flows never fills the flow table', async () => {
+    const rows: FlowRow[] = [];
+    for (let cookie = 1; cookie <= 5000; cookie++) rows.push({ cookie, dstPort: cookie % 3, bytesOrig: 10 }, { cookie, dstPort: cookie % 3, bytesOrig: 15, kind: 'destroy' });
+    const batches = [];
+    for (let i = 0; i < rows.length; i += 100) batches.push(flowBatch(rows.slice(i, i + 100)));
+    const [t] = await lastValueFrom(from(batches).pipe(topTalkers({ by: ['dstPort'], maxFlows: 64 }), toArray()));
+    expect(t!.dropped).toEqual({ keys: 0, flows: 0, flowsEvicted: 0 });
+    expect(t!.flows).toBe(0);
+    expect(t!.rows.reduce((a, r) => a + r.bytes, 0)).toBe(5000 * 15);
+  });
+
   it('idle flows (destroy lost) are forgotten after idleSteps steps, and counted', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const out = cold('a 5000ms |', { a: flowBatch([{ cookie: 9, bytesOrig: 1 }, { cookie: 10, bytesOrig: 1, kind: 'destroy' }]) })

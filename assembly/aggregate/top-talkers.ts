@@ -231,11 +231,13 @@ export function topAdd(n: u32, cookie: usize, kind: usize, po: usize, bo: usize,
     store<f64>(s, load<f64>(s, 24) + dPr, 24);
     store<f64>(s, load<f64>(s, 32) + 1, 32);
   }
+  // Destroys leave tombstones: past an eighth of the table, rebuild it now rather than at the window's
+  // end (a long window of short flows would fill it with them, and every probe would grow).
+  if (flowGone > (flowMask >> 3)) rebuild(0);
 }
 
 /** Empties the key table (after the TypeScript side read the window's sums) and ends a window for the
- *  flow table: flows unseen for `idleWindows` windows are forgotten (counted), and the table is
- *  rebuilt without its tombstones when they fill an eighth of it. Returns the flows forgotten. */
+ *  flow table: flows unseen for `idleWindows` windows are forgotten (counted). Returns the flows forgotten. */
 export function topWindow(idleWindows: u32): u32 {
   for (let u: u32 = 0; u < used; u++) {
     const i = load<u32>(usedList + (<usize>u << 2));
@@ -243,10 +245,15 @@ export function topWindow(idleWindows: u32): u32 {
   }
   used = 0;
   generation++;
-  let forgotten: u32 = 0;
   const sweep = idleWindows > 0 && generation > idleWindows;
   if (!sweep && flowGone <= (flowMask >> 3)) return 0;
-  const oldest = sweep ? generation - idleWindows : 0;
+  return rebuild(sweep ? generation - idleWindows : 0);
+}
+
+/** Copies the live flows seen since generation `oldest` into the spare table, which becomes the
+ *  table: tombstones go, probes stay short. Returns the flows left behind (counted as evicted). */
+function rebuild(oldest: u32): u32 {
+  let forgotten: u32 = 0;
   const capacity = <usize>flowMask + 1;
   memory.fill(flowSpare, 0, capacity * FLOW_SLOT);
   const from = flowTable;
