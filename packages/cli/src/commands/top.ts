@@ -34,14 +34,15 @@ Keys:
   q, Ctrl-C     quit (the terminal is restored)
 
 Options:
-  --replay FILE       show a capture instead of the live system (made with kwire record)
-  --speed SPEED       with --replay: 'max', 'realtime' (default) or a factor
+  --replay FILE       show a capture (made with kwire record) instead of the live system
+                      (default: live, or the bundled capture without the privileges)
+  --speed SPEED       with --replay: 'max', 'realtime' or a factor (default: realtime)
   --interval SECONDS  refresh every SECONDS (default: 1)
   --duration SECONDS  quit after this many seconds (default: until q)
   -h, --help          this help
 
 Examples:
-  sudo kwire top
+  kwire top
   kwire top --replay host.kwcap --speed 10`;
 
 interface Feeds {
