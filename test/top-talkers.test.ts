@@ -99,6 +99,29 @@ describe('topTalkers windows (marbles)', () => {
 });
 
 describe('topTalkers sums (property)', () => {
+  it.each([[40, 48], [8, 8]])('with %i flows ending and starting again under the same cookies (maxFlows %i), every sum equals a model\'s (lookups survive deletions, clusters that wrap too)', async (flows, maxFlows) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ flow: fc.integer({ min: 1, max: flows }), add: fc.integer({ min: 0, max: 100 }), destroy: fc.boolean() }), { maxLength: 400 }), async (steps) => {
+        const totals = new Map<number, number>();
+        const want = new Map<number, number>();
+        const rows = steps.map(({ flow, add, destroy }): FlowRow => {
+          const total = (totals.get(flow) ?? 0) + add;
+          want.set(flow % 5, (want.get(flow % 5) ?? 0) + add);
+          if (destroy) totals.delete(flow);
+          else totals.set(flow, total);
+          return { cookie: flow * 7919, dstPort: flow % 5, bytesOrig: total, kind: destroy ? 'destroy' : 'update' };
+        });
+        const results = await lastValueFrom(from([flowBatch(rows)]).pipe(topTalkers({ by: ['dstPort'], limit: 100, maxFlows }), toArray()));
+        const got = new Map<number, number>();
+        for (const r of results[0]!.rows) got.set(r.key.dstPort as number, r.bytes);
+        for (const [port, bytes] of want) expect(got.get(port) ?? 0).toBe(bytes);
+        expect(results[0]!.flows).toBe(totals.size);
+        expect(results[0]!.dropped).toEqual({ keys: 0, flows: 0, flowsEvicted: 0 });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('per key, the sum over windows equals each flow\'s last counters, whatever the batching', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.record({ flow: fc.integer({ min: 1, max: 12 }), add: fc.integer({ min: 0, max: 5000 }) }), { maxLength: 200 }), fc.integer({ min: 1, max: 50 }), async (steps, size) => {
