@@ -6,7 +6,7 @@ import { exitEvents } from '../generated/exit.js';
 import { procEvents } from '../kinds/proc-source.js';
 import type { ProcEnrichedEvent } from '../kinds/proc-tracker.js';
 import { cgroupIdOfPath } from '../enrich/cgroup-paths.js';
-import { missingNetworkCapabilities, missingTracingCapabilities } from '../platform/capabilities.js';
+import { missingProcConnectorCapabilities, missingTracingCapabilities } from '../platform/capabilities.js';
 import { readFileSync } from 'node:fs';
 import { checkBoolean, checkInteger, checkOneOf, checkOptions, invalidArgument } from '../validate.js';
 import type { ExecEvent } from '../kinds/exec.js';
@@ -119,7 +119,7 @@ export function processes(options: Readonly<Partial<ProcessesOptions>> = {}): Pr
   });
   const { source = 'auto' } = options;
   checkOneOf(fn, 'source', source, ['auto', 'bpf', 'proc']);
-  const useProc = source === 'proc' || (source === 'auto' && missingTracingCapabilities().length > 0 && missingNetworkCapabilities().length === 0);
+  const useProc = source === 'proc' || (source === 'auto' && missingTracingCapabilities().length > 0 && missingProcConnectorCapabilities().length === 0);
   const inputs = options.events
     ?? (useProc
       ? procEvents({ events: ['fork', 'exec', 'exit'], ...(pidns ? { pidns } : {}) }).pipe(map(fromProc))
