@@ -149,6 +149,7 @@ const sync: [string, () => unknown, RegExp][] = [
   ['topTalkers({ limit: 0 })', () => topTalkers({ limit: 0 }), /limit must be an integer in 1\.\./],
   ['topTalkers({ maxKeys: 0 })', () => topTalkers({ maxKeys: 0 }), /maxKeys must be an integer in 1\.\./],
   ['topTalkers({ maxFlows: 2.5 })', () => topTalkers({ maxFlows: 2.5 }), /maxFlows must be an integer in 1\.\./],
+  ["topTalkers({ time: 'wall' })", () => topTalkers({ time: 'wall' as never }), /time must be 'scheduler' or 'records', got 'wall'/],
   ['topTalkers({ idleSteps: -1 })', () => topTalkers({ idleSteps: -1 }), /idleSteps must be an integer in 0\.\./],
   ["processes({ source: 'ebpf' })", () => processes({ source: 'ebpf' as never }), /processes\(\): source must be 'auto', 'bpf' or 'proc', got 'ebpf'/],
   ["processes({ scan: 'yes' })", () => processes({ scan: 'yes' as never }), /scan must be true or false/],

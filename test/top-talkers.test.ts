@@ -143,3 +143,40 @@ describe('topTalkers sums (property)', () => {
     );
   });
 });
+
+describe("topTalkers({ time: 'records' }): windows by the records' own times", () => {
+  const ms = 1_000_000n;
+  it('steps end at records past them (in one batch too), empty steps between are reported, the last ends at its last record', async () => {
+    const batch = flowBatch([
+      { cookie: 1, dstPort: 80, bytesOrig: 100, ts: 1000n * ms },
+      { cookie: 1, dstPort: 80, bytesOrig: 150, ts: 1500n * ms },
+      { cookie: 2, dstPort: 443, bytesOrig: 70, ts: 2100n * ms }, // ends [1000, 2000)
+      { cookie: 2, dstPort: 443, bytesOrig: 90, ts: 4200n * ms }, // ends [2000, 3000) and the empty [3000, 4000)
+    ]);
+    const out = await lastValueFrom(from([batch]).pipe(topTalkers({ by: ['dstPort'], window: 1000, time: 'records' }), map((t) => [t.start, t.end, t.rows.map((r) => [r.key.dstPort, r.bytes, r.bytesPerSecond])]), toArray()));
+    expect(out).toEqual([
+      [1000, 2000, [[80, 150, 150]]],
+      [2000, 3000, [[443, 70, 70]]],
+      [3000, 4000, []],
+      [4000, 4200, [[443, 20, 100]]],
+    ]);
+  });
+
+  it('sliding by record time, and the same sums whatever the batching', async () => {
+    const rows: FlowRow[] = Array.from({ length: 60 }, (_, i) => ({ cookie: 1 + (i % 3), dstPort: i % 3, bytesOrig: 10 * (Math.floor(i / 3) + 1), ts: BigInt(i * 100) * ms }));
+    const run = (size: number) => {
+      const batches = [];
+      for (let i = 0; i < rows.length; i += size) batches.push(flowBatch(rows.slice(i, i + size)));
+      return lastValueFrom(from(batches).pipe(topTalkers({ by: ['dstPort'], window: 2000, every: 500, time: 'records' }), map((t) => [t.start, t.end, t.rows.map((r) => [r.key.dstPort, r.bytes]).sort()]), toArray()));
+    };
+    const one = await run(60);
+    expect(await run(7)).toEqual(one);
+    expect(await run(1)).toEqual(one);
+    expect(one[5]).toEqual([1000, 3000, [[0, 60], [1, 70], [2, 70]]]); // records 10..29: 6, 7 and 7 of 10 bytes
+  });
+
+  it('refuses batches without a ts column', async () => {
+    const { ts: _ts, ...noTs } = flowBatch([{ cookie: 1 }]);
+    await expect(lastValueFrom(from([noTs]).pipe(topTalkers({ time: 'records' })))).rejects.toThrow(/time: 'records' needs batches with a ts column/);
+  });
+});

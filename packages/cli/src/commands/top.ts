@@ -170,7 +170,7 @@ export async function topCommand(args: string[]): Promise<void> {
       }),
     );
     if (f.flowBatches) {
-      subs.push(f.flowBatches.pipe(topTalkers({ by: ['srcAddr', 'dstAddr', 'dstPort', 'proto'], window: 5000, every: 1000, limit: 500 })).subscribe({ next: (t) => (talkers = t), error: (e: unknown) => finish(e) }));
+      subs.push(f.flowBatches.pipe(topTalkers({ by: ['srcAddr', 'dstAddr', 'dstPort', 'proto'], window: 5000, every: 1000, limit: 500, time: f.live ? 'scheduler' : 'records' })).subscribe({ next: (t) => (talkers = t), error: (e: unknown) => finish(e) }));
     }
     subs.push(health(f.stats, { interval: every }).subscribe((h) => (readings = h)));
     timer = setInterval(redraw, every);
