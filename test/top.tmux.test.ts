@@ -36,6 +36,8 @@ describe.skipIf(!hasTmux)(`kwire top in tmux${hasTmux ? '' : ' (skipped: tmux is
     } catch {
       /* already gone */
     }
+    // kill-server leaves its socket file behind
+    rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
   });
 
   it('draws the process view, switches to flows, sorts, reverses, resizes, and quits on q with the terminal restored, never clearing a frame', async () => {
