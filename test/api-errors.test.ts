@@ -9,7 +9,7 @@ import { firstValueFrom, type Observable } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BPF_FS_MAGIC, defineDecoder, defineLayout, EXIT_STORE_DIR, EventEncoder, execs, execEvents, exitDecoder, exitEvents, exits, ExitStore, flows, isKwireError, layoutFromBtf,
-  liveRawSources, loadgen, memorySink, record, replay, source, bytesToIp, ipToBytes, procs, procEvents, procRaw, procLivePids, findDeletedProcesses, etw, type KwireErrorCode,
+  liveRawSources, loadgen, memorySink, record, replay, source, bytesToIp, ipToBytes, procs, procEvents, procRaw, procLivePids, findDeletedProcesses, etw, topTalkers, processes, trackProcesses, ProcessTable, health, Enricher, newFlows, longLivedFlows, type KwireErrorCode,
 } from 'kwire';
 import { compileKind, defineKind, fdProducer } from 'kwire/gen';
 import { canRunLive, liveSkipReason } from './helpers/live.js';
@@ -179,6 +179,27 @@ const sync: [string, () => unknown, RegExp][] = [
   ["etw.fromEtl({ filter: { pid: 4 } })", () => etw.fromEtl('t.etl', { filter: { pid: 4 } as never }), /etw\.fromEtl\(\): filter\.pid is not an option; use classes, opcodes or pids/],
   ['etw.fromEtlRaw({ filter })', () => etw.fromEtlRaw('t.etl', { filter: {} } as never), /etw\.fromEtlRaw\(\): filter: raw frames are not filtered/],
   ["etw.decoder({ opcodes: 'x' })", () => etw.decoder({ opcodes: 'x' as never }), /etw\.decoder\(\): filter\.opcodes must be an array, got string/],
+  ["topTalkers({ by: ['x', 1] })", () => topTalkers({ by: ['x', 1] as never }), /topTalkers\(\): by must be an array of non-empty strings/],
+  ['topTalkers({ window: 0 })', () => topTalkers({ window: 0 }), /window must be a positive integer of milliseconds, got 0/],
+  ['topTalkers({ limit: 0 })', () => topTalkers({ limit: 0 }), /limit must be an integer in 1\.\./],
+  ['topTalkers({ maxKeys: 0 })', () => topTalkers({ maxKeys: 0 }), /maxKeys must be an integer in 1\.\./],
+  ['topTalkers({ maxFlows: 2.5 })', () => topTalkers({ maxFlows: 2.5 }), /maxFlows must be an integer in 1\.\./],
+  ["topTalkers({ time: 'wall' })", () => topTalkers({ time: 'wall' as never }), /time must be 'scheduler' or 'records', got 'wall'/],
+  ['topTalkers({ idleSteps: -1 })', () => topTalkers({ idleSteps: -1 }), /idleSteps must be an integer in 0\.\./],
+  ["processes({ source: 'ebpf' })", () => processes({ source: 'ebpf' as never }), /processes\(\): source must be 'auto', 'bpf' or 'proc', got 'ebpf'/],
+  ["processes({ scan: 'yes' })", () => processes({ scan: 'yes' as never }), /scan must be true or false/],
+  ['processes({ events: [] })', () => processes({ events: [] as never }), /events must be an Observable/],
+  ['processes({ maxProcesses: 0 })', () => processes({ maxProcesses: 0 }), /maxProcesses must be an integer in 1\.\./],
+  ['trackProcesses({ reorderWindow: -1 })', () => trackProcesses({ reorderWindow: -1 }), /trackProcesses\(\): reorderWindow must be an integer in 0\.\./],
+  ['trackProcesses({ table: {} })', () => trackProcesses({ table: {} as never }), /table must be a ProcessTable/],
+  ['new ProcessTable({ maxEnded: -1 })', () => new ProcessTable({ maxEnded: -1 }), /maxEnded must be an integer in 0\.\./],
+  ['health(null)', () => health(null as never), /health\(\): sources must be an object, got null/],
+  ['health({ x: {} })', () => health({ x: {} as never }), /sources\.x must have a stats\(\) method/],
+  ['health({}, { interval: 0 })', () => health({}, { interval: 0 }), /interval must be an integer in 1\.\./],
+  ['new Enricher({ ttl: 0 })', () => new Enricher({ ttl: 0 }), /new Enricher\(\): ttl must be an integer in 1\.\./],
+  ['new Enricher({ maxEntries: 0 })', () => new Enricher({ maxEntries: 0 }), /maxEntries must be an integer in 1\.\./],
+  ['newFlows({ maxFlows: 0 })', () => newFlows({ maxFlows: 0 }), /newFlows\(\): maxFlows must be an integer in 1\.\./],
+  ['longLivedFlows({ age: -1 })', () => longLivedFlows({ age: -1 }), /longLivedFlows\(\): age must be an integer in 0\.\./],
 ];
 
 const kindSpec = {

@@ -148,7 +148,7 @@ describe('other failures: exit status 1, one line naming the file and the proble
 });
 
 describe('help teaches', () => {
-  const commands = ['exec', 'exit', 'proc', 'flows', 'record', 'replay', 'gen', 'bench'];
+  const commands = ['exec', 'exit', 'proc', 'flows', 'record', 'replay', 'gen', 'bench', 'top'];
 
   it('kwire --help lists every command, the exit statuses and examples', async () => {
     const r = await kwire('--help');

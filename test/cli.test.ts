@@ -9,7 +9,7 @@ import { validateJsonLines } from './helpers/json-schema.js';
 
 const kwire = (...args: string[]) => run(process.execPath, [repoPath('packages/cli/bin/kwire.js'), ...args]);
 
-const commands = ['exec', 'exit', 'proc', 'flows', 'record', 'replay', 'gen', 'bench'];
+const commands = ['exec', 'exit', 'proc', 'flows', 'record', 'replay', 'gen', 'bench', 'top'];
 const common = ['--json', '--msgpack', '--duration', '--stats'];
 
 describe('kwire CLI', () => {
@@ -35,6 +35,7 @@ describe('kwire CLI', () => {
     ['replay', ['--speed', '--sources', '--progress', '--addresses', '--pidns', ...common], []],
     ['gen', ['--btf', '--type', '--name', '--out', '--as', '--tail-size', '--source-id', '--no-wasm'], []],
     ['bench', ['--quick', '--reps', '--only'], []],
+    ['top', ['--replay', '--speed', '--interval', '--duration'], ['--json']],
   ])('kwire %s --help teaches its options', async (command, options, absent) => {
     const result = await kwire(command, '--help');
     expect(result.code).toBe(0);

@@ -62,6 +62,30 @@ describe.skipIf(!canRunLive)(`processes() live${skip}`, () => {
   });
 });
 
+describe.skipIf(!canRunLive)(`processes({ source: 'proc' }) live${skip}`, () => {
+  it('the proc connector feeds the same join: argv from /proc at exec, exit codes, a fork that never execs known from its fork', async () => {
+    const tag = `kw17-${randomUUID()}`;
+    const changes: ProcessChange[] = [];
+    const source = processes({ source: 'proc', scan: false });
+    const sub = source.subscribe((c) => changes.push(c));
+    await new Promise((r) => setTimeout(r, 300));
+    const ended = (pid: number) => changes.find((c) => c.change === 'exit' && c.process.pid === pid)?.process;
+    // The socket listens once subscribed: a run whose exec came before it is seen from its exit only; run again.
+    let run = await sh('sleep 0.2; (sleep 0.05; exit 4); exit 3', tag);
+    for (let i = 0; i < 10; i++) {
+      await waitFor('its exit', () => ended(run.pid) !== undefined);
+      if (ended(run.pid)!.execs > 0) break;
+      run = await sh('sleep 0.2; (sleep 0.05; exit 4); exit 3', tag);
+    }
+    const forkOnly = await waitFor2(() => changes.find((c) => c.change === 'exit' && c.process.ppid === run.pid && c.process.exitCode === 4)?.process);
+    sub.unsubscribe();
+    const r = ended(run.pid)!;
+    expect(r).toMatchObject({ argv: ['sh', '-c', 'sleep 0.2; (sleep 0.05; exit 4); exit 3', tag], exitCode: 3, ppid: process.pid });
+    expect(r.duration!).toBeGreaterThanOrEqual(200_000_000n);
+    expect(forkOnly).toMatchObject({ origin: 'fork', execs: 0, argv: r.argv }); // a fork starts with its parent's argv
+  });
+});
+
 async function waitFor2<T>(get: () => T | undefined): Promise<T> {
   let v: T | undefined;
   await waitFor('a record', () => (v = get()) !== undefined);

@@ -124,3 +124,36 @@ describe('trackProcesses: bounds (property)', () => {
     );
   });
 });
+
+describe('scanProcesses: a /proc of random files (property)', () => {
+  it('reads what it can and skips the rest: never throws, pids only from numeric names', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { scanProcesses } = await import('kwire');
+    const text = fc.oneof(fc.string(), fc.constant('12 (a) b) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20'), fc.constant('1 (sh) S'), fc.constant('1 (x) S -1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 zz'), fc.constant(''));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ name: fc.oneof(fc.integer({ min: 1, max: 99999 }).map(String), fc.constant('self'), fc.string({ minLength: 1, maxLength: 5 }).filter((s) => !s.includes('/') && s !== '.' && s !== '..')), stat: fc.option(text), cmdline: fc.option(fc.string()), cgroup: fc.option(fc.string()) }), { maxLength: 8 }), async (entries) => {
+        const root = mkdtempSync(join(tmpdir(), 'kw17-proc-'));
+        try {
+          for (const e of entries) {
+            const dir = join(root, e.name);
+            mkdirSync(dir, { recursive: true });
+            if (e.stat !== null) writeFileSync(join(dir, 'stat'), e.stat);
+            if (e.cmdline !== null) writeFileSync(join(dir, 'cmdline'), e.cmdline);
+            if (e.cgroup !== null) writeFileSync(join(dir, 'cgroup'), e.cgroup);
+          }
+          const found = scanProcesses(root);
+          for (const p of found) {
+            expect(String(p.pid)).toMatch(/^\d+$/);
+            expect(p.origin).toBe('scan');
+            expect(typeof p.comm).toBe('string');
+          }
+        } finally {
+          rmSync(root, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -68,6 +68,17 @@ describe('topTalkers windows (marbles)', () => {
     expect(t!.flows).toBeLessThanOrEqual(24);
   });
 
+  it('flows that end (destroy) leave no trace: a long window of short flows never fills the flow table', async () => {
+    const rows: FlowRow[] = [];
+    for (let cookie = 1; cookie <= 5000; cookie++) rows.push({ cookie, dstPort: cookie % 3, bytesOrig: 10 }, { cookie, dstPort: cookie % 3, bytesOrig: 15, kind: 'destroy' });
+    const batches = [];
+    for (let i = 0; i < rows.length; i += 100) batches.push(flowBatch(rows.slice(i, i + 100)));
+    const [t] = await lastValueFrom(from(batches).pipe(topTalkers({ by: ['dstPort'], maxFlows: 64 }), toArray()));
+    expect(t!.dropped).toEqual({ keys: 0, flows: 0, flowsEvicted: 0 });
+    expect(t!.flows).toBe(0);
+    expect(t!.rows.reduce((a, r) => a + r.bytes, 0)).toBe(5000 * 15);
+  });
+
   it('idle flows (destroy lost) are forgotten after idleSteps steps, and counted', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const out = cold('a 5000ms |', { a: flowBatch([{ cookie: 9, bytesOrig: 1 }, { cookie: 10, bytesOrig: 1, kind: 'destroy' }]) })
@@ -88,6 +99,29 @@ describe('topTalkers windows (marbles)', () => {
 });
 
 describe('topTalkers sums (property)', () => {
+  it.each([[40, 48], [8, 8]])('with %i flows ending and starting again under the same cookies (maxFlows %i), every sum equals a model\'s (lookups survive deletions, clusters that wrap too)', async (flows, maxFlows) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ flow: fc.integer({ min: 1, max: flows }), add: fc.integer({ min: 0, max: 100 }), destroy: fc.boolean() }), { maxLength: 400 }), async (steps) => {
+        const totals = new Map<number, number>();
+        const want = new Map<number, number>();
+        const rows = steps.map(({ flow, add, destroy }): FlowRow => {
+          const total = (totals.get(flow) ?? 0) + add;
+          want.set(flow % 5, (want.get(flow % 5) ?? 0) + add);
+          if (destroy) totals.delete(flow);
+          else totals.set(flow, total);
+          return { cookie: flow * 7919, dstPort: flow % 5, bytesOrig: total, kind: destroy ? 'destroy' : 'update' };
+        });
+        const results = await lastValueFrom(from([flowBatch(rows)]).pipe(topTalkers({ by: ['dstPort'], limit: 100, maxFlows }), toArray()));
+        const got = new Map<number, number>();
+        for (const r of results[0]!.rows) got.set(r.key.dstPort as number, r.bytes);
+        for (const [port, bytes] of want) expect(got.get(port) ?? 0).toBe(bytes);
+        expect(results[0]!.flows).toBe(totals.size);
+        expect(results[0]!.dropped).toEqual({ keys: 0, flows: 0, flowsEvicted: 0 });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('per key, the sum over windows equals each flow\'s last counters, whatever the batching', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.record({ flow: fc.integer({ min: 1, max: 12 }), add: fc.integer({ min: 0, max: 5000 }) }), { maxLength: 200 }), fc.integer({ min: 1, max: 50 }), async (steps, size) => {
@@ -107,5 +141,42 @@ describe('topTalkers sums (property)', () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe("topTalkers({ time: 'records' }): windows by the records' own times", () => {
+  const ms = 1_000_000n;
+  it('steps end at records past them (in one batch too), empty steps between are reported, the last ends at its last record', async () => {
+    const batch = flowBatch([
+      { cookie: 1, dstPort: 80, bytesOrig: 100, ts: 1000n * ms },
+      { cookie: 1, dstPort: 80, bytesOrig: 150, ts: 1500n * ms },
+      { cookie: 2, dstPort: 443, bytesOrig: 70, ts: 2100n * ms }, // ends [1000, 2000)
+      { cookie: 2, dstPort: 443, bytesOrig: 90, ts: 4200n * ms }, // ends [2000, 3000) and the empty [3000, 4000)
+    ]);
+    const out = await lastValueFrom(from([batch]).pipe(topTalkers({ by: ['dstPort'], window: 1000, time: 'records' }), map((t) => [t.start, t.end, t.rows.map((r) => [r.key.dstPort, r.bytes, r.bytesPerSecond])]), toArray()));
+    expect(out).toEqual([
+      [1000, 2000, [[80, 150, 150]]],
+      [2000, 3000, [[443, 70, 70]]],
+      [3000, 4000, []],
+      [4000, 4200, [[443, 20, 100]]],
+    ]);
+  });
+
+  it('sliding by record time, and the same sums whatever the batching', async () => {
+    const rows: FlowRow[] = Array.from({ length: 60 }, (_, i) => ({ cookie: 1 + (i % 3), dstPort: i % 3, bytesOrig: 10 * (Math.floor(i / 3) + 1), ts: BigInt(i * 100) * ms }));
+    const run = (size: number) => {
+      const batches = [];
+      for (let i = 0; i < rows.length; i += size) batches.push(flowBatch(rows.slice(i, i + size)));
+      return lastValueFrom(from(batches).pipe(topTalkers({ by: ['dstPort'], window: 2000, every: 500, time: 'records' }), map((t) => [t.start, t.end, t.rows.map((r) => [r.key.dstPort, r.bytes]).sort()]), toArray()));
+    };
+    const one = await run(60);
+    expect(await run(7)).toEqual(one);
+    expect(await run(1)).toEqual(one);
+    expect(one[5]).toEqual([1000, 3000, [[0, 60], [1, 70], [2, 70]]]); // records 10..29: 6, 7 and 7 of 10 bytes
+  });
+
+  it('refuses batches without a ts column', async () => {
+    const { ts: _ts, ...noTs } = flowBatch([{ cookie: 1 }]);
+    await expect(lastValueFrom(from([noTs]).pipe(topTalkers({ time: 'records' })))).rejects.toThrow(/time: 'records' needs batches with a ts column/);
   });
 });

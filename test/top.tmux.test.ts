@@ -36,6 +36,8 @@ describe.skipIf(!hasTmux)(`kwire top in tmux${hasTmux ? '' : ' (skipped: tmux is
     } catch {
       /* already gone */
     }
+    // kill-server leaves its socket file behind
+    rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
   });
 
   it('draws the process view, switches to flows, sorts, reverses, resizes, and quits on q with the terminal restored, never clearing a frame', async () => {
@@ -102,6 +104,25 @@ describe.skipIf(!hasTmux)(`kwire top in tmux${hasTmux ? '' : ' (skipped: tmux is
     await sees('EXITED 0');
   });
 
+  it.skipIf(!nobody)(`with CAP_NET_ADMIN alone, its processes come live from the proc connector${nobody ? '' : ' (skipped: needs root and setpriv)'}`, async () => {
+    const tag = `kw17-top-${randomUUID().slice(0, 8)}`;
+    start(`setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+net_admin --ambient-caps=+net_admin node ${kwire} top --interval 0.3`);
+    const s0 = await sees('kwire top — live (proc connector)');
+    expect(s0).toContain('no BPF: this process lacks CAP_BPF and CAP_PERFMON');
+    let last = 0;
+    await waitFor(`the screen to show ${tag}`, () => {
+      if (screen().includes(tag)) return true;
+      if (Date.now() - last > 1000) {
+        last = Date.now();
+        spawnSync('sh', ['-c', 'exit 6', tag]);
+      }
+      return false;
+    }, 30_000);
+    expect(screen()).toMatch(new RegExp(`code 6\\s+sh\\s+sh -c exit 6 ${tag}`));
+    tmux('send-keys', '-t', 'top', 'q');
+    await sees('EXITED 0');
+  });
+
   it.skipIf(!canRunLive)(`as root, it shows live processes${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, async () => {
     const tag = `kw17-top-${randomUUID().slice(0, 8)}`;
     start(`node ${kwire} top --interval 0.3`);
@@ -118,7 +139,8 @@ describe.skipIf(!hasTmux)(`kwire top in tmux${hasTmux ? '' : ' (skipped: tmux is
     }, 30_000);
     const s = screen();
     expect(s).toMatch(new RegExp(`exit\\s+\\S+\\s+code 7\\s+sh\\s+sh -c exit 7 ${tag}`));
-    expect(s).toMatch(/run\*/); // processes running before it started, from the /proc scan
+    tmux('send-keys', '-t', 'top', 's'); // by pid: pid 1 first, running since before kwire top, from the /proc scan
+    expect(await sees('sort: pid')).toMatch(/^1\s+0\s+\S+\s+run\*/m);
     tmux('send-keys', '-t', 'top', 'q');
     await sees('EXITED 0');
   });

@@ -5,7 +5,8 @@
 // Flow records carry cumulative counters, so each record adds what its flow sent since the flow's
 // previous record (a flow table keyed by cookie keeps the last counters; a destroy ends the flow) to
 // the sums of its key (a key table keyed by the chosen columns' bytes). Both tables are open
-// addressing with linear probing, bounded; what does not fit is counted, never written out of bounds.
+// addressing with linear probing (a destroy deletes by backward shift: no tombstones), bounded; what
+// does not fit is counted, never written out of bounds.
 
 // Key table slot: u32 hash+1 (0 = empty), u32 pad, key bytes (padded to 8), then 5 f64 sums.
 const SUMS: usize = 40; // bytesOrig, bytesRet, packetsOrig, packetsRet, records
@@ -13,7 +14,6 @@ const SUMS: usize = 40; // bytesOrig, bytesRet, packetsOrig, packetsRet, records
 const FLOW_SLOT: usize = 48;
 const FREE: u32 = 0;
 const LIVE: u32 = 1;
-const GONE: u32 = 2;
 const DESTROY: u8 = 2;
 const K: u64 = 0x9e3779b97f4a7c15;
 
@@ -27,7 +27,6 @@ let flowMask: u32 = 0;
 let flowTable: usize = 0;
 let flowSpare: usize = 0;
 let flowLive: u32 = 0;
-let flowGone: u32 = 0;
 let generation: u32 = 1;
 let columns: usize = 0;
 let columnCount: u32 = 0;
@@ -56,7 +55,6 @@ export function topInit(kb: u32, kc: u32, kt: usize, ul: usize, fc: u32, ft: usi
   flowTable = ft;
   flowSpare = fs;
   flowLive = 0;
-  flowGone = 0;
   generation = 1;
   columns = cols;
   columnCount = n;
@@ -159,16 +157,32 @@ export function topFlows(): u32 {
 /** The flow slot of `cookie` in `table`, or the free slot where it would go; 0 when full. */
 function flowFind(table: usize, cookie: u64): usize {
   let i = flowHash(cookie) & flowMask;
-  let reuse: usize = 0;
   for (let probes: u32 = 0; probes <= flowMask; probes++) {
     const slot = table + <usize>i * FLOW_SLOT;
-    const state = load<u32>(slot, 44);
-    if (state == FREE) return reuse != 0 ? reuse : slot;
-    if (state == LIVE && load<u64>(slot) == cookie) return slot;
-    if (state == GONE && reuse == 0) reuse = slot;
+    if (load<u32>(slot, 44) == FREE || load<u64>(slot) == cookie) return slot;
     i = (i + 1) & flowMask;
   }
-  return reuse;
+  return 0;
+}
+
+/** Empties the flow slot at `slot` by backward-shift deletion (linear probing without tombstones):
+ *  each later entry of its cluster that may move back into the hole does, so lookups stay short. */
+function flowRemove(slot: usize): void {
+  let hole = <u32>((slot - flowTable) / FLOW_SLOT);
+  let j = hole;
+  while (true) {
+    j = (j + 1) & flowMask;
+    const next = flowTable + <usize>j * FLOW_SLOT;
+    if (load<u32>(next, 44) == FREE) break;
+    const home = flowHash(load<u64>(next)) & flowMask;
+    // The entry at j stays when its home lies cyclically in (hole, j].
+    const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+    if (stays) continue;
+    memory.copy(flowTable + <usize>hole * FLOW_SLOT, next, FLOW_SLOT);
+    hole = j;
+  }
+  memory.fill(flowTable + <usize>hole * FLOW_SLOT, 0, FLOW_SLOT);
+  flowLive--;
 }
 
 /** Sums `n` records: key columns as set by topInit, then the flow columns at these addresses (u64
@@ -196,10 +210,9 @@ export function topAdd(n: u32, cookie: usize, kind: usize, po: usize, bo: usize,
         dBr -= lBr;
       }
     } else if (flow != 0 && !destroy) {
-      // Keep a quarter free (tombstones included) so a full table is found quickly.
-      if (flowLive + flowGone >= flowMask - (flowMask >> 2) && load<u32>(flow, 44) == FREE) flow = 0;
+      // Keep a quarter free so probes stay short and a full table is found quickly.
+      if (flowLive >= flowMask - (flowMask >> 2)) flow = 0;
       else {
-        if (load<u32>(flow, 44) == GONE) flowGone--;
         store<u64>(flow, c);
         store<u32>(flow, LIVE, 44);
         flowLive++;
@@ -207,11 +220,8 @@ export function topAdd(n: u32, cookie: usize, kind: usize, po: usize, bo: usize,
     }
     if (flow == 0) flowOverflow += 1;
     else if (load<u32>(flow, 44) == LIVE) {
-      if (destroy) {
-        store<u32>(flow, GONE, 44);
-        flowLive--;
-        flowGone++;
-      } else {
+      if (destroy) flowRemove(flow);
+      else {
         store<f64>(flow, load<f64>(po + o), 8);
         store<f64>(flow, load<f64>(bo + o), 16);
         store<f64>(flow, load<f64>(pr + o), 24);
@@ -234,8 +244,7 @@ export function topAdd(n: u32, cookie: usize, kind: usize, po: usize, bo: usize,
 }
 
 /** Empties the key table (after the TypeScript side read the window's sums) and ends a window for the
- *  flow table: flows unseen for `idleWindows` windows are forgotten (counted), and the table is
- *  rebuilt without its tombstones when they fill an eighth of it. Returns the flows forgotten. */
+ *  flow table: flows unseen for `idleWindows` windows are forgotten (counted). Returns the flows forgotten. */
 export function topWindow(idleWindows: u32): u32 {
   for (let u: u32 = 0; u < used; u++) {
     const i = load<u32>(usedList + (<usize>u << 2));
@@ -243,17 +252,20 @@ export function topWindow(idleWindows: u32): u32 {
   }
   used = 0;
   generation++;
+  if (idleWindows == 0 || generation <= idleWindows) return 0;
+  return rebuild(generation - idleWindows);
+}
+
+/** Copies the live flows seen since generation `oldest` into the spare table, which becomes the
+ *  table. Returns the flows left behind (counted as evicted). */
+function rebuild(oldest: u32): u32 {
   let forgotten: u32 = 0;
-  const sweep = idleWindows > 0 && generation > idleWindows;
-  if (!sweep && flowGone <= (flowMask >> 3)) return 0;
-  const oldest = sweep ? generation - idleWindows : 0;
   const capacity = <usize>flowMask + 1;
   memory.fill(flowSpare, 0, capacity * FLOW_SLOT);
   const from = flowTable;
   flowTable = flowSpare;
   flowSpare = from;
   flowLive = 0;
-  flowGone = 0;
   for (let i: usize = 0; i < capacity; i++) {
     const slot = from + i * FLOW_SLOT;
     if (load<u32>(slot, 44) != LIVE) continue;

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filter, merge, type Observable, type Subscription } from 'rxjs';
 import {
-  bootTimeNs, Enricher, execs, exits, flows, health, missingNetworkCapabilities, missingTracingCapabilities, processes, replay, toEvents, topTalkers,
+  bootTimeNs, Enricher, execs, exits, flows, health, missingNetworkCapabilities, missingProcConnectorCapabilities, missingTracingCapabilities, processes, replay, toEvents, topTalkers,
   type FlowBatch, type ProcessInput, type ProcessRecord, type SourceHealth, type StatsSource, type TopTalkers,
 } from 'kwire';
 import { writeOut } from '../output.js';
@@ -24,9 +24,10 @@ Usage: kwire top [options]
 
 Two views, refreshed in place: processes (running, and recently ended with their exit status and
 duration; run* marks those running before kwire top started) and flows (the top talkers: bytes/s and
-packets/s per source, destination and port over the last 5 s). Without the privileges to trace
-(CAP_BPF and CAP_PERFMON; CAP_NET_ADMIN for flows) it replays the bundled capture
-(${bundled}) and says so on its first line.
+packets/s per source, destination and port over the last 5 s). It traces with BPF (CAP_BPF and
+CAP_PERFMON; CAP_NET_ADMIN too for flows); with CAP_NET_ADMIN alone its processes come from the proc
+connector (no flows); with neither it replays the bundled capture (${bundled}),
+and it says which on its first lines.
 
 Keys:
   p / f / Tab   the process view / the flow view / the other one
@@ -34,21 +35,24 @@ Keys:
   q, Ctrl-C     quit (the terminal is restored)
 
 Options:
-  --replay FILE       show a capture instead of the live system (made with kwire record)
-  --speed SPEED       with --replay: 'max', 'realtime' (default) or a factor
+  --replay FILE       show a capture (made with kwire record) instead of the live system
+                      (default: live, or the bundled capture without the privileges)
+  --speed SPEED       with --replay: 'max', 'realtime' or a factor (default: realtime)
   --interval SECONDS  refresh every SECONDS (default: 1)
   --duration SECONDS  quit after this many seconds (default: until q)
   -h, --help          this help
 
 Examples:
-  sudo kwire top
+  kwire top
   kwire top --replay host.kwcap --speed 10`;
 
 interface Feeds {
   mode: string;
+  /** Where the process events come from when live. */
+  source?: 'bpf' | 'proc';
   /** Why it is not live, when it was not asked to replay. */
   note?: string;
-  events: Observable<ProcessInput>;
+  events?: Observable<ProcessInput>;
   flowBatches?: Observable<FlowBatch>;
   flowsNote?: string;
   stats: Record<string, StatsSource>;
@@ -75,6 +79,10 @@ function feeds(file: string | undefined, speed: number): Feeds {
       ...(flow ? { flowBatches: flow } : { flowsNote: `flows need ${net.join(' and ')}` }),
       stats: { exec, exit, ...(flow ? { flows: flow } : {}) },
     };
+  }
+  if (file === undefined && missingProcConnectorCapabilities().length === 0) {
+    // No BPF, but the proc connector: processes live, no flows.
+    return { mode: 'live (proc connector)', live: true, source: 'proc', note: `no BPF: this process lacks ${missing.join(' and ')}; processes from the proc connector, no flows`, flowsNote: `flows need ${missing.join(' and ')}`, stats: {} };
   }
   const path = file ?? bundled;
   const r = replay(path, { speed });
@@ -104,7 +112,7 @@ export async function topCommand(args: string[]): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError('kwire top draws on a terminal: run it in one (for a stream of events: kwire exec, kwire exit, kwire flows)');
 
   const f = feeds(values.replay, speed);
-  const source = processes({ events: f.events, scan: f.live });
+  const source = f.events ? processes({ events: f.events, scan: f.live }) : processes({ source: f.source ?? 'auto', scan: true });
   const enricher = new Enricher();
   const ended: ProcessRecord[] = [];
   let lastTs = 0n;
@@ -162,7 +170,7 @@ export async function topCommand(args: string[]): Promise<void> {
       }),
     );
     if (f.flowBatches) {
-      subs.push(f.flowBatches.pipe(topTalkers({ by: ['srcAddr', 'dstAddr', 'dstPort', 'proto'], window: 5000, every: 1000, limit: 500 })).subscribe({ next: (t) => (talkers = t), error: (e: unknown) => finish(e) }));
+      subs.push(f.flowBatches.pipe(topTalkers({ by: ['srcAddr', 'dstAddr', 'dstPort', 'proto'], window: 5000, every: 1000, limit: 500, time: f.live ? 'scheduler' : 'records' })).subscribe({ next: (t) => (talkers = t), error: (e: unknown) => finish(e) }));
     }
     subs.push(health(f.stats, { interval: every }).subscribe((h) => (readings = h)));
     timer = setInterval(redraw, every);

@@ -44,8 +44,8 @@ export function readScannedProcess(root: string, pid: number): ProcessRecord | u
   if (open < 0 || close < open) return undefined;
   const comm = stat.slice(open + 1, close);
   const fields = stat.slice(close + 2).split(' '); // fields[0] is stat's 3rd field (state)
-  const ppid = Number(fields[1]);
-  const startTicks = BigInt(fields[19] ?? '0');
+  const ppid = /^\d+$/.test(fields[1] ?? '') ? Number(fields[1]) : 0;
+  const startTicks = /^\d+$/.test(fields[19] ?? '') ? BigInt(fields[19]!) : 0n;
   const argv = tryRead(() => readFileSync(`${dir}/cmdline`, 'utf8').split('\0').filter((s, i, all) => s !== '' || i < all.length - 1)) ?? [];
   const filename = tryRead(() => readlinkSync(`${dir}/exe`)) ?? '';
   const uid = tryRead(() => statSync(dir).uid);

@@ -73,6 +73,8 @@ export interface ProcExitInput {
   tgid?: number;
   exitCode: number;
   signal: number;
+  /** false for a thread's exit (procEvents({ threads: true })); the process ends at its last task. */
+  processExit?: boolean;
 }
 
 /** What processes() joins: exec and exit events, and proc connector fork/exec/exit events. */

@@ -237,7 +237,9 @@ export class ProcessTable {
 
   private procExit(e: ProcExitInput, now: number, out: ProcessChange[]): void {
     const pid = e.tgid ?? e.pid;
-    if (pid !== e.pid) return; // a thread's exit
+    // A thread's exit is not its process's (procEvents() reports a process's end at its last task,
+    // whichever task that is, with processExit true).
+    if (e.processExit === false || (e.processExit === undefined && pid !== e.pid)) return;
     const r = this.live.get(pid);
     this.exit(pid, r?.ppid ?? 0, r?.comm ?? '', r?.cgroupId ?? 0n, undefined, e.ts, { exitCode: e.exitCode, signal: e.signal, coreDump: false }, now, out);
   }

@@ -3,7 +3,12 @@
 import { Observable, asyncScheduler, interval, map, merge, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { execEvents } from '../generated/exec.js';
 import { exitEvents } from '../generated/exit.js';
-import { checkBoolean, checkInteger, checkOptions, invalidArgument } from '../validate.js';
+import { procEvents } from '../kinds/proc-source.js';
+import type { ProcEnrichedEvent } from '../kinds/proc-tracker.js';
+import { cgroupIdOfPath } from '../enrich/cgroup-paths.js';
+import { missingProcConnectorCapabilities, missingTracingCapabilities } from '../platform/capabilities.js';
+import { readFileSync } from 'node:fs';
+import { checkBoolean, checkInteger, checkOneOf, checkOptions, invalidArgument } from '../validate.js';
 import type { ExecEvent } from '../kinds/exec.js';
 import { readScannedProcess, scanProcesses } from './proc-scan.js';
 import type { ProcessChange, ProcessInput, ProcessRecord, ProcExecInput } from './process-record.js';
@@ -74,8 +79,11 @@ export interface ProcessesOptions extends ProcessTableOptions {
   scan: boolean;
   /** See {@link TrackProcessesOptions.reorderWindow}. Default: 500. */
   reorderWindow: number;
-  /** The events to join instead of execEvents() and exitEvents(): e.g. the proc connector's
-   *  (`procEvents()`, where BPF is not available) or a replay's. */
+  /** Where the events come from: 'bpf' (execEvents() and exitEvents()), 'proc' (the netlink proc
+   *  connector, procEvents(): CAP_NET_ADMIN, no BPF), or 'auto': BPF when this process may trace, else
+   *  the proc connector when it has CAP_NET_ADMIN. Default: 'auto'. */
+  source: 'auto' | 'bpf' | 'proc';
+  /** Events to join instead (a replay's, say): `source` is then not used. */
   events: Observable<ProcessInput>;
   scheduler: SchedulerLike;
 }
@@ -109,7 +117,13 @@ export function processes(options: Readonly<Partial<ProcessesOptions>> = {}): Pr
     ...(options.maxEnded !== undefined ? { maxEnded: options.maxEnded } : {}),
     ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}),
   });
-  const inputs = options.events ?? merge<ProcessInput[]>(execEvents(pidns ? { pidns } : {}), exitEvents(pidns ? { pidns } : {}));
+  const { source = 'auto' } = options;
+  checkOneOf(fn, 'source', source, ['auto', 'bpf', 'proc']);
+  const useProc = source === 'proc' || (source === 'auto' && missingTracingCapabilities().length > 0 && missingProcConnectorCapabilities().length === 0);
+  const inputs = options.events
+    ?? (useProc
+      ? procEvents({ events: ['fork', 'exec', 'exit'], ...(pidns ? { pidns } : {}) }).pipe(map(fromProc))
+      : merge<ProcessInput[]>(execEvents(pidns ? { pidns } : {}), exitEvents(pidns ? { pidns } : {})));
   const stream = inputs.pipe(
     map((e) => (e.type === 'proc-exec' ? execFromProc(e) : e)),
     trackProcesses({ table, scan, reorderWindow, scheduler }),
@@ -128,4 +142,20 @@ function execFromProc(e: ProcExecInput): ExecEvent | ProcExecInput {
   } catch {
     return e;
   }
+}
+
+/** A proc connector event as the join reads it: procEvents() read an exec's argv, exe, uid and parent
+ *  from /proc as it arrived; the cgroup is read here. */
+function fromProc(e: ProcEnrichedEvent): ProcessInput {
+  if (e.type === 'proc-exec' && e.cmdline !== undefined) {
+    let cgroupId = 0n;
+    try {
+      const path = /^0::(.*)$/m.exec(readFileSync(`/proc/${e.tgid}/cgroup`, 'utf8'))?.[1];
+      cgroupId = (path !== undefined ? cgroupIdOfPath(path) : undefined) ?? 0n;
+    } catch {
+      /* gone already */
+    }
+    return { type: 'exec', ts: e.ts, pid: e.tgid, ppid: e.ppid ?? 0, uid: e.uid ?? 0, gid: 0, comm: e.comm ?? '', filename: e.exe ?? '', argv: e.cmdline, truncated: false, pidns: e.pidns ?? 0, cgroupId };
+  }
+  return e as ProcessInput;
 }

@@ -17,14 +17,19 @@ export interface TopTalkersOptions {
   limit: number;
   /** What ranks the rows. Default: 'bytes'. */
   sort: 'bytes' | 'packets' | 'records';
-  /** Distinct keys per step at most; records of further keys are counted in `dropped.keys`. Default: 65 536. */
+  /** Distinct keys per step at most; records of further keys are counted in `dropped.keys`. Default: 16 384. */
   maxKeys: number;
   /** Flows whose last counters are remembered (to count what each record adds). Default: 65 536. */
   maxFlows: number;
   /** A flow with no record for this many steps is forgotten (its destroy was lost), counted in
    *  `dropped.flowsEvicted`. Default: 60. */
   idleSteps: number;
-  /** The windows' clock. Default: asyncScheduler (TestScheduler in marble tests). */
+  /** What times the windows: 'scheduler' (the scheduler's clock, as records arrive) or 'records'
+   *  (the records' own `ts`, boot-time ns: a replay at any speed gives the windows it recorded; a step
+   *  ends when a record at or past its end arrives, and the last when the input completes).
+   *  Default: 'scheduler'. */
+  time: 'scheduler' | 'records';
+  /** The windows' clock with time 'scheduler'. Default: asyncScheduler (TestScheduler in marble tests). */
   scheduler: SchedulerLike;
 }
 
@@ -43,7 +48,8 @@ export interface TopTalker {
   packetsPerSecond: number;
 }
 
-/** One result: the window it covers (scheduler ms), its largest keys, and what was not counted. */
+/** One result: the window it covers (scheduler ms; with time 'records', boot-time ms of the
+ *  records), its largest keys, and what was not counted. */
 export interface TopTalkers {
   start: number;
   end: number;
@@ -75,7 +81,7 @@ const latin1 = (b: Uint8Array) => String.fromCharCode.apply(null, b as unknown a
 export function topTalkers<B extends FlowColumnsIn>(options: Readonly<Partial<TopTalkersOptions>> = {}): OperatorFunction<B, TopTalkers> {
   const fn = 'topTalkers()';
   checkOptions(fn, options);
-  const { by = ['srcAddr', 'dstAddr', 'dstPort', 'proto'], window = 10_000, limit = 10, sort = 'bytes', maxKeys = 65_536, maxFlows = 65_536, idleSteps = 60, scheduler = asyncScheduler } = options;
+  const { by = ['srcAddr', 'dstAddr', 'dstPort', 'proto'], window = 10_000, limit = 10, sort = 'bytes', maxKeys = 16_384, maxFlows = 65_536, idleSteps = 60, scheduler = asyncScheduler, time = 'scheduler' } = options;
   const every = options.every ?? window;
   checkStrings(fn, 'by', by);
   if (by.length === 0 || by.length > 8) invalidArgument(fn, `by must name 1 to 8 columns, got ${by.length}`);
@@ -86,6 +92,8 @@ export function topTalkers<B extends FlowColumnsIn>(options: Readonly<Partial<To
   checkInteger(fn, 'maxKeys', maxKeys, 1, 1 << 24, '2^24');
   checkInteger(fn, 'maxFlows', maxFlows, 1, 1 << 24, '2^24');
   checkInteger(fn, 'idleSteps', idleSteps, 0, 1 << 30, '2^30');
+  checkOneOf(fn, 'time', time, ['scheduler', 'records']);
+  const byRecords = time === 'records';
   const steps = window / every;
 
   return (source) =>
@@ -94,8 +102,9 @@ export function topTalkers<B extends FlowColumnsIn>(options: Readonly<Partial<To
       let columns: KeyColumn[] = [];
       const history: Map<string, Acc>[] = [];
       const total = new Map<string, Acc>();
-      let stepStart = scheduler.now();
-      const started = stepStart;
+      let stepStart = byRecords ? 0 : scheduler.now();
+      let started = stepStart;
+      let stepEndNs: bigint | undefined; // time 'records': where the current step ends
 
       const emitStep = (now: number) => {
         if (!sums) {
@@ -131,7 +140,37 @@ export function topTalkers<B extends FlowColumnsIn>(options: Readonly<Partial<To
         stepStart = now;
       };
 
-      const timer = interval(every, scheduler).subscribe(() => emitStep(scheduler.now()));
+      const timer = byRecords ? undefined : interval(every, scheduler).subscribe(() => emitStep(scheduler.now()));
+      const everyNs = BigInt(every) * 1_000_000n;
+      let lastTs = 0n;
+      const lastMs = () => Number(lastTs / 1_000_000n);
+      /** time 'records': sums the batch in runs, ending a step at each record at or past its end. */
+      const addByRecords = (batch: B, keys: ArrayBufferView[]) => {
+        const ts = (batch as unknown as { ts?: unknown }).ts;
+        if (!(ts instanceof BigUint64Array)) invalidArgument(fn, "time: 'records' needs batches with a ts column (BigUint64Array)");
+        let from = 0;
+        for (let i = 0; i < batch.length; i++) {
+          const t = ts[i]!;
+          if (t > lastTs) lastTs = t;
+          if (stepEndNs === undefined) {
+            const begin = (t / everyNs) * everyNs;
+            stepEndNs = begin + everyNs;
+            started = stepStart = Number(begin / 1_000_000n);
+          }
+          if (t < stepEndNs) continue;
+          if (i > from) sums!.add(slice(batch, from, i), slices(keys, columns, from, i));
+          from = i;
+          // Steps without a record are reported empty; past a thousand of them, skip to this record's.
+          for (let n = 0; t >= stepEndNs; n++) {
+            if (n === 1000) {
+              stepEndNs = (t / everyNs) * everyNs;
+              stepStart = Number(stepEndNs / 1_000_000n);
+            } else emitStep(Number(stepEndNs / 1_000_000n));
+            stepEndNs += everyNs;
+          }
+        }
+        if (from < batch.length) sums!.add(from === 0 ? batch : slice(batch, from, batch.length), from === 0 ? keys : slices(keys, columns, from, batch.length));
+      };
       const upstream = source.subscribe({
         next: (batch) => {
           try {
@@ -139,20 +178,28 @@ export function topTalkers<B extends FlowColumnsIn>(options: Readonly<Partial<To
               columns = keyColumns(fn, by, batch);
               sums = new FlowSums(columns.map((c) => c.width), maxKeys, maxFlows);
             }
-            sums.add(batch, columns.map((c) => c.column(batch)));
+            const keys = columns.map((c) => c.column(batch));
+            if (byRecords) addByRecords(batch, keys);
+            else sums.add(batch, keys);
           } catch (error) {
             subscriber.error(error);
           }
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
+          if (byRecords) {
+            // The last step ends at its last record's time (a partial step), or at once when empty.
+            if (sums) emitStep(Math.max(lastMs(), stepStart + 1));
+            subscriber.complete();
+            return;
+          }
           const now = scheduler.now();
           if (now > stepStart || sums) emitStep(now);
           subscriber.complete();
         },
       });
       return () => {
-        timer.unsubscribe();
+        timer?.unsubscribe();
         upstream.unsubscribe();
       };
     });
@@ -167,4 +214,17 @@ function addTo(total: Map<string, Acc>, k: string, s: KeySums | Acc, sign: 1 | -
   a.packetsRet += sign * s.packetsRet;
   a.records += sign * s.records;
   if (a.records <= 0) total.delete(k);
+}
+
+/** Records [from, to) of a batch's flow columns, as views. */
+function slice<B extends FlowColumnsIn>(b: B, from: number, to: number): FlowColumnsIn {
+  return {
+    length: to - from, cookie: b.cookie.subarray(from, to), kind: b.kind.subarray(from, to),
+    packetsOrig: b.packetsOrig.subarray(from, to), bytesOrig: b.bytesOrig.subarray(from, to), packetsRet: b.packetsRet.subarray(from, to), bytesRet: b.bytesRet.subarray(from, to),
+  };
+}
+
+/** Records [from, to) of the key columns, as byte views. */
+function slices(keys: readonly ArrayBufferView[], columns: readonly KeyColumn[], from: number, to: number): ArrayBufferView[] {
+  return keys.map((k, c) => new Uint8Array(k.buffer, k.byteOffset + from * columns[c]!.width, (to - from) * columns[c]!.width));
 }
