@@ -99,7 +99,7 @@ describe.skipIf(!canRunLive)(`kwire exec live${canRunLive ? '' : ` (skipped: ${l
     expect(events.length).toBeGreaterThan(0);
     const first = Number(events[0].argv[2]);
     expect(events.map((e) => e.argv)).toEqual(events.map((_, k) => ['/bin/true', tag, String(first + k), '']));
-    expect(Object.keys(events[0]).sort()).toEqual(['argv', 'cgroupId', 'comm', 'filename', 'gid', 'pid', 'pidns', 'ppid', 'time', 'truncated', 'ts', 'type', 'uid']);
+    expect(Object.keys(events[0]).sort()).toEqual(['argv', 'cgroupId', 'comm', 'filename', 'gid', 'pid', 'pidns', 'ppid', 'ret', 'time', 'truncated', 'ts', 'type', 'uid']);
     // issue 15, defect 8: 64-bit values as decimal strings, a wall-clock time to the microsecond beside ts
     expect(events[0]).toMatchObject({ ts: expect.stringMatching(/^\d+$/), cgroupId: expect.stringMatching(/^\d+$/), time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/) });
     expect(Math.abs(Date.parse(events[0].time) - Date.now())).toBeLessThan(60_000);

@@ -72,3 +72,49 @@ export function parseTransport(value: string | undefined): 'auto' | 'ringbuf' | 
   if (value === 'auto' || value === 'ringbuf' || value === 'perf') return value;
   throw new UsageError(`--transport wants 'auto', 'ringbuf' or 'perf', got '${value}'`);
 }
+
+/** The process filters of exec and exit: in the kernel (pid, ppid, uid, cgroup; pidns is common), and --comm here. */
+export const processFilterOptions = {
+  pid: { type: 'string' },
+  ppid: { type: 'string' },
+  uid: { type: 'string' },
+  comm: { type: 'string' },
+  cgroup: { type: 'string' },
+  failed: { type: 'boolean', short: 'x', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+export const processFilterHelp = `  --pid PID           only this process (filtered in the kernel) (default: all)
+  --ppid PID          only children of this process (filtered in the kernel) (default: all)
+  --uid UID           only processes of this uid (filtered in the kernel) (default: all)
+  --comm REGEX        only commands (PCOMM) matching this JavaScript regular expression (default: all)
+  --cgroup PATH       only processes in this cgroup v2 directory or below (filtered in the kernel),
+                      e.g. /sys/fs/cgroup/system.slice (default: all)`;
+
+export interface ProcessFilters {
+  /** The library's options: pid, ppid, uid, cgroup. */
+  kernel: { pid?: number; ppid?: number; uid?: number; cgroup?: string };
+  /** --comm, matched here against each event's comm. */
+  comm?: RegExp;
+}
+
+export function parseProcessFilters(values: { pid?: string; ppid?: string; uid?: string; comm?: string; cgroup?: string }): ProcessFilters {
+  const kernel: ProcessFilters['kernel'] = {};
+  for (const name of ['pid', 'ppid', 'uid'] as const) {
+    const text = values[name];
+    if (text === undefined) continue;
+    const n = Number(text);
+    const min = name === 'uid' ? 0 : 1;
+    if (!/^\d+$/.test(text) || n < min || n > (name === 'uid' ? 0xfffffffe : 0x3fffffff)) throw new UsageError(`--${name} wants ${name === 'uid' ? 'a uid' : 'a process id'} (a number), got '${text}'`);
+    kernel[name] = n;
+  }
+  if (values.cgroup !== undefined) kernel.cgroup = values.cgroup;
+  let comm: RegExp | undefined;
+  if (values.comm !== undefined) {
+    try {
+      comm = new RegExp(values.comm);
+    } catch (error) {
+      throw new UsageError(`--comm wants a regular expression: ${(error as Error).message}`);
+    }
+  }
+  return { kernel, ...(comm ? { comm } : {}) };
+}

@@ -1,21 +1,24 @@
 // kwire exec: execsnoop-like live exec events.
 import { execs } from 'kwire';
-import { commonHelp, commonOptions, parseCommon, parseTransport, transportHelp, transportOption } from '../common-options.js';
+import { commonHelp, commonOptions, parseCommon, parseProcessFilters, parseTransport, processFilterHelp, processFilterOptions, transportHelp, transportOption } from '../common-options.js';
 import { writeOut } from '../output.js';
 import { eventWriter } from '../event-writer.js';
 import { runSource } from '../run-source.js';
 import { shapes, tables } from '../tables.js';
 import { parseCommandLine } from '../parse.js';
+import { cliError } from '../process-errors.js';
 import { warnIfNoNamespace } from '../namespace-check.js';
 
 export const execHelp = `kwire exec — trace every successful execve/execveat, live (like execsnoop)
 
 Usage: kwire exec [options]
 
-Columns: TIME (wall clock), PCOMM (new comm), PID, PPID, UID, ARGS (filename, then argv; '...' when
-truncated at the kernel-side limit of 8 KiB of argv).
+Columns: TIME (wall clock), PCOMM (new comm), PID, PPID, UID, RET (0, or a failed exec's -errno), ARGS
+(filename, then argv as execve received it; '...' when cut at the kernel-side limit of 8 KiB of argv).
 
 Options:
+  -x, --failed        failed execs too, with their errno: RET < 0 (like execsnoop -x) (default: off)
+${processFilterHelp}
 ${transportHelp}
 
 ${commonHelp}
@@ -24,10 +27,11 @@ Needs CAP_BPF and CAP_PERFMON (or root).
 Examples:
   kwire exec --duration 5
   kwire exec --json | jq 'select(.uid == 1000)'
+  kwire exec -x --uid 1000 --comm '^(sh|bash)$'
   kwire exec --pidns $(stat -L -c %i /proc/$(pgrep -n mycontainerd)/ns/pid)`;
 
 export async function execCommand(args: string[]): Promise<void> {
-  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption });
+  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption, ...processFilterOptions });
   if (values.help) {
     writeOut(execHelp + '\n');
     return;
@@ -35,10 +39,11 @@ export async function execCommand(args: string[]): Promise<void> {
   const options = parseCommon(values);
   const transport = parseTransport(values.transport);
   warnIfNoNamespace('exec', '--pidns', 'pid', options.pidns);
-  const source = execs({ transport, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
+  const filters = parseProcessFilters(values);
+  const source = cliError(() => execs({ transport, ...filters.kernel, failed: values.failed ?? false, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) }));
   const writer = eventWriter(options, tables, shapes);
   await runSource('exec', source, options, {
     onAttached: () => writer.start('exec'),
-    onBatch: (batch) => writer.batch('exec', batch),
+    onBatch: (batch) => writer.batch('exec', filters.comm ? [...batch].filter((e) => filters.comm!.test(e.comm)) : batch),
   });
 }

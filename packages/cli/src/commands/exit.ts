@@ -1,11 +1,12 @@
 // kwire exit: exitsnoop-like live exit events.
 import { exits } from 'kwire';
-import { commonHelp, commonOptions, parseCommon, parseTransport, transportHelp, transportOption } from '../common-options.js';
+import { commonHelp, commonOptions, parseCommon, parseProcessFilters, parseTransport, processFilterHelp, processFilterOptions, transportHelp, transportOption } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
 import { writeOut } from '../output.js';
 import { runSource } from '../run-source.js';
 import { shapes, tables } from '../tables.js';
 import { parseCommandLine } from '../parse.js';
+import { cliError } from '../process-errors.js';
 import { warnIfNoNamespace } from '../namespace-check.js';
 
 export const exitHelp = `kwire exit — trace every process exit, live (like exitsnoop)
@@ -16,6 +17,9 @@ Columns: TIME (wall clock), PCOMM, PID, PPID, TID (the thread that exited last),
 the process started), EXIT ('code N', or 'signal N (NAME)', '+core' when it dumped core).
 
 Options:
+  -x, --failed        only exits that failed: a non-zero code or a signal (like exitsnoop -x)
+                      (default: all)
+${processFilterHelp}
   --threads           a record for every thread's exit (default: one per process, when it ends)
 ${transportHelp}
 
@@ -24,10 +28,11 @@ ${commonHelp}
 Needs CAP_BPF and CAP_PERFMON (or root).
 Examples:
   kwire exit --duration 5
-  kwire exit --json | jq 'select(.signal != 0)'`;
+  kwire exit --json | jq 'select(.signal != 0)'
+  kwire exit -x --cgroup /sys/fs/cgroup/system.slice`;
 
 export async function exitCommand(args: string[]): Promise<void> {
-  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption, threads: { type: 'boolean', default: false } });
+  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption, ...processFilterOptions, threads: { type: 'boolean', default: false } });
   if (values.help) {
     writeOut(exitHelp + '\n');
     return;
@@ -35,10 +40,11 @@ export async function exitCommand(args: string[]): Promise<void> {
   const options = parseCommon(values);
   const transport = parseTransport(values.transport);
   warnIfNoNamespace('exit', '--pidns', 'pid', options.pidns);
-  const source = exits({ transport, threads: values.threads ?? false, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) });
+  const filters = parseProcessFilters(values);
+  const source = cliError(() => exits({ transport, threads: values.threads ?? false, failed: values.failed ?? false, ...filters.kernel, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) }));
   const writer = eventWriter(options, tables, shapes);
   await runSource('exit', source, options, {
     onAttached: () => writer.start('exit'),
-    onBatch: (batch) => writer.batch('exit', batch),
+    onBatch: (batch) => writer.batch('exit', filters.comm ? [...batch].filter((e) => filters.comm!.test(e.comm)) : batch),
   });
 }

@@ -3,13 +3,23 @@
 import type { RawOpenOptions } from '../capture/registry.js';
 import { KwireError } from '../errors.js';
 import type { CliColumn, SourcePlan } from '../pipeline/kind.js';
-import { bpfProducer } from '../producers/bpf.js';
+import { bpfProducer, u32Bytes } from '../producers/bpf.js';
+import { cgroupTarget } from '../platform/cgroup-id.js';
+import { u64Bytes } from '../platform/pidns.js';
 import { resolveTransport, type Transport, type TransportOptions } from '../pipeline/transport.js';
-import { checkBatchSize, checkOptions, checkPerfOptions, checkRingCapacity } from '../validate.js';
+import { checkBatchSize, checkInteger, checkOptions, checkPerfOptions, checkRingCapacity, checkString } from '../validate.js';
 
 export interface ProcessOptions extends TransportOptions {
   /** Only processes whose pid namespace has this inode (filtered in the kernel). Default: all. */
   pidns: number;
+  /** Only this process (its pid in the initial pid namespace; filtered in the kernel). Default: all. */
+  pid: number;
+  /** Only children of this process (filtered in the kernel). Default: all. */
+  ppid: number;
+  /** Only processes of this (real) uid (filtered in the kernel). Default: all. */
+  uid: number;
+  /** Only processes in this cgroup v2 directory or below it (filtered in the kernel). Default: all. */
+  cgroup: string;
   /** Shared ring size in bytes, a power of two. */
   ringCapacity: number;
   /** Records per batch at most. Default: 1024. */
@@ -18,10 +28,12 @@ export interface ProcessOptions extends TransportOptions {
 
 /** The options checked (EINVAL_ARGUMENT naming `fn`), with defaults. */
 /** The options every process kind takes (a kind adds its own: exit's threads). */
-export const processOptionNames = ['pidns', 'transport', 'perf', 'ringCapacity', 'batchSize'] as const;
+export const processOptionNames = ['pidns', 'pid', 'ppid', 'uid', 'cgroup', 'transport', 'perf', 'ringCapacity', 'batchSize'] as const;
 
 export function processOptions(options: Readonly<Partial<ProcessOptions>>, fn: string, defaultRing: number, more: readonly string[] = []): {
   pidns: number; ringCapacity: number; batchSize: number; transport: Transport; perf?: ProcessOptions['perf'];
+  /** The filters as the BPF object's globals (target_pidns, target_pid, …). */
+  filters: Record<string, Uint8Array>;
 } {
   checkOptions(fn, options, 'options', [...processOptionNames, ...more]);
   const { pidns = 0, ringCapacity = defaultRing, batchSize = 1024, perf } = options ?? {};
@@ -31,7 +43,21 @@ export function processOptions(options: Readonly<Partial<ProcessOptions>>, fn: s
     throw new KwireError('EINVAL_ARGUMENT', `${fn}: pidns must be a pid namespace inode (a u32), got ${pidns}`);
   }
   checkBatchSize(fn, batchSize);
-  return { pidns, ringCapacity, batchSize, transport: resolveTransport(options?.transport, fn), ...(perf ? { perf } : {}) };
+  const filters: Record<string, Uint8Array> = {};
+  if (pidns) filters.target_pidns = u32Bytes(pidns);
+  for (const name of ['pid', 'ppid', 'uid'] as const) {
+    const v = options?.[name];
+    if (v === undefined) continue;
+    checkInteger(fn, name, v, name === 'uid' ? 0 : 1, name === 'uid' ? 0xfffffffe : 0x3fffffff);
+    filters[`target_${name}`] = u32Bytes(v);
+  }
+  if (options?.cgroup !== undefined) {
+    checkString(fn, 'cgroup', options.cgroup);
+    const { id, level } = cgroupTarget(fn, options.cgroup);
+    filters.target_cgroup = u64Bytes(id);
+    filters.target_cgroup_level = u32Bytes(level);
+  }
+  return { pidns, ringCapacity, batchSize, transport: resolveTransport(options?.transport, fn), filters, ...(perf ? { perf } : {}) };
 }
 
 /** A capture records a process kind filtered by pid namespace, over the transport asked for. */
