@@ -22,7 +22,11 @@ describe('kwire flows', () => {
     expect(common).not.toContain('--pidns');
     // every continuation line (deep indent) follows an option line whose text it continues
     expect(common).not.toMatch(/--duration[^\n]*\n {22}\(default: all\)/);
-    expect(common.split('\n\n')[0]!.split('\n').filter((l) => /^ {22}\S/.test(l))).toEqual(['                      (default: a table)']);
+    expect(common.split('\n\n')[0]!.split('\n').filter((l) => /^ {22}\S/.test(l))).toEqual([
+      '                      (default: a table)',
+      '                      (default: never)',
+      '                      since boot, ms) or none (no TIME column) (default: clock)',
+    ]);
   });
 
   it.each([
@@ -56,7 +60,7 @@ describe('kwire flows', () => {
       expect(Number(ping!.bytesOrig)).toBeGreaterThan(0);
       expect(events.every((e) => e.kind === 'destroy' && e.netns === Number(netns))).toBe(true);
       // One --stats line, as every command prints it: the probe's counters, then the BPF side's and this consumer's.
-      expect(result.stderr).toMatch(/^flows: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 lost\.undelivered=0 decodeErrors=0 .* recordBytes=\d+ packets=\d+ tableFull=0 .* consumer\.received=\d+ consumer\.lost=0\n$/);
+      expect(result.stderr).toMatch(/^flows: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 lost\.undelivered=\d+ decodeErrors=0 .* recordBytes=\d+ packets=\d+ tableFull=0 .* consumer\.received=\d+ consumer\.lost=0\n$/);
     } finally {
       pair.cleanup();
     }

@@ -1,6 +1,7 @@
 // Options every live command takes, parsed with node:util parseArgs.
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from './usage-error.js';
+import { parseSize } from './output-file.js';
 
 export const commonOptions = {
   json: { type: 'boolean', default: false },
@@ -9,6 +10,10 @@ export const commonOptions = {
   duration: { type: 'string' },
   pidns: { type: 'string' },
   stats: { type: 'boolean', default: false },
+  output: { type: 'string', short: 'o' },
+  rotate: { type: 'string' },
+  'time-format': { type: 'string' },
+  t: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -20,6 +25,10 @@ const commonOptionHelp = {
   duration: '  --duration SECONDS  stop after this many seconds (default: until Ctrl-C)',
   pidns: '  --pidns INODE       only processes in this pid namespace, e.g. $(stat -L -c %i /proc/PID/ns/pid)\n                      (default: all)',
   stats: "  --stats             print the source's counters to stderr at the end (default: off)",
+  output: "  -o, --output FILE   write to FILE (appended to; SIGUSR1 reopens it, for logrotate) (default: stdout)",
+  rotate: "  --rotate SIZE       with -o: at SIZE (e.g. 100M) FILE becomes FILE.1 (FILE.1 FILE.2 …, 5 kept)\n                      (default: never)",
+  'time-format': "  --time-format F     the TIME column: clock (HH:MM:SS), iso (ISO 8601 UTC, ms), boot (seconds\n                      since boot, ms) or none (no TIME column) (default: clock)",
+  t: '  -t                  the TIME column in seconds since the command started, ms (default: off)',
   help: '  -h, --help          this help',
 } as const;
 
@@ -30,7 +39,13 @@ export function commonHelpWithout(...left: (keyof typeof commonOptionHelp)[]): s
 
 export const commonHelp = commonHelpWithout();
 
+export type TimeColumn = 'clock' | 'iso' | 'boot' | 'none' | 'since-start';
+
 export interface CommonOptions {
+  /** The TIME column's format (-t: 'since-start'). */
+  timeFormat: TimeColumn;
+  /** -o FILE, and --rotate's bytes. */
+  output?: { path: string; rotate?: number };
   json: boolean;
   msgpack: boolean;
   addresses: 'string' | 'bytes';
@@ -39,10 +54,16 @@ export interface CommonOptions {
   stats: boolean;
 }
 
-export function parseCommon(values: { json?: boolean; msgpack?: boolean; addresses?: string; duration?: string; pidns?: string; stats?: boolean }): CommonOptions {
-  const out: CommonOptions = { json: values.json ?? false, msgpack: values.msgpack ?? false, addresses: 'string', stats: values.stats ?? false };
+export function parseCommon(values: { json?: boolean; msgpack?: boolean; addresses?: string; duration?: string; pidns?: string; stats?: boolean; output?: string; rotate?: string; 'time-format'?: string; t?: boolean }): CommonOptions {
+  const out: CommonOptions = { json: values.json ?? false, msgpack: values.msgpack ?? false, addresses: 'string', stats: values.stats ?? false, timeFormat: 'clock' };
+  const format = values['time-format'];
+  if (format !== undefined && !['clock', 'iso', 'boot', 'none'].includes(format)) throw new UsageError(`--time-format wants clock, iso, boot or none, got '${format}'`);
+  if (values.t && format !== undefined) throw new UsageError('-t and --time-format: choose one');
+  out.timeFormat = values.t ? 'since-start' : ((format ?? 'clock') as TimeColumn);
+  if (values.rotate !== undefined && values.output === undefined) throw new UsageError('--rotate is for -o FILE (stdout cannot be rotated)');
+  if (values.output !== undefined) out.output = { path: values.output, ...(values.rotate === undefined ? {} : { rotate: parseSize(values.rotate) }) };
   if (out.json && out.msgpack) throw new UsageError('--json and --msgpack: choose one');
-  if (out.msgpack && process.stdout.isTTY) throw new UsageError('--msgpack writes binary: redirect it to a file or a pipe, not the terminal');
+  if (out.msgpack && process.stdout.isTTY && out.output === undefined) throw new UsageError('--msgpack writes binary: redirect it to a file or a pipe, not the terminal');
   if (values.addresses !== undefined) {
     if (values.addresses !== 'string' && values.addresses !== 'bytes') throw new UsageError(`--addresses wants 'string' or 'bytes', got '${values.addresses}'`);
     if (!out.msgpack) throw new UsageError('--addresses is for --msgpack (JSON and the table always write addresses as text)');
