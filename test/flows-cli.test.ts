@@ -33,6 +33,10 @@ describe('kwire flows', () => {
     [['flows', '--mode', 'some'], /--mode wants update, destroy or all/],
     [['flows', '--curve', '1:2'], /--curve wants three AGE:RATE points/],
     [['flows', '--idle-timeout', '0'], /--idle-timeout wants a positive number/],
+    [['flows', '--proto', 'pigeon'], /--proto wants tcp, udp, icmp, icmp6, sctp or a protocol number, got 'pigeon'/],
+    [['flows', '--port', '70000'], /--port wants a number in 0\.\.65535, got '70000'/],
+    [['flows', '--host', '10.0.0.300'], /--host wants an IPv4 or IPv6 address, got '10\.0\.0\.300'/],
+    [['flows', '--mark', 'x'], /--mark wants a number/],
   ])('refuses %j with exit status 2', async (args, message) => {
     const result = await kwire(...args);
     expect(result.code).toBe(2);
@@ -83,6 +87,26 @@ describe('kwire flows', () => {
       // the private cgroup2 mount is gone, its directory too
       expect(readFileSync('/proc/mounts', 'utf8')).not.toMatch(/kwire-cgroup2-/);
       expect(readdirSync(tmpdir()).filter((d) => d.startsWith('kwire-cgroup2-'))).toEqual([]);
+    } finally {
+      pair.cleanup();
+    }
+  });
+
+  it.skipIf(!canRunLive)(`--proto, --port and --host keep only the flows asked for${liveSkipReason ? ` (skipped: ${liveSkipReason})` : ''}`, async () => {
+    const pair = createNetnsPair();
+    try {
+      const cli = kwire('flows', '--json', '--mode', 'destroy', '--idle-timeout', '0.2', '--duration', '4', '--proto', 'icmp', '--host', pair.v4.b, '--netns', String(pair.inode(pair.a)));
+      const pinger = pair.start(pair.a, 'ping', ['-c', '12', '-i', '0.25', pair.v4.b]);
+      const other = pair.start(pair.a, 'ping', ['-c', '12', '-i', '0.25', '127.0.0.1']);
+      const result = await cli;
+      pinger.kill();
+      other.kill();
+      expect(result.code, result.stderr).toBe(0);
+      const events = result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(events.length).toBeGreaterThan(0);
+      expect(events.every((e) => e.proto === 1 && (e.srcAddr === pair.v4.b || e.dstAddr === pair.v4.b))).toBe(true);
+      const byPort = await kwire('flows', '--json', '--duration', '1', '--proto', 'tcp', '--port', '1');
+      expect(byPort.stdout.trim().split('\n').filter(Boolean).every((l) => { const e = JSON.parse(l); return e.proto === 6 && (e.srcPort === 1 || e.dstPort === 1); })).toBe(true);
     } finally {
       pair.cleanup();
     }
