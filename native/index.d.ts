@@ -60,6 +60,8 @@ export class BpfObject {
   close(): void;
   /** Before load: a map's max_entries (bpf_map__set_max_entries), e.g. a ring buffer's byte size. */
   setMaxEntries(mapName: string, entries: number): void;
+  /** Before load: whether program `programName` is loaded and attached at all (bpf_program__set_autoload). */
+  setAutoload(programName: string, load: boolean): void;
   /** After load: pins map `mapName` at `path` (in a bpffs). The map outlives the object while pinned. */
   pinMap(mapName: string, path: string): void;
   /** After load: pins program `programName` at `path`. */

@@ -63,6 +63,8 @@ describe('usage errors: exit status 2, one line ending with where to look', () =
     [['gen', '--btf', object, '--type', 'exit_event', '--source-id', '0'], /--source-id wants an integer in 1\.\.65535, got '0'/],
     // issue 15: the process filters
     [['exec', '--pid', 'abc'], /--pid wants a process id \(a number\), got 'abc'/],
+    [['exec', '--argv', 'both'], /--argv wants 'caller' or 'exec', got 'both'/],
+    [['exec', '--argv', 'exec', '-x'], /--failed needs --argv caller/],
     [['exit', '--uid', '-1'], /--uid wants a uid \(a number\), got '-1'/],
     [['exec', '--comm', '('], /--comm wants a regular expression: /],
     [['exec', '--cgroup', '/tmp'], /--cgroup: \/tmp is not a cgroup v2 directory/],

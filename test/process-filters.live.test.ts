@@ -51,6 +51,19 @@ describe.skipIf(!canRunLive)(`process filters${canRunLive ? '' : ` (skipped: ${l
     expect(mine[0]).toMatchObject({ filename: './s.sh', argv: ['./s.sh', tag], ret: 0 });
   });
 
+  it("argv 'exec': the new process's argv, and no syscall program attached", async () => {
+    const tag = `kw15-${randomUUID()}`;
+    const script = join(dir, 's3.sh');
+    writeFileSync(script, '#!/bin/sh\nexit 0\n');
+    chmodSync(script, 0o755);
+    const seen = await during(execEvents({ argv: 'exec' }), async () => {
+      const names = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })).map((p: { name?: string }) => p.name);
+      expect(names).toContain('kw_exec');
+      return run('sh', ['-c', `cd ${dir} && ./s3.sh ${tag}`]);
+    }, (s) => s.some(tagged(tag)));
+    expect(seen.filter(tagged(tag)).map((e) => e.argv)).toEqual([['/bin/sh', './s3.sh', tag]]);
+  });
+
   it('kwire exec prints ./s.sh arg once (defect 9)', async () => {
     const tag = `kw15-${randomUUID()}`;
     const script = join(dir, 's2.sh');

@@ -6,6 +6,7 @@ import { eventWriter } from '../event-writer.js';
 import { runSource } from '../run-source.js';
 import { shapes, tables } from '../tables.js';
 import { parseCommandLine } from '../parse.js';
+import { UsageError } from '../usage-error.js';
 import { cliError } from '../process-errors.js';
 import { warnIfNoNamespace } from '../namespace-check.js';
 
@@ -18,6 +19,9 @@ Columns: TIME (wall clock), PCOMM (new comm), PID, PPID, UID, RET (0, or a faile
 
 Options:
   -x, --failed        failed execs too, with their errno: RET < 0 (like execsnoop -x) (default: off)
+  --argv FROM         'caller': argv as execve received it (a script: ./s.sh arg), read at the syscall's
+                      entry by a program every syscall runs; 'exec': the new process's (a script shows
+                      its interpreter first; no cost to other syscalls; no --failed) (default: caller)
 ${processFilterHelp}
 ${transportHelp}
 
@@ -31,7 +35,7 @@ Examples:
   kwire exec --pidns $(stat -L -c %i /proc/$(pgrep -n mycontainerd)/ns/pid)`;
 
 export async function execCommand(args: string[]): Promise<void> {
-  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption, ...processFilterOptions });
+  const { values } = parseCommandLine(args, { ...commonOptions, ...transportOption, ...processFilterOptions, argv: { type: 'string' } });
   if (values.help) {
     writeOut(execHelp + '\n');
     return;
@@ -40,7 +44,10 @@ export async function execCommand(args: string[]): Promise<void> {
   const transport = parseTransport(values.transport);
   warnIfNoNamespace('exec', '--pidns', 'pid', options.pidns);
   const filters = parseProcessFilters(values);
-  const source = cliError(() => execs({ transport, ...filters.kernel, failed: values.failed ?? false, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) }));
+  const argv = values.argv ?? 'caller';
+  if (argv !== 'caller' && argv !== 'exec') throw new UsageError(`--argv wants 'caller' or 'exec', got '${values.argv}'`);
+  if (argv === 'exec' && values.failed) throw new UsageError("--failed needs --argv caller (failures are seen at the syscall's return)");
+  const source = cliError(() => execs({ transport, ...filters.kernel, failed: values.failed ?? false, argv, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) }));
   const writer = eventWriter(options, tables, shapes);
   await runSource('exec', source, options, {
     onAttached: () => writer.start('exec'),

@@ -5,7 +5,8 @@ import { constants } from 'node:os';
 import { cstring } from '../layout/layout.js';
 import { defineKind } from '../pipeline/kind.js';
 import { u32Bytes } from '../producers/bpf.js';
-import { checkBoolean } from '../validate.js';
+import { checkBoolean, checkOneOf, invalidArgument } from '../validate.js';
+import type { BpfObject } from '../platform/native.js';
 import { processCapture, processColumns, processOptions, processPlan, type ProcessOptions } from './process-options.js';
 import type { ExecBatch } from '../generated/exec.js';
 
@@ -21,8 +22,13 @@ export const ExecFlags = { argvTruncated: 0x1, filenameTruncated: 0x2, argvFault
 /** The filters pidns, pid, ppid, uid, cgroup (default: all), transport and perf (default 'auto'),
  *  ringCapacity (default 4 MiB), batchSize (default 1024), and: */
 export interface ExecOptions extends ProcessOptions {
-  /** A record for each failed exec too (execsnoop -x), with `ret` its negative errno. Default: false. */
+  /** A record for each failed exec too (execsnoop -x), with `ret` its negative errno (needs argv 'caller'). Default: false. */
   failed: boolean;
+  /** 'caller': argv as execve(2) received it, read at the syscall's entry (a script's `./s.sh arg`, its
+   *  argv[0] kept), at the price of a program every syscall of the machine runs (bench/results/exec-syscall.md);
+   *  'exec': the new process's argv, read at sched_process_exec only (a script shows its interpreter
+   *  first; no cost to other syscalls). Default: 'caller'. */
+  argv: 'caller' | 'exec';
 }
 
 export interface ExecEvent {
@@ -87,10 +93,15 @@ export const execKind = defineKind({
     };
   },
   open: (options: Readonly<Partial<ExecOptions>>, fn: string) => {
-    const o = processOptions(options, fn, 4 << 20, ['failed']);
+    const o = processOptions(options, fn, 4 << 20, ['failed', 'argv']);
     const failed = options?.failed ?? false;
+    const argv = options?.argv ?? 'caller';
     checkBoolean(fn, 'failed', failed);
-    return processPlan('tracing exec events', 'exec', { ...o.filters, ...(failed ? { trace_failed: u32Bytes(1) } : {}) }, o);
+    checkOneOf(fn, 'argv', argv, ['caller', 'exec']);
+    if (failed && argv === 'exec') invalidArgument(fn, "failed needs argv 'caller' (failures are seen at the syscall's return)");
+    // without the syscall programs, every exec takes sched_process_exec's own path
+    const configure = argv === 'exec' ? (object: BpfObject) => ['kw_exec_enter', 'kw_exec_exit'].forEach((p) => object.setAutoload(p, false)) : undefined;
+    return processPlan('tracing exec events', 'exec', { ...o.filters, ...(failed ? { trace_failed: u32Bytes(1) } : {}) }, o, configure);
   },
   capture: processCapture,
   cli: {

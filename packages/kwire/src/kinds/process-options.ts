@@ -4,6 +4,7 @@ import type { RawOpenOptions } from '../capture/registry.js';
 import { KwireError } from '../errors.js';
 import type { CliColumn, SourcePlan } from '../pipeline/kind.js';
 import { bpfProducer, u32Bytes } from '../producers/bpf.js';
+import type { BpfObject } from '../platform/native.js';
 import { cgroupTarget } from '../platform/cgroup-id.js';
 import { u64Bytes } from '../platform/pidns.js';
 import { resolveTransport, type Transport, type TransportOptions } from '../pipeline/transport.js';
@@ -77,7 +78,7 @@ export function processColumns<E extends { comm: string; pid: number; ppid: numb
 }
 
 /** The plan of a process kind: its BPF object's ring (or perf array) with the kernel-side drop counter. */
-export function processPlan(what: string, object: string, globals: Record<string, Uint8Array>, o: ReturnType<typeof processOptions>): SourcePlan {
-  const producer = bpfProducer({ what, object, map: 'events', globals, droppedGlobal: 'dropped', transport: o.transport, ...(o.perf ? { perfOptions: o.perf } : {}) });
+export function processPlan(what: string, object: string, globals: Record<string, Uint8Array>, o: ReturnType<typeof processOptions>, configure?: (object: BpfObject) => void): SourcePlan {
+  const producer = bpfProducer({ what, object, map: 'events', globals, droppedGlobal: 'dropped', transport: o.transport, ...(o.perf ? { perfOptions: o.perf } : {}), ...(configure ? { configure } : {}) });
   return { producer, ringCapacity: o.ringCapacity, batchSize: o.batchSize };
 }
