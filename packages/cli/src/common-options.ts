@@ -23,7 +23,7 @@ const commonOptionHelp = {
   msgpack: '  --msgpack           a stream of MessagePack maps, JSON\'s field names (64-bit values as uint64)\n                      (default: a table)',
   addresses: "  --addresses KIND    with --msgpack: addresses as 'string' or 'bytes' (4 or 16) (default: string)",
   duration: '  --duration SECONDS  stop after this many seconds (default: until Ctrl-C)',
-  pidns: '  --pidns INODE       only processes in this pid namespace, e.g. $(stat -L -c %i /proc/PID/ns/pid)\n                      (default: all)',
+  pidns: '  --pidns INODE       only processes in this pid namespace, e.g. $(stat -L -c %i /proc/PID/ns/pid);\n                      exec, exit: an NSPID column (JSON nspid), the pid as it sees it (default: all)',
   stats: "  --stats             print the source's counters to stderr at the end (default: off)",
   output: "  -o, --output FILE   write to FILE (appended to; SIGUSR1 reopens it, for logrotate) (default: stdout)",
   rotate: "  --rotate SIZE       with -o: at SIZE (e.g. 100M) FILE becomes FILE.1 (FILE.1 FILE.2 …, 5 kept)\n                      (default: never)",

@@ -53,3 +53,12 @@ export function addKindTables(kind: AnyKind, remember = true): void {
 }
 
 for (const { kind } of builtinKinds) addKindTables(kind);
+
+/** Adds a column after PID to the tables of `kinds` (--pidns's NSPID). */
+export function addColumnAfterPid(kinds: readonly string[], column: Column<never>): void {
+  for (const name of kinds) {
+    const columns = tables[name];
+    const at = columns?.findIndex((c) => c.header === 'PID') ?? -1;
+    if (columns && at >= 0) tables[name] = [...columns.slice(0, at + 1), column, ...columns.slice(at + 1)];
+  }
+}

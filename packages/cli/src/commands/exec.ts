@@ -4,7 +4,8 @@ import { commonHelp, commonOptions, parseCommon, parseProcessFilters, parseTrans
 import { writeOut } from '../output.js';
 import { eventWriter } from '../event-writer.js';
 import { runSource } from '../run-source.js';
-import { shapes, tables } from '../tables.js';
+import { addColumnAfterPid, shapes, tables } from '../tables.js';
+import { nspidColumn, PidnsView } from '../pidns-view.js';
 import { parseCommandLine } from '../parse.js';
 import { UsageError } from '../usage-error.js';
 import { cliError } from '../process-errors.js';
@@ -48,9 +49,13 @@ export async function execCommand(args: string[]): Promise<void> {
   if (argv !== 'caller' && argv !== 'exec') throw new UsageError(`--argv wants 'caller' or 'exec', got '${values.argv}'`);
   if (argv === 'exec' && values.failed) throw new UsageError("--failed needs --argv caller (failures are seen at the syscall's return)");
   const source = cliError(() => execs({ transport, ...filters.kernel, failed: values.failed ?? false, argv, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) }));
+  // --pidns: each event's pid as that namespace sees it (nspid), beside the host's
+  const view = options.pidns === undefined ? undefined : new PidnsView(options.pidns);
+  if (view) addColumnAfterPid(['exec'], nspidColumn as never);
+  const withNspid = <E extends { pid: number }>(events: Iterable<E>): Iterable<E> => (view ? [...events].map((e) => ({ ...e, nspid: view.nspid(e.pid, false) })) : events);
   const writer = eventWriter(options, tables, shapes);
   await runSource('exec', source, options, {
     onAttached: () => writer.start('exec'),
-    onBatch: (batch) => writer.batch('exec', filters.comm ? [...batch].filter((e) => filters.comm!.test(e.comm)) : batch),
+    onBatch: (batch) => writer.batch('exec', withNspid(filters.comm ? [...batch].filter((e) => filters.comm!.test(e.comm)) : batch)),
   });
 }

@@ -4,7 +4,8 @@ import { commonHelp, commonOptions, parseCommon, parseProcessFilters, parseTrans
 import { eventWriter } from '../event-writer.js';
 import { writeOut } from '../output.js';
 import { runSource } from '../run-source.js';
-import { shapes, tables } from '../tables.js';
+import { addColumnAfterPid, shapes, tables } from '../tables.js';
+import { nspidColumn, PidnsView } from '../pidns-view.js';
 import { parseCommandLine } from '../parse.js';
 import { cliError } from '../process-errors.js';
 import { warnIfNoNamespace } from '../namespace-check.js';
@@ -42,9 +43,13 @@ export async function exitCommand(args: string[]): Promise<void> {
   warnIfNoNamespace('exit', '--pidns', 'pid', options.pidns);
   const filters = parseProcessFilters(values);
   const source = cliError(() => exits({ transport, threads: values.threads ?? false, failed: values.failed ?? false, ...filters.kernel, ...(options.pidns === undefined ? {} : { pidns: options.pidns }) }));
+  // --pidns: each event's pid as that namespace sees it (nspid), beside the host's
+  const view = options.pidns === undefined ? undefined : new PidnsView(options.pidns);
+  if (view) addColumnAfterPid(['exit'], nspidColumn as never);
+  const withNspid = <E extends { pid: number }>(events: Iterable<E>): Iterable<E> => (view ? [...events].map((e) => ({ ...e, nspid: view.nspid(e.pid, true) })) : events);
   const writer = eventWriter(options, tables, shapes);
   await runSource('exit', source, options, {
     onAttached: () => writer.start('exit'),
-    onBatch: (batch) => writer.batch('exit', filters.comm ? [...batch].filter((e) => filters.comm!.test(e.comm)) : batch),
+    onBatch: (batch) => writer.batch('exit', withNspid(filters.comm ? [...batch].filter((e) => filters.comm!.test(e.comm)) : batch)),
   });
 }
