@@ -143,7 +143,7 @@ describe.skipIf(!canRunLive)(`record and replay, live${canRunLive ? '' : ` (skip
       expect(Object.keys(flows[0]!)).toEqual(['type', 'start', 'ts', 'time', 'flowId', 'connmark', 'srcAddr', 'dstAddr', 'srcPort', 'dstPort', 'proto', 'netns', 'packetsOrig', 'bytesOrig', 'packetsRet', 'bytesRet', 'kind']);
 
       const msgpack = spawnSync(process.execPath, [repoPath('packages/cli/bin/kwire.js'), 'replay', file, '--msgpack'], { maxBuffer: 1 << 28 }); // a busy machine's capture is large
-      expect(msgpack.status).toBe(0);
+      expect(msgpack.status, String(msgpack.stderr)).toBe(0);
       const asJson = (e: object) => JSON.parse(JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
       expect([...new EventDecoder().decodeAll(msgpack.stdout)].map(asJson)).toEqual(lines(replayed.stdout));
       const table = await kwire('replay', file);

@@ -43,6 +43,9 @@ export class OutputClosed extends Error {
 /** True for an error that means "stop, nothing went wrong": the reader of stdout is gone. */
 export const isOutputClosed = (error: unknown): boolean => error instanceof OutputClosed || (error as { code?: string })?.code === 'EPIPE';
 
+/** Something to Atomics.wait on: a synchronous millisecond's sleep. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
 /** Where writeOut writes: stdout (fd 1), or the -o file (output-file.ts). */
 let target: { fd: number; wrote(bytes: number): void } = { fd: 1, wrote: () => {} };
 
@@ -56,7 +59,15 @@ export function writeOut(data: string | Uint8Array): void {
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const fd = target.fd;
-    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    for (let at = 0; at < bytes.length; ) {
+      try {
+        at += writeSync(fd, bytes, at);
+      } catch (error) {
+        // a non-blocking pipe that is full (the reader set O_NONBLOCK, as spawnSync's pipes are): wait for it
+        if ((error as { code?: string }).code !== 'EAGAIN') throw error;
+        Atomics.wait(pause, 0, 0, 1);
+      }
+    }
     target.wrote(bytes.length);
   } catch (error) {
     // Thrown to the command, which unsubscribes (detaching what it attached) and exits 0.
