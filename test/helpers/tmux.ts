@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 export const tmuxSkipReason = ['/usr/bin/tmux', '/bin/tmux'].some(existsSync) ? undefined : 'tmux is not installed (scripts/setup.sh installs it)';
 
 export interface Terminal {
+  /** The tmux server's socket name (tmux -L SOCKET …). */
+  readonly socket: string;
   /** Types `line` and Enter. */
   type(line: string): void;
   /** Presses a key as tmux names it ('C-c'). */
@@ -24,6 +26,7 @@ export function openTerminal(cwd: string, width = 200, height = 50): Terminal {
   tmux('new-session', '-d', '-s', 't', '-x', String(width), '-y', String(height), '-c', cwd, 'env PS1="$ " bash --norc --noprofile');
   const screen = () => tmux('capture-pane', '-p', '-t', 't', '-S', '-1000').replace(/\n+$/, '');
   return {
+    socket,
     type: (line) => {
       tmux('send-keys', '-t', 't', '-l', line);
       tmux('send-keys', '-t', 't', 'Enter');
