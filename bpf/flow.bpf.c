@@ -57,8 +57,16 @@ struct flow_state {
 	__u32 closes;      /* TCP_CLOSE transitions seen */
 	__u8 orig_is_lo;   /* the first packet went lo → hi */
 	__u8 looped;       /* both ends are sockets of this namespace (a packet arrived on lo) */
-	__u8 pad[6];
+	__u8 closed;       /* its TCP sockets have closed: the destroy waits CLOSE_GRACE_NS for the last packets */
+	__u8 pad[5];
+	__u64 closed_at;   /* boot ns of that close */
 };
+
+/* A socket reaches TCP_CLOSE before the packets of its ending have all been counted (an abortive
+ * close sets CLOSE, then sends its RST; an orphan in FIN_WAIT2 closes while its peer still answers):
+ * the destroy is written by the sweeper this long after the close, so that they are in it, as in
+ * conntrack's entry, instead of starting a flow of their own. */
+#define CLOSE_GRACE_NS 20000000ULL
 
 struct pkt {
 	__u8 src[16];
@@ -209,6 +217,13 @@ static long sweep_one(void *map, struct flow_key *k, struct flow_state *st, stru
 {
 	__u64 timeout = k->proto == PROTO_TCP ? tcp_idle_timeout : idle_timeout;
 
+	if (st->closed) {
+		if (c->now - st->closed_at >= CLOSE_GRACE_NS) {
+			emit(k, st, c->now, FLOW_KIND_DESTROY);
+			bpf_map_delete_elem(map, k);
+		}
+		return 0;
+	}
 	if (c->now - st->last_seen >= timeout) {
 		emit(k, st, c->now, FLOW_KIND_DESTROY);
 		bpf_map_delete_elem(map, k);
@@ -241,7 +256,9 @@ static __always_inline void arm_sweeper(void)
 	bpf_timer_start(&slot->timer, sweep_interval, 0);
 }
 
-static __noinline void account(const struct pkt *p, __u32 netns, __u32 bytes, __u32 mark)
+/* `looped`: the packet went out on lo, so both ends of its flow are in this namespace (tc mode has no
+ * ingress on lo to say so): its TCP destroy waits for both sockets. */
+static __noinline void account(const struct pkt *p, __u32 netns, __u32 bytes, __u32 mark, __u32 looped)
 {
 	struct flow_key k = {};
 	struct flow_state *st;
@@ -280,7 +297,9 @@ static __noinline void account(const struct pkt *p, __u32 netns, __u32 bytes, __
 	st->last_seen = now;
 	if (mark)
 		st->connmark = mark;
-	if (first || update_due(st, now))
+	if (looped)
+		st->looped = 1;
+	if (!st->closed && (first || update_due(st, now)))
 		emit(&k, st, now, FLOW_KIND_UPDATE);
 }
 
@@ -383,9 +402,9 @@ static __always_inline void on_cgroup_skb(struct __sk_buff *skb, int ingress)
 		__builtin_memcpy(q.dst, p.src, 16);
 		q.sport = p.dport;
 		q.dport = p.sport;
-		account(&q, sk_netns(sk), skb->len, connmark_of(kskb));
+		account(&q, sk_netns(sk), skb->len, connmark_of(kskb), 0);
 	}
-	account(&p, sk_netns(sk), skb->len, connmark_of(kskb));
+	account(&p, sk_netns(sk), skb->len, connmark_of(kskb), 0);
 }
 
 SEC("cgroup_skb/ingress")
@@ -415,7 +434,7 @@ static __always_inline void on_tc(struct __sk_buff *skb, int ingress)
 	if (!parse(skb, ETH_HLEN, &p))
 		return;
 	account(&p, BPF_CORE_READ(kskb, dev, nd_net.net, ns.inum), len > ETH_HLEN ? len - ETH_HLEN : 0,
-		connmark_of(kskb));
+		connmark_of(kskb), !ingress && skb->ifindex == LOOPBACK_IFINDEX);
 }
 
 SEC("tc")
@@ -473,8 +492,8 @@ int BPF_PROG(kw_flow_tcp_close, const struct sock *sk, const int oldstate, const
 	 * never got past SYN_SENT (refused, or timed out): it never had a peer socket to wait for. */
 	if (__sync_add_and_fetch(&st->closes, 1) < 2 && st->looped && oldstate != STATE_TCP_SYN_SENT)
 		return 0;
-	emit(&k, st, bpf_ktime_get_boot_ns(), FLOW_KIND_DESTROY);
-	bpf_map_delete_elem(&flows, &k);
+	st->closed_at = bpf_ktime_get_boot_ns();
+	st->closed = 1; /* the sweeper writes the destroy after CLOSE_GRACE_NS */
 	return 0;
 }
 

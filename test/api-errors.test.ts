@@ -49,6 +49,12 @@ const sync: [string, () => unknown, RegExp][] = [
   ["execs('x')", () => execs('x' as never), /execs\(\): options must be an object, got 'x'/],
   ["execs({ transport: 'pigeon' })", () => execs({ transport: 'pigeon' as never }), /transport must be 'auto', 'ringbuf' or 'perf', got 'pigeon'/],
   ['execs({ pidns: -1 })', () => execs({ pidns: -1 }), /pidns must be a pid namespace inode/],
+  ['execs({ uid: -1 })', () => execs({ uid: -1 }), /^execs\(\): uid must be an integer in 0\.\./],
+  ['exits({ pid: 0 })', () => exits({ pid: 0 }), /^exits\(\): pid must be an integer in 1\.\./],
+  ["execs({ cgroup: '/tmp' })", () => execs({ cgroup: '/tmp' }), /^execs\(\): cgroup: \/tmp is not a cgroup v2 directory/],
+  ["execs({ argv: 'both' })", () => execs({ argv: 'both' as never }), /^execs\(\): argv must be 'caller' or 'exec', got 'both'/],
+  ["execs({ argv: 'exec', failed: true })", () => execs({ argv: 'exec', failed: true }), /^execs\(\): failed needs argv 'caller'/],
+  ["execs({ failed: 'yes' })", () => execs({ failed: 'yes' as never }), /^execs\(\): failed must be/],
   // issue 15, defect 10: a misspelt option is refused, not ignored
   ['exec({ pdins: 5 })', () => execs({ pdins: 5 } as never), /^execs\(\): unknown option 'pdins' \(the options: pidns, /],
   ['exitEvents({ thread: true })', () => exitEvents({ thread: true } as never), /^exits\(\): unknown option 'thread' \(the options: .*threads/],

@@ -1,5 +1,6 @@
 // The kwire command line on a real terminal (tmux): Ctrl-C ends a live command with status 0 and a
 // finished screen, as the help promises.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,5 +33,26 @@ describe.skipIf(skip !== undefined)(`kwire on a terminal${skip ? ` (skipped: ${s
     term.press('C-c');
     const screen = await term.waitFor(/STATUS=\d+/);
     expect(screen).toMatch(new RegExp(`^(\\^C)?record: exec → ${file}: chunks=\\d+ records=\\d+ bytes=\\d+ lost\\.kernel=0 lost\\.ring=0\\nSTATUS=0$`, 'm'));
+  });
+
+  it('an escape sequence in an argv shows as text, not as a color (issue 15, defect 5)', async () => {
+    term = openTerminal(repoPath('.'));
+    const tag = `kw15esc${Date.now()}`;
+    term.type(`./kwire exec --comm '^true$'; echo "STATUS=$?"`);
+    await term.waitFor(/^TIME\s+PCOMM\s+PID/m);
+    const screen = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        execFileSync('bash', ['-c', `/bin/true ${tag} $'\\e[31mred'`]);
+        const text = term!.screen();
+        if (text.includes(tag)) return text;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return term!.screen();
+    })();
+    term.press('C-c');
+    expect(screen).toMatch(new RegExp(`/bin/true ${tag} \\\\x1b\\[31mred$`, 'm'));
+    // and the terminal drew no color: tmux's own view of the cells, with their attributes
+    const cells = execFileSync('tmux', ['-L', term.socket, 'capture-pane', '-p', '-e', '-t', 't'], { encoding: 'utf8' });
+    expect(cells.split('\n').find((l) => l.includes(tag))).not.toMatch(/\x1b\[31m/);
   });
 });

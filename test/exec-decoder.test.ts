@@ -41,6 +41,7 @@ describe('exec decoder', () => {
         filename: '/usr/bin/true',
         argv: ['true', '', 'héllo wörld ✓'],
         truncated: false,
+        ret: 0,
       },
     ]);
   });
@@ -92,7 +93,8 @@ const arbRecord: fc.Arbitrary<ExecRecord> = fc.record({
   uid: fc.nat({ max: 0xffffffff }),
   gid: fc.nat({ max: 0xffffffff }),
   pidns: fc.nat({ max: 0xffffffff }),
-  flags: fc.constantFrom(0, 1, 2, 3),
+  // truncation bits, or a failed exec's flag with its errno in bits 16..31
+  flags: fc.oneof(fc.constantFrom(0, 1, 2, 3), fc.integer({ min: 1, max: 4095 }).map((errno) => (0x8 | (errno << 16)) >>> 0)),
   comm: fc.string({ unit: 'grapheme-ascii', maxLength: 15 }).filter((s) => !s.includes('\0')),
   filename: fc.string({ maxLength: 300 }).filter((s) => !s.includes('\0')),
   argv: fc.array(fc.string({ unit: 'grapheme', maxLength: 200 }).filter((s) => !s.includes('\0')), { maxLength: 20 }),
@@ -109,7 +111,7 @@ describe('exec decoder properties', () => {
         expect(got).toHaveLength(records.length);
         got.forEach((e, i) => {
           const r = records[i]!;
-          expect(e).toEqual({ type: 'exec', ts: r.ts, cgroupId: r.cgroupId, pid: r.pid, ppid: r.ppid, uid: r.uid, gid: r.gid, pidns: r.pidns, comm: r.comm, filename: r.filename, argv: r.argv, truncated: r.flags !== 0 });
+          expect(e).toEqual({ type: 'exec', ts: r.ts, cgroupId: r.cgroupId, pid: r.pid, ppid: r.ppid, uid: r.uid, gid: r.gid, pidns: r.pidns, comm: r.comm, filename: r.filename, argv: r.argv, truncated: (r.flags & 3) !== 0, ret: r.flags & 8 ? -(r.flags >>> 16) : 0 });
         });
       }),
       { numRuns: 200 },

@@ -20,10 +20,12 @@ interface FlowJson {
   dstAddr: string;
   srcPort: number;
   dstPort: number;
-  packetsOrig: number;
-  bytesOrig: number;
-  packetsRet: number;
-  bytesRet: number;
+  flowId: number;
+  /** u64 counters: decimal strings, like every 64-bit value in JSON */
+  packetsOrig: string;
+  bytesOrig: string;
+  packetsRet: string;
+  bytesRet: string;
 }
 
 describe.skipIf(!canRunLive)(`flows with tc on an interface${canRunLive ? '' : ` (skipped: ${liveSkipReason})`}`, () => {
@@ -61,12 +63,33 @@ describe.skipIf(!canRunLive)(`flows with tc on an interface${canRunLive ? '' : `
       expect(e, `${name} destroy`).toBeDefined();
       const ct = conntrack.find((c) => c.proto === name && c.orig.dport === port);
       expect(ct, `${name} conntrack entry`).toBeDefined();
-      expect([e!.packetsOrig, e!.bytesOrig, e!.packetsRet, e!.bytesRet]).toEqual([ct!.orig.packets, ct!.orig.bytes, ct!.reply.packets, ct!.reply.bytes]);
+      expect([e!.packetsOrig, e!.bytesOrig, e!.packetsRet, e!.bytesRet].map(Number)).toEqual([ct!.orig.packets, ct!.orig.bytes, ct!.reply.packets, ct!.reply.bytes]);
       expect([e!.srcAddr, e!.dstAddr]).toEqual([pair.v4.a, pair.v4.b]);
     }
     // The tracer exited: its tc filters and programs are gone.
     await new Promise((r) => setTimeout(r, 200));
     expect(kwProgramIds().filter((id) => !before.includes(id))).toEqual([]);
     expect(pair.run(pair.a, 'tc', ['filter', 'show', 'dev', 'veth0', 'ingress'])).toBe('');
+  });
+
+  it('keeps a TCP connection reset by the application one flow on lo (issue 15, defect 2)', async () => {
+    const port = 21500 + Math.floor(Math.random() * 99);
+    const tracer = pair.start(pair.a, process.execPath, [kwire, 'flows', '--json', '--cgroup', 'none', '--tc', 'lo', '--duration', '5']);
+    let out = '';
+    tracer.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise((r) => setTimeout(r, 2000));
+    // accepts, leaves the data unread and closes: the kernel answers with a RST
+    const server = pair.start(pair.a, 'python3', ['-c', `import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', ${port})); s.listen(1)
+print('ready', flush=True)
+c, _ = s.accept(); time.sleep(0.3); c.close(); s.close()`]);
+    await once(server.stdout!, 'data');
+    pair.run(pair.a, 'bash', ['-c', `echo hi >/dev/tcp/127.0.0.1/${port}; sleep 0.6`]);
+    await once(tracer, 'exit');
+    const mine = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FlowJson).filter((e) => e.proto === 6 && (e.dstPort === port || e.srcPort === port));
+    expect(mine.length).toBeGreaterThan(0);
+    expect(new Set(mine.map((e) => e.flowId)).size, JSON.stringify(mine)).toBe(1);
+    expect(mine.filter((e) => e.kind === 'destroy')).toHaveLength(1);
+    expect(mine.at(-1)!.kind).toBe('destroy');
   });
 });

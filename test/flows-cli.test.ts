@@ -23,13 +23,21 @@ describe('kwire flows', () => {
     expect(common).not.toContain('--pidns');
     // every continuation line (deep indent) follows an option line whose text it continues
     expect(common).not.toMatch(/--duration[^\n]*\n {22}\(default: all\)/);
-    expect(common.split('\n\n')[0]!.split('\n').filter((l) => /^ {22}\S/.test(l))).toEqual(['                      (default: a table)']);
+    expect(common.split('\n\n')[0]!.split('\n').filter((l) => /^ {22}\S/.test(l))).toEqual([
+      '                      (default: a table)',
+      '                      (default: never)',
+      '                      since boot, ms) or none (no TIME column) (default: clock)',
+    ]);
   });
 
   it.each([
     [['flows', '--mode', 'some'], /--mode wants update, destroy or all/],
     [['flows', '--curve', '1:2'], /--curve wants three AGE:RATE points/],
     [['flows', '--idle-timeout', '0'], /--idle-timeout wants a positive number/],
+    [['flows', '--proto', 'pigeon'], /--proto wants tcp, udp, icmp, icmp6, sctp or a protocol number, got 'pigeon'/],
+    [['flows', '--port', '70000'], /--port wants a number in 0\.\.65535, got '70000'/],
+    [['flows', '--host', '10.0.0.300'], /--host wants an IPv4 or IPv6 address, got '10\.0\.0\.300'/],
+    [['flows', '--mark', 'x'], /--mark wants a number/],
   ])('refuses %j with exit status 2', async (args, message) => {
     const result = await kwire(...args);
     expect(result.code).toBe(2);
@@ -57,7 +65,7 @@ describe('kwire flows', () => {
       expect(Number(ping!.bytesOrig)).toBeGreaterThan(0);
       expect(events.every((e) => e.kind === 'destroy' && e.netns === Number(netns))).toBe(true);
       // One --stats line, as every command prints it: the probe's counters, then the BPF side's and this consumer's.
-      expect(result.stderr).toMatch(/^flows: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 lost\.undelivered=0 decodeErrors=0 .* recordBytes=\d+ packets=\d+ tableFull=0 .* consumer\.received=\d+ consumer\.lost=0\n$/);
+      expect(result.stderr).toMatch(/^flows: received=\d+ batches=\d+ lost\.kernel=0 lost\.ring=0 lost\.undelivered=\d+ decodeErrors=0 .* recordBytes=\d+ packets=\d+ tableFull=0 .* consumer\.received=\d+ consumer\.lost=0\n$/);
     } finally {
       pair.cleanup();
     }
@@ -80,6 +88,26 @@ describe('kwire flows', () => {
       // the private cgroup2 mount is gone, its directory too
       expect(readFileSync('/proc/mounts', 'utf8')).not.toMatch(/kwire-cgroup2-/);
       expect(readdirSync(tmpdir()).filter((d) => d.startsWith('kwire-cgroup2-'))).toEqual([]);
+    } finally {
+      pair.cleanup();
+    }
+  });
+
+  it.skipIf(!canRunLive)(`--proto, --port and --host keep only the flows asked for${liveSkipReason ? ` (skipped: ${liveSkipReason})` : ''}`, async () => {
+    const pair = createNetnsPair();
+    try {
+      const cli = kwire('flows', '--json', '--mode', 'destroy', '--idle-timeout', '0.2', '--duration', '4', '--proto', 'icmp', '--host', pair.v4.b, '--netns', String(pair.inode(pair.a)));
+      const pinger = pair.start(pair.a, 'ping', ['-c', '12', '-i', '0.25', pair.v4.b]);
+      const other = pair.start(pair.a, 'ping', ['-c', '12', '-i', '0.25', '127.0.0.1']);
+      const result = await cli;
+      pinger.kill();
+      other.kill();
+      expect(result.code, result.stderr).toBe(0);
+      const events = result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(events.length).toBeGreaterThan(0);
+      expect(events.every((e) => e.proto === 1 && (e.srcAddr === pair.v4.b || e.dstAddr === pair.v4.b))).toBe(true);
+      const byPort = await kwire('flows', '--json', '--duration', '1', '--proto', 'tcp', '--port', '1');
+      expect(byPort.stdout.trim().split('\n').filter(Boolean).every((l) => { const e = JSON.parse(l); return e.proto === 6 && (e.srcPort === 1 || e.dstPort === 1); })).toBe(true);
     } finally {
       pair.cleanup();
     }

@@ -1,5 +1,8 @@
 /* Exec record: the contract between bpf/exec.bpf.c and assembly/exec.ts.
- * One record per successful execve/execveat (tracepoint sched/sched_process_exec).
+ * One record per successful execve/execveat (tracepoint sched/sched_process_exec), and, when asked,
+ * per failed one (at the syscall's return, EXEC_F_FAILED with its errno).
+ * argv is the caller's, as execve(2) received it (read at the syscall's entry; a script's original
+ * argv[0] included), or, for an exec whose entry was not seen, the new process's.
  * Fixed head of EXEC_HEAD_SIZE bytes, then a variable tail of args_size bytes:
  * filename NUL, then argv[0] NUL argv[1] NUL ... Only head + args_size bytes are emitted.
  * Largest fields first, explicit sizes, no padding holes (libbpf-tools execsnoop.h style). */
@@ -17,6 +20,8 @@
 #define EXEC_F_ARGV_TRUNCATED 0x1     /* argv longer than EXEC_ARGV_MAX: tail holds a prefix, last arg may be cut */
 #define EXEC_F_FILENAME_TRUNCATED 0x2 /* filename longer than EXEC_FILENAME_MAX */
 #define EXEC_F_ARGV_FAULT 0x4         /* argv could not be read from the new process's memory */
+#define EXEC_F_FAILED 0x8             /* the exec failed: bits 16..31 hold its errno (trace_failed) */
+#define EXEC_F_ERRNO_SHIFT 16
 
 struct exec_event {
 	__u64 ts;        /* boot-time ns (bpf_ktime_get_boot_ns) */
@@ -28,7 +33,7 @@ struct exec_event {
 	__u32 pidns;     /* inode of the task's active pid namespace */
 	__u32 argc;      /* number of argv strings in the tail (after the filename) */
 	__u32 args_size; /* bytes of tail: filename + argv, NULs included */
-	__u32 flags;     /* EXEC_F_* */
+	__u32 flags;     /* EXEC_F_*; bits 16..31: errno of a failed exec */
 	char comm[EXEC_COMM_LEN];
 	char args[];     /* EXEC_TAIL_MAX at most */
 };

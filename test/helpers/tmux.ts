@@ -1,12 +1,14 @@
 // A real terminal for CLI tests: a private tmux server (its own socket, named by issue and a random
 // id) runs one shell; tests type into it, press keys (C-c) and read the screen. Skips need tmux.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
 export const tmuxSkipReason = ['/usr/bin/tmux', '/bin/tmux'].some(existsSync) ? undefined : 'tmux is not installed (scripts/setup.sh installs it)';
 
 export interface Terminal {
+  /** The tmux server's socket name (tmux -L SOCKET …). */
+  readonly socket: string;
   /** Types `line` and Enter. */
   type(line: string): void;
   /** Presses a key as tmux names it ('C-c'). */
@@ -22,8 +24,10 @@ export function openTerminal(cwd: string, width = 200, height = 50): Terminal {
   const socket = `kw15-${randomBytes(4).toString('hex')}`;
   const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
   tmux('new-session', '-d', '-s', 't', '-x', String(width), '-y', String(height), '-c', cwd, 'env PS1="$ " bash --norc --noprofile');
+  const socketPath = tmux('display-message', '-p', '-t', 't', '#{socket_path}').trim();
   const screen = () => tmux('capture-pane', '-p', '-t', 't', '-S', '-1000').replace(/\n+$/, '');
   return {
+    socket,
     type: (line) => {
       tmux('send-keys', '-t', 't', '-l', line);
       tmux('send-keys', '-t', 't', 'Enter');
@@ -47,6 +51,7 @@ export function openTerminal(cwd: string, width = 200, height = 50): Terminal {
       } catch {
         // already gone
       }
+      rmSync(socketPath, { force: true }); // tmux leaves its socket file behind
     },
   };
 }

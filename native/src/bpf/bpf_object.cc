@@ -33,6 +33,7 @@ Napi::Function BpfObject::Define(Napi::Env env) {
                       InstanceMethod<&BpfObject::OpenRing>("openRing"),
                       InstanceMethod<&BpfObject::CloseMethod>("close"),
                       InstanceMethod<&BpfObject::SetMaxEntries>("setMaxEntries"),
+                      InstanceMethod<&BpfObject::SetAutoload>("setAutoload"),
                       InstanceMethod<&BpfObject::PinMap>("pinMap"),
                       InstanceMethod<&BpfObject::PinProgram>("pinProgram"),
                       InstanceMethod<&BpfObject::PinLink>("pinLink"),
@@ -193,7 +194,7 @@ Napi::Value BpfObject::Attach(const Napi::CallbackInfo& info) {
   }
   bpf_program* prog;
   bpf_object__for_each_program(prog, obj_) {
-    if (!bpf_program__autoattach(prog)) continue;
+    if (!bpf_program__autoattach(prog) || !bpf_program__autoload(prog)) continue;  // setAutoload(false): not loaded
     ClearLibbpfLog();
     bpf_link* link = bpf_program__attach(prog);
     if (link == nullptr) {

@@ -43,6 +43,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject>, public ReaderOwner {
   Napi::Value CloseMethod(const Napi::CallbackInfo& info);
   // bpf_pins.cc
   Napi::Value SetMaxEntries(const Napi::CallbackInfo& info);
+  Napi::Value SetAutoload(const Napi::CallbackInfo& info);
   Napi::Value PinMap(const Napi::CallbackInfo& info);
   Napi::Value PinProgram(const Napi::CallbackInfo& info);
   Napi::Value PinLink(const Napi::CallbackInfo& info);

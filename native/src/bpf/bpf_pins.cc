@@ -109,4 +109,30 @@ Napi::Value BpfObject::PinLink(const Napi::CallbackInfo& info) {
   return Napi::Value();
 }
 
+// Before load: whether program `name` is loaded (and so attached) at all (bpf_program__set_autoload).
+Napi::Value BpfObject::SetAutoload(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsBoolean()) {
+    ThrowNativeError(env, "EARG", 0, "", "setAutoload(programName: string, load: boolean)");
+    return Napi::Value();
+  }
+  if (!CheckOpen(env, "setAutoload")) return Napi::Value();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (load_attempted_) {
+    ThrowNativeError(env, "ESTATE", 0, "", "setAutoload('" + name + "'): object is already loaded");
+    return Napi::Value();
+  }
+  bpf_program* prog = bpf_object__find_program_by_name(obj_, name.c_str());
+  if (prog == nullptr) {
+    ThrowNativeError(env, "ENOENT", 0, "", "setAutoload: no program '" + name + "' in " + path_);
+    return Napi::Value();
+  }
+  int ret = bpf_program__set_autoload(prog, info[1].As<Napi::Boolean>().Value());
+  if (ret != 0) {
+    ThrowNativeError(env, "ESYS", -ret, "bpf_program__set_autoload", WithStrerror("setAutoload " + name, -ret));
+    return Napi::Value();
+  }
+  return env.Undefined();
+}
+
 }  // namespace kwire

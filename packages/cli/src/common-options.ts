@@ -2,6 +2,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from './usage-error.js';
 import { natsHelp, natsOptions, parseNats, type NatsPublishOptions } from './nats-options.js';
+import { parseSize } from './output-file.js';
 
 export const commonOptions = {
   json: { type: 'boolean', default: false },
@@ -10,6 +11,10 @@ export const commonOptions = {
   duration: { type: 'string' },
   pidns: { type: 'string' },
   stats: { type: 'boolean', default: false },
+  output: { type: 'string', short: 'o' },
+  rotate: { type: 'string' },
+  'time-format': { type: 'string' },
+  t: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   ...natsOptions,
 } as const satisfies ParseArgsConfig['options'];
@@ -20,9 +25,13 @@ const commonOptionHelp = {
   msgpack: '  --msgpack           a stream of MessagePack maps, JSON\'s field names (64-bit values as uint64)\n                      (default: a table)',
   addresses: "  --addresses KIND    with --msgpack: addresses as 'string' or 'bytes' (4 or 16) (default: string)",
   duration: '  --duration SECONDS  stop after this many seconds (default: until Ctrl-C)',
-  pidns: '  --pidns INODE       only processes in this pid namespace, e.g. $(stat -L -c %i /proc/PID/ns/pid)\n                      (default: all)',
+  pidns: '  --pidns INODE       only processes in this pid namespace, e.g. $(stat -L -c %i /proc/PID/ns/pid);\n                      exec, exit: an NSPID column (JSON nspid), the pid as it sees it (default: all)',
   stats: "  --stats             print the source's counters to stderr at the end (default: off)",
   nats: natsHelp,
+  output: "  -o, --output FILE   write to FILE (appended to; SIGUSR1 reopens it, for logrotate) (default: stdout)",
+  rotate: "  --rotate SIZE       with -o: at SIZE (e.g. 100M) FILE becomes FILE.1 (FILE.1 FILE.2 …, 5 kept)\n                      (default: never)",
+  'time-format': "  --time-format F     the TIME column: clock (HH:MM:SS), iso (ISO 8601 UTC, ms), boot (seconds\n                      since boot, ms) or none (no TIME column) (default: clock)",
+  t: '  -t                  the TIME column in seconds since the command started, ms (default: off)',
   help: '  -h, --help          this help',
 } as const;
 
@@ -33,7 +42,13 @@ export function commonHelpWithout(...left: (keyof typeof commonOptionHelp)[]): s
 
 export const commonHelp = commonHelpWithout();
 
+export type TimeColumn = 'clock' | 'iso' | 'boot' | 'none' | 'since-start';
+
 export interface CommonOptions {
+  /** The TIME column's format (-t: 'since-start'). */
+  timeFormat: TimeColumn;
+  /** -o FILE, and --rotate's bytes. */
+  output?: { path: string; rotate?: number };
   json: boolean;
   msgpack: boolean;
   addresses: 'string' | 'bytes';
@@ -44,15 +59,21 @@ export interface CommonOptions {
   nats?: NatsPublishOptions;
 }
 
-export function parseCommon(values: { json?: boolean; msgpack?: boolean; addresses?: string; duration?: string; pidns?: string; stats?: boolean } & Parameters<typeof parseNats>[0]): CommonOptions {
-  const out: CommonOptions = { json: values.json ?? false, msgpack: values.msgpack ?? false, addresses: 'string', stats: values.stats ?? false };
+export function parseCommon(values: { json?: boolean; msgpack?: boolean; addresses?: string; duration?: string; pidns?: string; stats?: boolean; output?: string; rotate?: string; 'time-format'?: string; t?: boolean } & Parameters<typeof parseNats>[0]): CommonOptions {
+  const out: CommonOptions = { json: values.json ?? false, msgpack: values.msgpack ?? false, addresses: 'string', stats: values.stats ?? false, timeFormat: 'clock' };
+  const format = values['time-format'];
+  if (format !== undefined && !['clock', 'iso', 'boot', 'none'].includes(format)) throw new UsageError(`--time-format wants clock, iso, boot or none, got '${format}'`);
+  if (values.t && format !== undefined) throw new UsageError('-t and --time-format: choose one');
+  out.timeFormat = values.t ? 'since-start' : ((format ?? 'clock') as TimeColumn);
+  if (values.rotate !== undefined && values.output === undefined) throw new UsageError('--rotate is for -o FILE (stdout cannot be rotated)');
+  if (values.output !== undefined) out.output = { path: values.output, ...(values.rotate === undefined ? {} : { rotate: parseSize(values.rotate) }) };
   const nats = parseNats(values);
   if (nats) {
     if (out.json || out.msgpack) throw new UsageError('--nats publishes the events instead of printing them: leave out --json and --msgpack');
     out.nats = nats;
   }
   if (out.json && out.msgpack) throw new UsageError('--json and --msgpack: choose one');
-  if (out.msgpack && process.stdout.isTTY) throw new UsageError('--msgpack writes binary: redirect it to a file or a pipe, not the terminal');
+  if (out.msgpack && process.stdout.isTTY && out.output === undefined) throw new UsageError('--msgpack writes binary: redirect it to a file or a pipe, not the terminal');
   if (values.addresses !== undefined) {
     if (values.addresses !== 'string' && values.addresses !== 'bytes') throw new UsageError(`--addresses wants 'string' or 'bytes', got '${values.addresses}'`);
     if (!out.msgpack) throw new UsageError('--addresses is for --msgpack (JSON and the table always write addresses as text)');
@@ -98,4 +119,50 @@ export function parseTransport(value: string | undefined): 'auto' | 'ringbuf' | 
   if (value === undefined) return 'auto';
   if (value === 'auto' || value === 'ringbuf' || value === 'perf') return value;
   throw new UsageError(`--transport wants 'auto', 'ringbuf' or 'perf', got '${value}'`);
+}
+
+/** The process filters of exec and exit: in the kernel (pid, ppid, uid, cgroup; pidns is common), and --comm here. */
+export const processFilterOptions = {
+  pid: { type: 'string' },
+  ppid: { type: 'string' },
+  uid: { type: 'string' },
+  comm: { type: 'string' },
+  cgroup: { type: 'string' },
+  failed: { type: 'boolean', short: 'x', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+export const processFilterHelp = `  --pid PID           only this process (filtered in the kernel) (default: all)
+  --ppid PID          only children of this process (filtered in the kernel) (default: all)
+  --uid UID           only processes of this uid (filtered in the kernel) (default: all)
+  --comm REGEX        only commands (PCOMM) matching this JavaScript regular expression (default: all)
+  --cgroup PATH       only processes in this cgroup v2 directory or below (filtered in the kernel),
+                      e.g. /sys/fs/cgroup/system.slice (default: all)`;
+
+export interface ProcessFilters {
+  /** The library's options: pid, ppid, uid, cgroup. */
+  kernel: { pid?: number; ppid?: number; uid?: number; cgroup?: string };
+  /** --comm, matched here against each event's comm. */
+  comm?: RegExp;
+}
+
+export function parseProcessFilters(values: { pid?: string; ppid?: string; uid?: string; comm?: string; cgroup?: string }): ProcessFilters {
+  const kernel: ProcessFilters['kernel'] = {};
+  for (const name of ['pid', 'ppid', 'uid'] as const) {
+    const text = values[name];
+    if (text === undefined) continue;
+    const n = Number(text);
+    const min = name === 'uid' ? 0 : 1;
+    if (!/^\d+$/.test(text) || n < min || n > (name === 'uid' ? 0xfffffffe : 0x3fffffff)) throw new UsageError(`--${name} wants ${name === 'uid' ? 'a uid' : 'a process id'} (a number), got '${text}'`);
+    kernel[name] = n;
+  }
+  if (values.cgroup !== undefined) kernel.cgroup = values.cgroup;
+  let comm: RegExp | undefined;
+  if (values.comm !== undefined) {
+    try {
+      comm = new RegExp(values.comm);
+    } catch (error) {
+      throw new UsageError(`--comm wants a regular expression: ${(error as Error).message}`);
+    }
+  }
+  return { kernel, ...(comm ? { comm } : {}) };
 }

@@ -36,7 +36,8 @@ Usage: kwire <command> [options]      kwire <command> --help for its options
 Commands:
 ${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join('\n')}
 
-Exit status: 0 done (also after Ctrl-C), 2 usage error, 77 missing privileges, 1 any other failure.
+Exit status: 0 done (also after Ctrl-C; through pnpm exec, pnpm itself exits 130 without waiting: run
+./kwire from a checkout), 2 usage error, 77 missing privileges, 1 any other failure.
 Environment: KWIRE_KINDS=MODULE[:MODULE…] adds record kinds declared with defineKind (kwire/gen), so
 replay decodes their captures; KWIRE_DEBUG=1 adds a stack trace to an unexpected error and shows
 libbpf's log on stderr (otherwise kept, and its last lines put in the error).

@@ -57,11 +57,32 @@ export class OutputClosed extends Error {
 /** True for an error that means "stop, nothing went wrong": the reader of stdout is gone. */
 export const isOutputClosed = (error: unknown): boolean => error instanceof OutputClosed || (error as { code?: string })?.code === 'EPIPE';
 
+/** Something to Atomics.wait on: a synchronous millisecond's sleep. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Where writeOut writes: stdout (fd 1), or the -o file (output-file.ts). */
+let target: { fd: number; wrote(bytes: number): void } = { fd: 1, wrote: () => {} };
+
+/** Sends writeOut's output to another fd (the -o file), told of every write's size. */
+export function setOutputTarget(next: { fd: number; wrote(bytes: number): void }): void {
+  target = next;
+}
+
 /** Writes synchronously so output is never lost when the process exits right after. */
 export function writeOut(data: string | Uint8Array): void {
   try {
-    if (typeof data === 'string') writeSync(1, data);
-    else for (let at = 0; at < data.length; ) at += writeSync(1, data, at);
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const fd = target.fd;
+    for (let at = 0; at < bytes.length; ) {
+      try {
+        at += writeSync(fd, bytes, at);
+      } catch (error) {
+        // a non-blocking pipe that is full (the reader set O_NONBLOCK, as spawnSync's pipes are): wait for it
+        if ((error as { code?: string }).code !== 'EAGAIN') throw error;
+        Atomics.wait(pause, 0, 0, 1);
+      }
+    }
+    target.wrote(bytes.length);
   } catch (error) {
     // Thrown to the command, which unsubscribes (detaching what it attached) and exits 0.
     if ((error as { code?: string }).code === 'EPIPE') throw new OutputClosed('stdout closed', { cause: error });

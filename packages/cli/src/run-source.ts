@@ -4,6 +4,7 @@ import type { Batch, SourceStats } from 'kwire';
 import { formatStats, isOutputClosed } from './output.js';
 import { untilExit } from './teardown.js';
 import type { CommonOptions } from './common-options.js';
+import { startOutput } from './command-output.js';
 
 export interface RunHooks<E> {
   /** Called once the source is attached (e.g. to print a table header). */
@@ -15,7 +16,8 @@ export interface RunHooks<E> {
 export type RunnableSource<E> = Observable<Batch<E>> & { stats(): SourceStats; drain?(): void };
 
 export function runSource<E>(name: string, source: RunnableSource<E>, options: CommonOptions, hooks: RunHooks<E>): Promise<void> {
-  return new Promise((resolve, reject) => {
+  const stopOutput = startOutput(options);
+  return new Promise<void>((resolve, reject) => {
     let timer: Timer | undefined;
     let subscription: Subscription | undefined;
     let done = false;
@@ -29,6 +31,7 @@ export function runSource<E>(name: string, source: RunnableSource<E>, options: C
       // A planned stop delivers what already reached the shared ring (a failed write skips it).
       if (error === undefined) guarded(() => source.drain?.());
       subscription?.unsubscribe();
+      stopOutput();
       if (error !== undefined) return reject(error);
       if (options.stats) process.stderr.write(formatStats(name, source.stats()));
       resolve();

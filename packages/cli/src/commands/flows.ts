@@ -1,6 +1,6 @@
 // kwire flows: live flow records (packets and bytes each way), like conntracct's consumers.
 import { Observable } from 'rxjs';
-import { flows, isKwireError, type FlowBatch, type FlowMode } from 'kwire';
+import { bytesToIp, flows, ipToBytes, isKwireError, type FlowBatch, type FlowEvent, type FlowMode } from 'kwire';
 import { commonHelpWithout, commonOptions, parseCommon } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
 import { formatStats, writeOut } from '../output.js';
@@ -25,6 +25,10 @@ Flow options:
   --idle-timeout S       destroy a non-TCP flow idle this long (default: 30)
   --netns INODE          only flows of this network namespace, e.g. $(stat -L -c %i /proc/PID/ns/net)
                          (default: all)
+  --proto P              only this protocol: tcp, udp, icmp, icmp6, sctp or a number (default: all)
+  --port N               only flows with this port at either end (default: all)
+  --host ADDR            only flows with this address at either end, IPv4 or IPv6 (default: all)
+  --mark N               only flows with this connmark (default: all)
 
 ${commonHelpWithout('pidns')}
 
@@ -33,7 +37,8 @@ BPF timer callback, which has no context for a perf event output.
 Needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (or root).
 Examples:
   kwire flows --mode destroy --duration 10
-  kwire flows --json --curve 0:1,10:5,60:30 | jq 'select(.proto == 6)'`;
+  kwire flows --json --curve 0:1,10:5,60:30 | jq 'select(.proto == 6)'
+  kwire flows --proto tcp --port 443 --host 10.0.0.5`;
 
 /** Seconds the BPF side's u64 nanoseconds hold, with room. */
 const MAX_SECONDS = 1.8e10;
@@ -48,7 +53,7 @@ function parseCurve(text: string) {
 }
 
 export async function flowsCommand(args: string[]): Promise<void> {
-  const { values } = parseCommandLine(args, { ...commonOptions, mode: { type: 'string', default: 'all' }, curve: { type: 'string' }, cgroup: { type: 'string' }, tc: { type: 'string' }, 'idle-timeout': { type: 'string' }, netns: { type: 'string' } });
+  const { values } = parseCommandLine(args, { ...commonOptions, mode: { type: 'string', default: 'all' }, curve: { type: 'string' }, cgroup: { type: 'string' }, tc: { type: 'string' }, 'idle-timeout': { type: 'string' }, netns: { type: 'string' }, proto: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, mark: { type: 'string' } });
   if (values.help) {
     writeOut(flowsHelp + '\n');
     return;
@@ -65,6 +70,7 @@ export async function flowsCommand(args: string[]): Promise<void> {
   const netns = values.netns === undefined ? undefined : Number(values.netns);
   if (netns !== undefined && !(Number.isInteger(netns) && netns > 0 && netns <= 0xffffffff)) throw new UsageError(`--netns wants a network namespace inode, got '${values.netns}'`);
   warnIfNoNamespace('flows', '--netns', 'net', netns);
+  const wanted = flowFilter(values, netns);
   const consumer = flows({
     mode,
     idleTimeout: idle * 1000,
@@ -76,7 +82,7 @@ export async function flowsCommand(args: string[]): Promise<void> {
   if (options.nats) return (await import('../nats-publish.js')).publishSource('flow', source, options); // loads NATS only when asked
   await runSource('flows', source, { ...options, stats: false }, {
     onAttached: () => writer.start('flow'),
-    onBatch: (batch) => writer.batch('flow', netns === undefined ? batch : [...batch].filter((e) => e.netns === netns)),
+    onBatch: (batch) => writer.batch('flow', wanted ? [...batch].filter(wanted) : batch),
   }).catch((error: unknown) => {
     throw cliError(error);
   });
@@ -93,4 +99,35 @@ export function cliError(error: unknown): unknown {
   if (!isKwireError(error, 'EINVAL_ARGUMENT')) return error;
   const m = /^flows\(\): attach\.(tc|cgroup): (.*)$/.exec(error.message);
   return m ? new UsageError(`--${m[1]}: ${m[2]!.replace(/attach\.cgroup/g, '--cgroup').replace(/, or null for none$/, ", or 'none'")}`) : error;
+}
+
+const protoNumbers: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, icmp6: 58, sctp: 132 };
+
+/** --netns, --proto, --port, --host and --mark as one test of a flow event (undefined: every flow). */
+function flowFilter(values: { proto?: string; port?: string; host?: string; mark?: string }, netns: number | undefined): ((e: FlowEvent) => boolean) | undefined {
+  const proto = values.proto === undefined ? undefined : (protoNumbers[values.proto.toLowerCase()] ?? (/^\d+$/.test(values.proto) && Number(values.proto) < 256 ? Number(values.proto) : NaN));
+  if (Number.isNaN(proto)) throw new UsageError(`--proto wants tcp, udp, icmp, icmp6, sctp or a protocol number, got '${values.proto}'`);
+  const number = (name: 'port' | 'mark', max: number) => {
+    const text = values[name];
+    if (text === undefined) return undefined;
+    if (!/^\d+$/.test(text) || Number(text) > max) throw new UsageError(`--${name} wants a number in 0..${max}, got '${text}'`);
+    return Number(text);
+  };
+  const port = number('port', 65535);
+  const mark = number('mark', 0xffffffff);
+  let host: string | undefined;
+  if (values.host !== undefined) {
+    try {
+      host = bytesToIp(ipToBytes(values.host)); // the formatter events use: ::ffff:a.b.c.d, compressed IPv6
+    } catch {
+      throw new UsageError(`--host wants an IPv4 or IPv6 address, got '${values.host}'`);
+    }
+  }
+  if (netns === undefined && proto === undefined && port === undefined && mark === undefined && host === undefined) return undefined;
+  return (e) =>
+    (netns === undefined || e.netns === netns) &&
+    (proto === undefined || e.proto === proto) &&
+    (port === undefined || e.srcPort === port || e.dstPort === port) &&
+    (mark === undefined || e.connmark === mark) &&
+    (host === undefined || e.srcAddr === host || e.dstAddr === host);
 }

@@ -57,7 +57,7 @@ export async function recordCommand(args: string[]): Promise<void> {
     writeOut(recordHelp + '\n');
     return;
   }
-  const options = parseCommon(values);
+  const options = parseCommon({ ...values, output: undefined }); // -o is the capture here
   const transport = parseTransport(values.transport);
   warnIfNoNamespace('record', '--pidns', 'pid', options.pidns);
   if (values.output === undefined) throw new UsageError('-o FILE is required (the capture to write)');

@@ -5,6 +5,7 @@ import { captureSourceNames, isKwireError, KwireError, replay, type CaptureHeade
 import { useBootTime } from '../boot-time.js';
 import { commonHelpWithout, commonOptions, parseCommon } from '../common-options.js';
 import { eventWriter, type EventWriter } from '../event-writer.js';
+import { startOutput } from '../command-output.js';
 import { isOutputClosed, writeOut } from '../output.js';
 import { stopAfter, type Timer } from '../run-source.js';
 import { untilExit } from '../teardown.js';
@@ -100,6 +101,7 @@ export async function replayCommand(args: string[]): Promise<void> {
     onProgress: (done, total) => line?.update(bar(done, total ?? done)),
   });
   let header: CaptureHeader | undefined;
+  const stopOutput = startOutput(options);
   await new Promise<void>((resolve, reject) => {
     let timer: Timer | undefined;
     let forget = () => {};
@@ -158,6 +160,7 @@ export async function replayCommand(args: string[]): Promise<void> {
     process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
     if (options.durationMs !== undefined) timer = stopAfter(options.durationMs, stop);
   });
+  stopOutput();
   line?.done();
   if (options.stats) process.stderr.write(formatReplayStats(file, source.stats()));
 }

@@ -138,7 +138,7 @@ function execFromProc(e: ProcExecInput): ExecEvent | ProcExecInput {
   try {
     const record = readScannedProcess('/proc', pid);
     if (!record) return e;
-    return { type: 'exec', ts: e.ts, pid, ppid: record.ppid, uid: record.uid ?? 0, gid: 0, comm: record.comm, filename: record.filename, argv: record.argv, truncated: false, pidns: 0, cgroupId: record.cgroupId };
+    return { type: 'exec', ts: e.ts, pid, ppid: record.ppid, uid: record.uid ?? 0, gid: 0, comm: record.comm, filename: record.filename, argv: record.argv, truncated: false, ret: 0, pidns: 0, cgroupId: record.cgroupId };
   } catch {
     return e;
   }
@@ -155,7 +155,7 @@ function fromProc(e: ProcEnrichedEvent): ProcessInput {
     } catch {
       /* gone already */
     }
-    return { type: 'exec', ts: e.ts, pid: e.tgid, ppid: e.ppid ?? 0, uid: e.uid ?? 0, gid: 0, comm: e.comm ?? '', filename: e.exe ?? '', argv: e.cmdline, truncated: false, pidns: e.pidns ?? 0, cgroupId };
+    return { type: 'exec', ts: e.ts, pid: e.tgid, ppid: e.ppid ?? 0, uid: e.uid ?? 0, gid: 0, comm: e.comm ?? '', filename: e.exe ?? '', argv: e.cmdline, truncated: false, ret: 0, pidns: e.pidns ?? 0, cgroupId };
   }
   return e as ProcessInput;
 }

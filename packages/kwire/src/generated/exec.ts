@@ -143,6 +143,11 @@ export class ExecBatch implements Batch<ExecEvent> {
     return execKind.accessors!.truncated!.get(this, i) as boolean;
   }
 
+  /** Record i's exec result: 0, or the negative errno of a failed exec. */
+  ret(i: number): number {
+    return execKind.accessors!.ret!.get(this, i) as number;
+  }
+
   /**
    * Record i as one event object.
    *

@@ -18,10 +18,13 @@ import type { ExitBatch } from '../generated/exit.js';
  */
 export const ExitFlags = { groupDead: 0x1 } as const;
 
-/** pidns (default: all), transport and perf (default 'auto'), ringCapacity (default 1 MiB), batchSize (default 1024), and: */
+/** The filters pidns, pid, ppid, uid, cgroup (default: all), transport and perf (default 'auto'),
+ *  ringCapacity (default 1 MiB), batchSize (default 1024), and: */
 export interface ExitOptions extends ProcessOptions {
   /** A record for every thread's exit, not only when a whole process exits. Default: false. */
   threads: boolean;
+  /** Only exits that failed: a non-zero exit code or a signal (exitsnoop -x; filtered in the kernel). Default: false. */
+  failed: boolean;
 }
 
 export interface ExitEvent {
@@ -84,13 +87,15 @@ export const exitKind = defineKind({
     };
   },
   open: (options: Readonly<Partial<ExitOptions>>, fn: string) => {
-    const o = processOptions(options, fn, 1 << 20, ['threads']);
+    const o = processOptions(options, fn, 1 << 20, ['threads', 'failed']);
     const threads = options?.threads ?? false;
+    const failed = options?.failed ?? false;
     checkBoolean(fn, 'threads', threads);
+    checkBoolean(fn, 'failed', failed);
     // BPF cannot readily read the nsfs device: user space supplies it
-    const globals: Record<string, Uint8Array> = { nsfs_dev: u64Bytes(ownPidNamespace().dev) };
-    if (o.pidns) globals.target_pidns = u32Bytes(o.pidns);
+    const globals: Record<string, Uint8Array> = { nsfs_dev: u64Bytes(ownPidNamespace().dev), ...o.filters };
     if (threads) globals.trace_threads = u32Bytes(1);
+    if (failed) globals.only_failed = u32Bytes(1);
     return processPlan('tracing exit events', 'exit', globals, o);
   },
   capture: processCapture,

@@ -38,6 +38,8 @@ export declare class BpfObject {
   setGlobal(name: string, bytes: Uint8Array): void;
   /** Loads every program and map into the kernel. */
   load(): void;
+  /** Before load: whether program `programName` is loaded and attached at all (bpf_program__set_autoload). */
+  setAutoload(programName: string, load: boolean): void;
   /** Attaches every program (by its SEC name), keeping the links until close(). */
   attach(): void;
   /** After load: a copy of a global variable's current bytes (read from the mmaped map). */
