@@ -75,9 +75,14 @@ export async function generateSchemas(
       const whole = eventType ?? shape;
       const members = whole.isUnion() ? whole.types : [whole];
       const printedByType = new Map(members.map((m) => print(mapper.sample(m))).map((p) => [p.type, p]));
+      // Keys of other branches are not this branch's, even where one sample (of the same type) has them
+      // (exec's errno, only in failed execs); keys no branch declares are the rule's own (time).
+      const declaredKeys = new Set(declared.anyOf.flatMap((b) => Object.keys(b.properties)));
       body = { anyOf: declared.anyOf.map((branch) => {
         const printed = printedByType.get((branch.properties.type as { const?: unknown } | undefined)?.const);
-        return printed ? asPrinted(branch, printed) : branch;
+        if (!printed) return branch;
+        const own = Object.fromEntries(Object.entries(printed).filter(([k]) => k in branch.properties || !declaredKeys.has(k)));
+        return asPrinted(branch, own);
       }) };
     } else {
       body = asPrinted(declared, print(mapper.sample(eventType ?? shape)));
