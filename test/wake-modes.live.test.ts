@@ -18,10 +18,10 @@ describe.skipIf(!canRunLive).each(cases)(`wake mode $wake over $transport${canRu
     const fdsBefore = openFdCount();
     const paced = loadgen({ transport, wake, cpu: 0, count: 3000, ratePerSecond: 20_000, chunk: 1 });
     expect(seqs(await lastValueFrom(paced.pipe(toArray())))).toEqual(upTo(3000));
-    expect(paced.stats().lost).toEqual({ kernel: 0, ring: 0 });
+    expect(paced.stats().lost).toEqual({ kernel: 0, ring: 0, undelivered: 0 });
     const flat = loadgen({ transport, wake, cpu: 0, count: 100_000, kernelRingBytes: 16 << 20 });
     expect(seqs(await lastValueFrom(flat.pipe(toArray())))).toEqual(upTo(100_000));
-    expect(flat.stats().lost).toEqual({ kernel: 0, ring: 0 });
+    expect(flat.stats().lost).toEqual({ kernel: 0, ring: 0, undelivered: 0 });
     expect(openFdCount()).toBe(fdsBefore);
   });
 
@@ -55,7 +55,7 @@ describe.skipIf(!canRunLive).each(cases)(`wake mode $wake over $transport${canRu
     const source = loadgen({ transport, wake, cpu: 0, count: 4000, ratePerSecond: 20_000, chunk: 1, latencyBoundMs: 30 });
     const batches = await lastValueFrom(source.pipe(toArray()));
     expect(seqs(batches)).toEqual(upTo(4000));
-    expect(source.stats().lost).toEqual({ kernel: 0, ring: 0 });
+    expect(source.stats().lost).toEqual({ kernel: 0, ring: 0, undelivered: 0 });
     // 'thread' ignores the bound (the poll thread coalesces on its own); the JS thread reads at most
     // every 30 ms, so the 0.2 s stream comes in far fewer batches than records.
     if (wake !== 'thread') expect(batches.length).toBeLessThan(4000 / 10);

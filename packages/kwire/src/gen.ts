@@ -19,6 +19,7 @@ export { bpfProducer, u32Bytes } from './producers/bpf.js';
 export { fdProducer } from './producers/fd.js';
 export type { FdProducerSpec } from './producers/fd.js';
 export type { BpfProducerSpec, StartedContext } from './producers/bpf.js';
+export type { WakeMode } from './platform/addon.js';
 export { resolveTransport } from './pipeline/transport.js';
 export { etwProducer } from './producers/etw.js';
 

@@ -99,7 +99,7 @@ function check(name: string, value: number, min: number, max: number): void {
  *   missing capabilities, KwireError ENATIVE or ENOT_BUILT.
  */
 export function loadgen(options: Readonly<Partial<LoadgenOptions>> = {}): LoadgenSource {
-  checkOptions('loadgen()', options, 'options', ['count', 'burst', 'cpu', 'ratePerSecond', 'chunk', 'prefill', 'kernelRingBytes', 'tag', 'ringCapacity', 'batchSize', 'transport', 'perf']);
+  checkOptions('loadgen()', options, 'options', ['count', 'burst', 'cpu', 'ratePerSecond', 'chunk', 'prefill', 'kernelRingBytes', 'tag', 'ringCapacity', 'batchSize', 'transport', 'perf', 'wake', 'latencyBoundMs']);
   const { count = 1_000_000, burst = 1, cpu = -1, ratePerSecond = 0, prefill = false, tag = 0 } = options;
   const { kernelRingBytes = 8 << 20, ringCapacity = 16 << 20, batchSize = 4096 } = options;
   check('count', count, 1, Number.MAX_SAFE_INTEGER);

@@ -141,6 +141,9 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
 
     const close = (): void => {
       if (open) {
+        // What the JS thread's reader left in the kernel ring is delivered to user space too: counted
+        // below with the rest, not lost without a count.
+        open.flush?.();
         const counted = readStats(); // the producer's counters, while it is open
         open.close();
         undelivered += countLeft();
