@@ -142,9 +142,9 @@ describe.skipIf(!canRunProc)(`live proc connector events${canRunProc ? '' : ` (s
     try {
       ns.stdin!.end();
       await nsExited;
-      await waitFor('the exits in the namespace', () => inNs.some((e) => e.type === 'proc-exit' && e.tgid === shell.tgid));
+      await waitFor('the exits in the namespace', () => inNs.some((e) => e.type === 'proc-exit' && e.tgid === shell.tgid) && inNs.some((e) => e.type === 'proc-exit' && (e as { exitCode: number }).exitCode === 3));
       expect(inNs.every((e) => e.pidns === inode)).toBe(true);
-      expect(inNs.filter((e) => e.type === 'proc-exit').map((e) => (e as { exitCode: number }).exitCode)).toEqual([3, 0]);
+      expect(inNs.filter((e) => e.type === 'proc-exit').map((e) => (e as { exitCode: number }).exitCode), JSON.stringify(inNs, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).toEqual([3, 0]);
       expect(inNs.some((e) => e.tgid === ns.pid)).toBe(false); // unshare itself is in ours
     } finally {
       sub.unsubscribe();

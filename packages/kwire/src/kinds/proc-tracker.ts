@@ -112,9 +112,11 @@ export class ProcTracker {
           return;
         }
         const parent = this.table.get(e.ptgid)?.info;
-        // A fork inherits its parent's name; its pid namespace is read (CLONE_NEWPID changes it).
+        // A fork inherits its parent's name; its pid namespace is read (CLONE_NEWPID changes it). A child
+        // gone before it could be read is taken to be in its parent's namespace, from the table or, for
+        // a parent that started before this table, from /proc.
         const info: ProcInfo = parent ? { ...parent, ppid: e.ptgid, startTime: e.ts } : (readProcess(e.pid) ?? { ...unknownInfo(), ppid: e.ptgid });
-        info.pidns = pidNamespaceOf(e.pid) || (parent?.pidns ?? 0);
+        info.pidns = pidNamespaceOf(e.pid) || (parent ? parent.pidns : pidNamespaceOf(e.ptgid));
         this.table.set(e.pid, { info, threads: new Set(), leaderGone: false });
         emit({ ...e, origin: 'kernel', comm: info.comm, ...withPidns(info) });
         return;
