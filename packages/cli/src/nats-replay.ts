@@ -1,14 +1,11 @@
 // kwire replay nats://HOST:PORT/STREAM[?durable=NAME&since=TIME]: the events of a JetStream stream,
 // printed as every replay prints them (the same writer, the publishing host's clock for TIME).
-import type { Subscription } from 'rxjs';
 import { natsSource, natsUrlOptions, type NatsSourceStats } from '@kwire/nats';
 import { useBootTime } from './boot-time.js';
 import type { CommonOptions } from './common-options.js';
 import { eventWriter } from './event-writer.js';
-import { isOutputClosed } from './output.js';
-import { stopAfter, type Timer } from './run-source.js';
+import { replayUntilDone } from './replay-until-done.js';
 import { shapes, tables } from './tables.js';
-import { untilExit } from './teardown.js';
 import { UsageError } from './usage-error.js';
 
 export async function replayNats(url: string, options: CommonOptions, sources: string[] | undefined): Promise<void> {
@@ -25,20 +22,8 @@ export async function replayNats(url: string, options: CommonOptions, sources: s
   });
   const writer = eventWriter(options, tables, shapes);
   let boot: number | undefined;
-  await new Promise<void>((resolve, reject) => {
-    let timer: Timer | undefined;
-    let forget = () => {};
-    let subscription: Subscription | undefined;
-    const end = (error?: unknown) => {
-      forget();
-      timer?.cancel();
-      process.off('SIGINT', stop).off('SIGTERM', stop).off('SIGHUP', stop);
-      subscription?.unsubscribe();
-      if (error === undefined || isOutputClosed(error)) resolve();
-      else reject(error);
-    };
-    const stop = () => end();
-    subscription = source.subscribe({
+  await replayUntilDone((end) =>
+    source.subscribe({
       next: ({ source: name, batch, bootTime }) => {
         try {
           if (bootTime !== boot) useBootTime(BigInt(bootTime) * 1_000_000n);
@@ -50,13 +35,8 @@ export async function replayNats(url: string, options: CommonOptions, sources: s
         }
       },
       error: end,
-      complete: stop,
-    });
-    if (subscription.closed) return;
-    forget = untilExit(() => subscription?.unsubscribe());
-    process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
-    if (options.durationMs !== undefined) timer = stopAfter(options.durationMs, stop);
-  });
+      complete: () => end(),
+    }), options.durationMs);
   if (options.stats) process.stderr.write(formatNatsSourceStats(url, source.stats()));
 }
 

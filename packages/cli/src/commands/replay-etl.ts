@@ -1,16 +1,14 @@
 // kwire replay FILE.etl: a Windows ETW trace file decoded here, with the same decoder a live Windows
 // session feeds (etw.fromEtl), printed like any source: a table, --json or --msgpack.
 import { stat } from 'node:fs/promises';
-import type { Subscription } from 'rxjs';
 import { etw, isKwireError, type EtlStats, type EtwFilter } from 'kwire';
 import { commonHelpWithout, commonOptions, parseCommon } from '../common-options.js';
 import { eventWriter } from '../event-writer.js';
-import { isOutputClosed, writeOut } from '../output.js';
+import { writeOut } from '../output.js';
 import { parseCommandLine } from '../parse.js';
 import { bar, ProgressLine } from '../progress.js';
-import { stopAfter, type Timer } from '../run-source.js';
+import { replayUntilDone } from '../replay-until-done.js';
 import { shapes, tables } from '../tables.js';
-import { untilExit } from '../teardown.js';
 import { UsageError } from '../usage-error.js';
 
 export const replayEtlHelp = `kwire replay FILE.etl — decode a Windows ETW trace file (no Windows, no privileges needed)
@@ -87,20 +85,8 @@ export async function replayEtlCommand(args: string[]): Promise<void> {
     throw error;
   }
   const writer = eventWriter(options, tables, shapes);
-  await new Promise<void>((resolve, reject) => {
-    let timer: Timer | undefined;
-    let forget = () => {};
-    let subscription: Subscription | undefined;
-    const end = (error?: unknown) => {
-      forget();
-      timer?.cancel();
-      process.off('SIGINT', stop).off('SIGTERM', stop).off('SIGHUP', stop);
-      subscription?.unsubscribe();
-      if (error === undefined || isOutputClosed(error)) resolve();
-      else reject(error);
-    };
-    const stop = () => end();
-    subscription = source.subscribe({
+  await replayUntilDone((end) =>
+    source.subscribe({
       next: (batch) => {
         try {
           writer.batch('etw', batch);
@@ -109,13 +95,8 @@ export async function replayEtlCommand(args: string[]): Promise<void> {
         }
       },
       error: end,
-      complete: stop,
-    });
-    if (subscription.closed) return;
-    forget = untilExit(() => subscription?.unsubscribe());
-    process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
-    if (options.durationMs !== undefined) timer = stopAfter(options.durationMs, stop);
-  });
+      complete: () => end(),
+    }), options.durationMs);
   line?.done();
   if (options.stats) process.stderr.write(formatEtlStats(file, source.stats(), source.header()));
 }

@@ -1,14 +1,12 @@
 // kwire replay: decode a capture with the same decoders as the live commands, in the same formats.
 import { stat } from 'node:fs/promises';
-import type { Subscription } from 'rxjs';
 import { captureSourceNames, isKwireError, KwireError, replay, type CaptureHeader, type ReplayStats } from 'kwire';
 import { useBootTime } from '../boot-time.js';
 import { commonHelpWithout, commonOptions, parseCommon } from '../common-options.js';
 import { eventWriter, type EventWriter } from '../event-writer.js';
 import { startOutput } from '../command-output.js';
-import { isOutputClosed, writeOut } from '../output.js';
-import { stopAfter, type Timer } from '../run-source.js';
-import { untilExit } from '../teardown.js';
+import { writeOut } from '../output.js';
+import { replayUntilDone } from '../replay-until-done.js';
 import { bar, ProgressLine } from '../progress.js';
 import { shapes, tables } from '../tables.js';
 import { UsageError } from '../usage-error.js';
@@ -102,20 +100,10 @@ export async function replayCommand(args: string[]): Promise<void> {
   });
   let header: CaptureHeader | undefined;
   const stopOutput = startOutput(options);
-  await new Promise<void>((resolve, reject) => {
-    let timer: Timer | undefined;
-    let forget = () => {};
-    const end = (error?: unknown) => {
-      forget();
-      timer?.cancel();
-      process.off('SIGINT', stop).off('SIGTERM', stop).off('SIGHUP', stop);
-      subscription?.unsubscribe();
-      if (error === undefined || isOutputClosed(error)) resolve();
-      else if (file === '-' && isKwireError(error) && error.message.startsWith('the capture ')) reject(new KwireError(error.code, `stdin${error.message.slice('the capture'.length)}`, { cause: error }));
-      else reject(error);
-    };
-    const stop = () => end();
-    let subscription: Subscription | undefined;
+  // stdin has no name of its own: a reader's "the capture …" becomes "stdin …"
+  const fromStdin = (error: unknown) =>
+    file === '-' && isKwireError(error) && error.message.startsWith('the capture ') ? new KwireError(error.code, `stdin${error.message.slice('the capture'.length)}`, { cause: error }) : error;
+  await replayUntilDone((end) => {
     // Events come one by one (merged in time order); those of one moment are written together.
     let pending: { name: string; events: unknown[] } | undefined;
     const flush = () => {
@@ -128,7 +116,7 @@ export async function replayCommand(args: string[]): Promise<void> {
         end(error); // a failing write: stop reading
       }
     };
-    subscription = source.events().subscribe({
+    return source.events().subscribe({
       next: (event) => {
         const name = kindOfType((event as { type: string }).type);
         const h = source.stats().headers.at(-1); // the session header in force
@@ -152,14 +140,10 @@ export async function replayCommand(args: string[]): Promise<void> {
       },
       complete: () => {
         flush();
-        stop();
+        end();
       },
     });
-    if (subscription.closed) return;
-    forget = untilExit(() => subscription?.unsubscribe());
-    process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
-    if (options.durationMs !== undefined) timer = stopAfter(options.durationMs, stop);
-  });
+  }, options.durationMs, fromStdin);
   stopOutput();
   line?.done();
   if (options.stats) process.stderr.write(formatReplayStats(file, source.stats()));
