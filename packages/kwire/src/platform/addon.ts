@@ -278,20 +278,9 @@ export declare function mount(fstype: string, target: string): void;
 /** umount2(2) of `target`; `lazy`: MNT_DETACH. Throws ESYS with errno. */
 export declare function unmount(target: string, lazy?: boolean): void;
 
-/** The live ETW session's configuration (packages/kwire/src/kinds/etw-session.ts, EtwSessionConfig). */
-export interface EtwSessionConfig {
-  loggerName: string;
-  privateLogger: boolean;
-  enableFlags: number;
-  bufferSizeKb: number;
-  minimumBuffers: number;
-  maximumBuffers: number;
-  flushTimerSeconds: number;
-  rundown: string[];
-  rundownLoggerName: string;
-  keepClasses: number[];
-  paused: boolean;
-}
+/** The live ETW session's configuration: declared once, beside the code that computes it. */
+export type { EtwSessionConfig } from '../kinds/etw-session.js';
+import type { EtwSessionConfig } from '../kinds/etw-session.js';
 
 export interface EtwReaderStats extends RingReaderStats {
   /** Events dropped by the callback: of a class not asked for (TcpIp when only UDP was). */
