@@ -81,6 +81,33 @@ describe('the batches a subscriber keeps', () => {
     expect(snapshot(early)).not.toEqual(expected(0, early.length));
   });
 
+  it('a steady leased stream reuses one batch object per shape, and keep() copies each emission of it', async () => {
+    const objects = new Set<LoadgenBatch>();
+    const lengths = new Set<number>();
+    const kept: { batch: LoadgenBatch; first: number }[] = [];
+    let at = 0;
+    await new Promise<void>((resolve, reject) =>
+      source(path)
+        .leased()
+        .subscribe({
+          next: (batch) => {
+            objects.add(batch);
+            lengths.add(batch.length);
+            kept.push({ batch: keep(batch), first: at });
+            at += batch.length;
+          },
+          error: reject,
+          complete: resolve,
+        }),
+    );
+    // Nothing is made per batch: as many objects as record counts seen, not as batches emitted.
+    expect(kept.length).toBeGreaterThan(10);
+    expect(objects.size).toBe(lengths.size);
+    // Each emission's copy is its own, even when the leased object was the same.
+    expect(new Set(kept.map((k) => k.batch)).size).toBe(kept.length);
+    for (const { batch, first } of kept) expect(snapshot(batch)).toEqual(expected(first, batch.length));
+  });
+
   it('keep() refuses a leased batch after its emission returned, and returns an owned batch as it is', async () => {
     let late: LoadgenBatch | undefined;
     const owned: LoadgenBatch[] = [];

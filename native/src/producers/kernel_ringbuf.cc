@@ -97,9 +97,18 @@ void KernelRingbuf::Advance() {
   peeked_size_ = 0;
 }
 
+// The kernel wakes us only when a record is committed at exactly the consumer position it reads
+// (bpf_ringbuf_commit: cons_pos == rec_pos). That is a Dekker pair with our side: we store consumer_pos
+// and then load producer_pos, the producer stores producer_pos (reserve) and then loads consumer_pos
+// (after the xchg in commit, a full barrier). x86 lets a store be passed by a later load, so without a
+// full fence here our next load of producer_pos can miss a record whose commit read our old position:
+// no wake-up, and every later record then misses too (their rec_pos is past our position) until some
+// other event reads the ring. That was the latency tail of issue 16: the reader slept 1.5-13 ms with
+// records waiting. The fence costs one mfence per drain pass.
 void KernelRingbuf::Publish() {
   if (consumer_ == published_) return;
   StoreRelease64(consumer_map_, consumer_);
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
   published_ = consumer_;
 }
 

@@ -34,7 +34,8 @@ class RingReader : public JsReader<RingReader> {
   // A safety net for BPF programs that commit with BPF_RB_NO_WAKEUP: look at the ring at least this
   // often even without a notification.
   int IdleTimeoutMs() const override { return 200; }
-  int PollFd() const override { return kernel_.poll_fd(); }
+  // The map fd itself, not the thread's epoll around it: libuv's epoll watches it directly.
+  int PollFd() const override { return fd(); }
 
   KernelRingbuf kernel_;
 };

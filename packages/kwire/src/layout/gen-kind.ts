@@ -139,6 +139,8 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   w('}');
   w(`const exports = (d: { exports: unknown }) => d.exports as Exports;`);
   w();
+  w(`const new${B} = (c: ${pascal(p)}Columns): ${B} => new ${B}(c);`);
+  w();
   w('/**');
   w(` * The ${p} decoder of the built-in decoders module (assembly/generated/${p}.ts): ${p} frames into ${B}es.`);
   w(' *');
@@ -155,7 +157,7 @@ export function generateKindTypes(kind: Kind, origin: string): string {
   w(`  decode: (d) => exports(d).${p}Decode(),`);
   w(`  status: (d) => exports(d).${p}Status(),`);
   w(`  errors: (d, code) => exports(d).${p}Errors(code),`);
-  w(`  batch: (d, n) => new ${B}(${p}Columns(d, n)),`);
+  w(`  batch: (d, n) => ${p}Take(d, n, new${B}),`);
   w('};');
   if (kind.sourceFunctions === false) return lines.join('\n') + '\n';
   const fn = sourceFunctionName(kind);

@@ -37,6 +37,17 @@ export interface DecoderInstance {
   /** Batches taken from this instance view its memory instead of owning a copy (a leased source's,
    *  valid until the next decode: see pipeline/lease.ts). Default false. */
   leased: boolean;
+  /** Leased batches by slab size, reused while the decoder's output sits at the same place (layout/slab.ts). */
+  leasedBatches: Map<number, LeasedBatch> | undefined;
+}
+
+/** A leased batch over `bytes` bytes at `address` of `buffer`, holding `n` records. */
+export interface LeasedBatch {
+  readonly address: number;
+  readonly n: number;
+  readonly buffer: ArrayBufferLike;
+  readonly make: unknown;
+  readonly batch: unknown;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -54,5 +65,5 @@ export function instantiateDecoders(wasm: WebAssembly.Module = module()): Decode
   const instance = new WebAssembly.Instance(wasm, { env: { memory, abort } });
   const exports = instance.exports as unknown as DecoderExports & { _initialize?: () => void };
   exports._initialize?.();
-  return { memory, exports, bytes: () => new Uint8Array(memory.buffer), leased: false };
+  return { memory, exports, bytes: () => new Uint8Array(memory.buffer), leased: false, leasedBatches: undefined };
 }

@@ -1,20 +1,46 @@
 // Leased batches: a source's `leased()` form emits batches whose columns view the decoder's output in
 // WebAssembly memory (no copy-out, no allocation), valid until the subscriber's next() returns; the
-// next decode reuses that memory. keep() is the copy-on-keep: during the emission it returns a batch
-// that owns a copy of its columns, the same batch the source's ordinary form would have emitted.
+// next decode reuses that memory, and the same batch object may be emitted again (layout/slab.ts keeps
+// one per shape). keep() is the copy-on-keep: during the emission it returns a batch that owns a copy
+// of its columns, the same batch the source's ordinary form would have emitted.
+//
+// Nothing here allocates per emission: a steady leased stream makes no garbage, so no scavenge pauses
+// its latency. The emissions in progress are a stack of reused frames (a subscriber may drain another
+// source inside next()); the set of leased batches only grows by the few objects the slab cache makes.
 import { KwireError } from '../errors.js';
 
-/** Leased batches in their emission, with how to make their owned copy. */
-const current = new WeakMap<object, () => unknown>();
+/** How a source makes the owned copy of the batch it is emitting (`n` records). */
+export interface LeaseCopier {
+  copy(n: number): object;
+}
+
+interface Frame {
+  batch: object | undefined;
+  copier: LeaseCopier | undefined;
+  n: number;
+  kept: object | undefined;
+}
+
+const frames: Frame[] = [];
+let depth = 0;
 /** Every leased batch ever emitted (weakly), so keep() can tell an expired lease from an owned batch. */
 const leasedOnce = new WeakSet<object>();
 
-/** @internal Marks `batch` leased until `end()`; during the lease keep(batch) calls `copy` (once). */
-export function lease<B extends object>(batch: B, copy: () => B): () => void {
-  let kept: B | undefined;
-  current.set(batch, () => (kept ??= copy()));
-  leasedOnce.add(batch);
-  return () => void current.delete(batch);
+/** @internal Marks `batch` leased until the matching endLease(); keep(batch) meanwhile calls `copier.copy(n)` (once). */
+export function beginLease(batch: object, copier: LeaseCopier, n: number): void {
+  if (!leasedOnce.has(batch)) leasedOnce.add(batch);
+  const f = (frames[depth] ??= { batch: undefined, copier: undefined, n: 0, kept: undefined });
+  f.batch = batch;
+  f.copier = copier;
+  f.n = n;
+  f.kept = undefined;
+  depth++;
+}
+
+/** @internal Ends the innermost lease (in a finally after next()). */
+export function endLease(): void {
+  const f = frames[--depth]!;
+  f.batch = f.copier = f.kept = undefined;
 }
 
 /**
@@ -30,9 +56,10 @@ export function lease<B extends object>(batch: B, copy: () => B): () => void {
  *   already hold the next batch; keep it inside next()).
  */
 export function keep<B extends object>(batch: B): B {
-  const copy = current.get(batch);
-  if (copy) return copy() as B;
+  for (let i = depth - 1; i >= 0; i--) {
+    const f = frames[i]!;
+    if (f.batch === batch) return (f.kept ??= f.copier!.copy(f.n)) as B;
+  }
   if (leasedOnce.has(batch)) throw new KwireError('EINVAL_ARGUMENT', 'keep(): this leased batch was kept after its emission returned; call keep() inside next()');
   return batch;
 }
-

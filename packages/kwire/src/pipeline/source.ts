@@ -5,7 +5,7 @@
 import { Observable, share } from 'rxjs';
 import { instantiateDecoders } from './decoders.js';
 import { DecodeError } from '../errors.js';
-import { lease } from './lease.js';
+import { beginLease, endLease, type LeaseCopier } from './lease.js';
 import type { OpenProducer, Producer } from './producer.js';
 import type { RecordDecoder } from './record-decoder.js';
 import { allocateSharedRing, RingLayout } from './shared-ring.js';
@@ -111,20 +111,23 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
     };
 
     // The owned copy keep() makes: the same columns, copied out of the decoder's output.
-    const emitLeased = (n: number): void => {
-      const batch = decoder.batch(d, n) as B & object;
-      const end = lease(batch, () => {
+    const copier: LeaseCopier = {
+      copy: (n) => {
         d.leased = false;
         try {
           return decoder.batch(d, n) as B & object;
         } finally {
           d.leased = true;
         }
-      });
+      },
+    };
+    const emitLeased = (n: number): void => {
+      const batch = decoder.batch(d, n) as B & object;
+      beginLease(batch, copier, n);
       try {
         subscriber.next(batch);
       } finally {
-        end();
+        endLease();
       }
     };
 
