@@ -19,11 +19,14 @@ export interface ConsumerResult {
   p999Us?: number;
 }
 
-export function runConsumer(args: string[], env: Record<string, string> = {}): ConsumerResult {
+/** `cpus`: run it under taskset -c (its generator thread still pins itself to CPU 0). */
+export function runConsumer(args: string[], env: Record<string, string> = {}, cpus?: string): ConsumerResult {
   if (!built) {
     execFileSync('make', ['-s', '-C', dir], { stdio: 'inherit' });
     built = true;
   }
-  const out = execFileSync(join(dir, '.output', 'consumer'), args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  const bin = join(dir, '.output', 'consumer');
+  const [file, argv] = cpus === undefined ? [bin, args] : ['taskset', ['-c', cpus, bin, ...args]];
+  const out = execFileSync(file, argv, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
   return JSON.parse(out.trim().split('\n').pop()!) as ConsumerResult;
 }

@@ -48,8 +48,8 @@ export async function kwireRun(transport: Transport, options: Partial<LoadgenOpt
 }
 
 /** One run of the C consumer: `args` after the transport (sustained RATE SECONDS | drain COUNT | latency RATE SECONDS). */
-export function cRun(transport: Transport, args: string[], wakeup = PERF_WAKEUP_THROUGHPUT, ringBytes = RING_BYTES, env: Record<string, string> = {}): ConsumerResult & { lost: number; offeredRate: number } {
-  const r = runConsumer([transport, ...args], { KW_WAKEUP_EVENTS: String(wakeup), KW_RING_BYTES: String(ringBytes), ...env });
+export function cRun(transport: Transport, args: string[], wakeup = PERF_WAKEUP_THROUGHPUT, ringBytes = RING_BYTES, env: Record<string, string> = {}, cpus?: string): ConsumerResult & { lost: number; offeredRate: number } {
+  const r = runConsumer([transport, ...args], { KW_WAKEUP_EVENTS: String(wakeup), KW_RING_BYTES: String(ringBytes), ...env }, cpus);
   return { ...r, lost: r.dropped, offeredRate: r.generatorSeconds ? r.generated / r.generatorSeconds : r.rate };
 }
 
