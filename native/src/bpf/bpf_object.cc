@@ -1,6 +1,7 @@
 #include "bpf/bpf_object.h"
 
 #include <bpf/libbpf.h>
+#include <signal.h>
 
 #include <cerrno>
 #include <cstring>
@@ -167,7 +168,17 @@ Napi::Value BpfObject::Load(const Napi::CallbackInfo& info) {
   }
   load_attempted_ = true;
   ClearLibbpfLog();
+  // The verifier gives up with EAGAIN when a signal is pending (do_check checks signal_pending), and
+  // libbpf retries a load only a few times: under a sampling profiler's SIGPROF (node --cpu-prof, every
+  // 100 us with --cpu-prof-interval 100) a long program never loaded. Signals wait, blocked on this
+  // thread, until the load returns; they are delivered then.
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &saved);
   int ret = bpf_object__load(obj_);
+  int load_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  errno = load_errno;
   if (ret != 0) {
     int err = ret < 0 ? -ret : errno;
     ThrowNativeError(env, "ELOAD", err, "bpf_object__load",
