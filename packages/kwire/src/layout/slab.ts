@@ -4,9 +4,6 @@
 // columns view the decoder's output itself, valid until the next decode.
 import type { DecoderInstance } from '../pipeline/decoders.js';
 
-/** Leased shapes kept per decoder instance (one per slab size in use; a batch size's worth at most). */
-const MAX_LEASED_SHAPES = 256;
-
 /** `bytes` bytes at `address` in the decoder's memory (8-byte aligned): an owned copy, or, when the
  *  instance is leased, a view of the memory itself. */
 export function takeSlab(d: DecoderInstance, address: number, bytes: number): Uint8Array {
@@ -17,20 +14,24 @@ export function takeSlab(d: DecoderInstance, address: number, bytes: number): Ui
   return out;
 }
 
+/** Marks a batch that was ever leased (keep() refuses it after its emission: pipeline/lease.ts). A
+ *  property, not a WeakSet entry: ephemerons would slow every scavenge. */
+export const LEASED: unique symbol = Symbol('kwire.leased');
+
 /**
  * The batch of `n` records whose packed columns are `bytes` bytes at `address`: `make(columnsOf(slab,
  * n))` over an owned copy, or, when the instance is leased, over the memory itself. A leased batch is
- * made once per shape (slab size, place, record count) and emitted again whenever the decoder's output
- * has that shape: its columns already view the right bytes, so a steady stream allocates nothing.
+ * emitted again while the decoder's output keeps the last one's shape (slab size, place, record count):
+ * its columns already view the right bytes, so a steady stream (the same count per wake-up) allocates
+ * nothing. Only the last shape is kept, so a batch of another shape dies young, as an owned one would.
  */
 export function takeBatch<C, B>(d: DecoderInstance, address: number, bytes: number, n: number, columnsOf: (s: Uint8Array, n: number) => C, make: (c: C) => B): B {
   if (!d.leased) return make(columnsOf(takeSlab(d, address, bytes), n));
   const buffer = d.memory.buffer;
-  const cache = (d.leasedBatches ??= new Map());
-  const hit = cache.get(bytes);
-  if (hit !== undefined && hit.address === address && hit.n === n && hit.buffer === buffer && hit.make === make) return hit.batch as B;
+  const last = d.leasedBatch;
+  if (last !== undefined && last.bytes === bytes && last.address === address && last.n === n && last.buffer === buffer && last.make === make) return last.batch as B;
   const batch = make(columnsOf(new Uint8Array(buffer, address, bytes), n));
-  if (cache.size >= MAX_LEASED_SHAPES) cache.clear();
-  cache.set(bytes, { address, n, buffer, make, batch });
+  (batch as Record<symbol, boolean>)[LEASED] = true;
+  d.leasedBatch = { bytes, address, n, buffer, make, batch };
   return batch;
 }

@@ -55,7 +55,7 @@ export function batchFromSlab<B>(decoder: RecordDecoder<B>, slab: BatchSlab): B 
     get: (_, name) => (typeof name === 'string' && name.endsWith('HeapUsed') ? () => slab.heap : () => byteOffset),
   });
   const memory = { buffer } as unknown as WebAssembly.Memory;
-  const instance: DecoderInstance = { memory, exports, bytes: () => new Uint8Array(buffer), leased: false, leasedBatches: undefined };
+  const instance: DecoderInstance = { memory, exports, bytes: () => new Uint8Array(buffer), leased: false, leasedBatch: undefined };
   const batch = decoder.batch(instance, slab.length);
   // The decoder copied as many bytes as its columns need for `length` records: more than the slab
   // held is a short slab (the bytes after it were someone else's).

@@ -37,12 +37,13 @@ export interface DecoderInstance {
   /** Batches taken from this instance view its memory instead of owning a copy (a leased source's,
    *  valid until the next decode: see pipeline/lease.ts). Default false. */
   leased: boolean;
-  /** Leased batches by slab size, reused while the decoder's output sits at the same place (layout/slab.ts). */
-  leasedBatches: Map<number, LeasedBatch> | undefined;
+  /** The last leased batch, reused while the decoder's output keeps its shape (layout/slab.ts). */
+  leasedBatch: LeasedBatch | undefined;
 }
 
 /** A leased batch over `bytes` bytes at `address` of `buffer`, holding `n` records. */
 export interface LeasedBatch {
+  readonly bytes: number;
   readonly address: number;
   readonly n: number;
   readonly buffer: ArrayBufferLike;
@@ -65,5 +66,5 @@ export function instantiateDecoders(wasm: WebAssembly.Module = module()): Decode
   const instance = new WebAssembly.Instance(wasm, { env: { memory, abort } });
   const exports = instance.exports as unknown as DecoderExports & { _initialize?: () => void };
   exports._initialize?.();
-  return { memory, exports, bytes: () => new Uint8Array(memory.buffer), leased: false, leasedBatches: undefined };
+  return { memory, exports, bytes: () => new Uint8Array(memory.buffer), leased: false, leasedBatch: undefined };
 }

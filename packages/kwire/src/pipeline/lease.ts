@@ -1,13 +1,14 @@
 // Leased batches: a source's `leased()` form emits batches whose columns view the decoder's output in
 // WebAssembly memory (no copy-out, no allocation), valid until the subscriber's next() returns; the
 // next decode reuses that memory, and the same batch object may be emitted again (layout/slab.ts keeps
-// one per shape). keep() is the copy-on-keep: during the emission it returns a batch that owns a copy
+// while its shape lasts). keep() is the copy-on-keep: during the emission it returns a batch that owns a copy
 // of its columns, the same batch the source's ordinary form would have emitted.
 //
 // Nothing here allocates per emission: a steady leased stream makes no garbage, so no scavenge pauses
 // its latency. The emissions in progress are a stack of reused frames (a subscriber may drain another
-// source inside next()); the set of leased batches only grows by the few objects the slab cache makes.
+// source inside next()); a leased batch carries a LEASED mark (layout/slab.ts) instead of a WeakSet entry.
 import { KwireError } from '../errors.js';
+import { LEASED } from '../layout/slab.js';
 
 /** How a source makes the owned copy of the batch it is emitting (`n` records). */
 export interface LeaseCopier {
@@ -23,12 +24,9 @@ interface Frame {
 
 const frames: Frame[] = [];
 let depth = 0;
-/** Every leased batch ever emitted (weakly), so keep() can tell an expired lease from an owned batch. */
-const leasedOnce = new WeakSet<object>();
 
 /** @internal Marks `batch` leased until the matching endLease(); keep(batch) meanwhile calls `copier.copy(n)` (once). */
 export function beginLease(batch: object, copier: LeaseCopier, n: number): void {
-  if (!leasedOnce.has(batch)) leasedOnce.add(batch);
   const f = (frames[depth] ??= { batch: undefined, copier: undefined, n: 0, kept: undefined });
   f.batch = batch;
   f.copier = copier;
@@ -60,6 +58,6 @@ export function keep<B extends object>(batch: B): B {
     const f = frames[i]!;
     if (f.batch === batch) return (f.kept ??= f.copier!.copy(f.n)) as B;
   }
-  if (leasedOnce.has(batch)) throw new KwireError('EINVAL_ARGUMENT', 'keep(): this leased batch was kept after its emission returned; call keep() inside next()');
+  if ((batch as Record<symbol, unknown>)[LEASED] === true) throw new KwireError('EINVAL_ARGUMENT', 'keep(): this leased batch was kept after its emission returned; call keep() inside next()');
   return batch;
 }
