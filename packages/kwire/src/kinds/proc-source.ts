@@ -2,7 +2,8 @@
 // procRaw() (frames, for captures). Every procs()/procEvents() subscriber with the same socket options
 // shares one socket, opened by the first subscriber and closed (PROC_CN_MCAST_IGNORE, close) by the
 // last; procEvents() subscribers also share one process table (proc-tracker.ts).
-import { Observable, share } from 'rxjs';
+import { Observable } from 'rxjs';
+import { multicast } from '../pipeline/multicast.js';
 import { procDecoder, type ProcBatch } from '../generated/proc.js';
 import { kindRaw, kindSource } from '../pipeline/kind.js';
 import type { RawFrames } from '../pipeline/raw-frames.js';
@@ -105,7 +106,7 @@ function sharedTracker(o: ProcSourceOptions) {
   const source = sharedSource(o);
   let tracker: ProcTracker | undefined;
   let last: ProcTrackerStats = new ProcTracker().stats();
-  const events = new Observable<ProcEnrichedEvent>((subscriber) => {
+  const events = multicast(new Observable<ProcEnrichedEvent>((subscriber) => {
     const t = new ProcTracker();
     const emit = (e: ProcEnrichedEvent) => subscriber.next(e);
     let lost = 0;
@@ -140,7 +141,7 @@ function sharedTracker(o: ProcSourceOptions) {
       tracker = undefined;
       subscription.unsubscribe();
     };
-  }).pipe(share());
+  }));
   const entry = { events, current: () => tracker, last: () => (tracker ? tracker.stats() : last) };
   trackers.set(key, entry);
   return entry;

@@ -2,7 +2,8 @@
 // a decoder, allocates the shared ring inside its memory and opens the producer (producer.ts); each
 // wake-up drains the ring through the WASM decoder into batches; unsubscribing (or an error, or the
 // producer's end) closes the producer. Subscribers share one producer, ref-counted.
-import { Observable, share } from 'rxjs';
+import { Observable } from 'rxjs';
+import { multicast } from './multicast.js';
 import { instantiateDecoders } from './decoders.js';
 import { DecodeError } from '../errors.js';
 import { beginLease, endLease, type LeaseCopier } from './lease.js';
@@ -183,7 +184,7 @@ export function kernelSource<B>(spec: KernelSourceSpec<B>): KernelSource<B> {
     }
     return close;
   });
-  const shared = cold.pipe(share()) as KernelSource<B>;
+  const shared = multicast(cold) as KernelSource<B>;
   shared.stats = () => (current ? current() : last);
   shared.drain = () => drainCurrent?.();
   shared.leased = () => (spec.lease ? shared : kernelSource({ ...spec, lease: true }));
