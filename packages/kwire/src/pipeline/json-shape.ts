@@ -12,12 +12,17 @@ import type { AnyKind } from './kind.js';
  * @example
  * isoTime(1_700_000_000_123_456_789n) // '2023-11-14T22:13:20.123456Z'
  */
-export function isoTime(epochNs: bigint): string {
-  const ms = epochNs / 1_000_000n;
-  const micros = (((epochNs % 1_000_000n) + 1_000_000n) % 1_000_000n) / 1000n;
-  return `${new Date(Number(ms)).toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
-}
+let lastSecond: bigint | undefined;
+let lastPrefix = '';
 
+export function isoTime(epochNs: bigint): string {
+  let sec = epochNs / 1_000_000_000n;
+  let ns = epochNs % 1_000_000_000n;
+  if (ns < 0n) (ns += 1_000_000_000n), (sec -= 1n);
+  // Events come in time order, many per second: the date and time of day are formatted once a second.
+  if (sec !== lastSecond) (lastPrefix = new Date(Number(sec) * 1000).toISOString().slice(0, 20)), (lastSecond = sec);
+  return `${lastPrefix}${String(Math.floor(Number(ns) / 1000)).padStart(6, '0')}Z`;
+}
 /**
  * The JSON shape of `kind`'s events: its declared `cli.json` object (or the event), with 64-bit
  * integers as bigints and `ts`/`time` as the rule above says; `wallClock` turns boot-time nanoseconds
