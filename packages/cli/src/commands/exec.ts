@@ -57,7 +57,8 @@ export async function execCommand(args: string[]): Promise<void> {
   const withNspid = <E extends { pid: number }>(events: Iterable<E>): Iterable<E> => (view ? [...events].map((e) => ({ ...e, nspid: view.nspid(e.pid, false) })) : events);
   const writer = eventWriter(options, tables, shapes);
   if (options.nats) return (await import('../nats-publish.js')).publishSource('exec', source, options); // loads NATS only when asked
-  await runSource('exec', source, options, {
+  // The writer turns each batch into lines before next() returns: leased batches, no copy-out per batch.
+  await runSource('exec', source.leased(), options, {
     onAttached: () => writer.start('exec'),
     onBatch: (batch) => writer.batch('exec', withNspid(filters.comm ? [...batch].filter((e) => filters.comm!.test(e.comm)) : batch)),
   });

@@ -51,7 +51,8 @@ export async function exitCommand(args: string[]): Promise<void> {
   const withNspid = <E extends { pid: number }>(events: Iterable<E>): Iterable<E> => (view ? [...events].map((e) => ({ ...e, nspid: view.nspid(e.pid, true) })) : events);
   const writer = eventWriter(options, tables, shapes);
   if (options.nats) return (await import('../nats-publish.js')).publishSource('exit', source, options); // loads NATS only when asked
-  await runSource('exit', source, options, {
+  // The writer turns each batch into lines before next() returns: leased batches, no copy-out per batch.
+  await runSource('exit', source.leased(), options, {
     onAttached: () => writer.start('exit'),
     onBatch: (batch) => writer.batch('exit', withNspid(filters.comm ? [...batch].filter((e) => filters.comm!.test(e.comm)) : batch)),
   });
