@@ -4,7 +4,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isoTime } from 'kwire/gen';
-import { escapeBytes, jsonLine } from '../packages/cli/src/output.js';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { escapeBytes, jsonLine, setOutputTarget, writeOut } from '../packages/cli/src/output.js';
 
 /** The plain way (what jsonLine did before): a converted copy, then JSON.stringify. */
 function reference(event: Record<string, unknown>): string {
@@ -67,5 +70,31 @@ describe('isoTime', () => {
   it('formats instants before 1970 from their floor second', () => {
     expect(isoTime(-1n)).toBe('1969-12-31T23:59:59.999999Z');
     expect(isoTime(-1_000_000_001n)).toBe('1969-12-31T23:59:58.999999Z');
+  });
+});
+
+describe('writeOut', () => {
+  it('writes every text exactly, through its reused buffer: multi-byte, growing, shrinking, bytes between', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kw16-writeout-'));
+    const path = join(dir, 'out');
+    const fd = openSync(path, 'w');
+    let wrote = 0;
+    setOutputTarget({ fd, wrote: (n) => (wrote += n) });
+    try {
+      const texts = ['plain\n', 'é ✓ 𝄞 \u0000\n', 'x'.repeat(200_000) + '\n', '短い\n', '𝄞'.repeat(40_000) + '\n'];
+      fc.assert(
+        fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 300 }), { maxLength: 20 }), (more) => void texts.push(...more)),
+        { numRuns: 20 },
+      );
+      for (const t of texts) writeOut(t);
+      writeOut(new Uint8Array([0xff, 0x0a]));
+      const expected = Buffer.concat([...texts.map((t) => Buffer.from(t)), Buffer.from([0xff, 0x0a])]);
+      expect(readFileSync(path).equals(expected)).toBe(true);
+      expect(wrote).toBe(expected.length);
+    } finally {
+      setOutputTarget({ fd: 1, wrote: () => {} });
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -31,8 +31,9 @@ export function eventWriter(
     return {
       start: () => {},
       batch: (source, batch) => {
+        const shape = shapes[source] as ((event: unknown) => object) | undefined;
         let out = '';
-        for (const event of shaped(source, batch)) out += jsonLine(event) + '\n';
+        for (const event of batch) out += jsonLine(shape ? shape(event) : (event as object)) + '\n';
         writeOut(out);
       },
     };

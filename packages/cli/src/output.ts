@@ -102,10 +102,22 @@ export function setOutputTarget(next: { fd: number; wrote(bytes: number): void }
   target = next;
 }
 
+/** Where writeOut encodes text: reused (a fresh Buffer per batch of lines cost a malloc and its page
+ *  faults every write), grown to the largest text's worst case, up to SCRATCH_MAX. */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+const SCRATCH_MAX = 16 << 20;
+
+function encodeText(text: string): Uint8Array {
+  const worst = text.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+  if (worst > SCRATCH_MAX) return Buffer.from(text);
+  if (worst > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX, Math.max(worst, scratch.length * 2)));
+  return scratch.subarray(0, scratch.write(text, 0, 'utf8'));
+}
+
 /** Writes synchronously so output is never lost when the process exits right after. */
 export function writeOut(data: string | Uint8Array): void {
   try {
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const bytes = typeof data === 'string' ? encodeText(data) : data;
     const fd = target.fd;
     for (let at = 0; at < bytes.length; ) {
       try {
