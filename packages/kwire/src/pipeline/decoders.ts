@@ -37,11 +37,11 @@ export interface DecoderInstance {
   /** Batches taken from this instance view its memory instead of owning a copy (a leased source's,
    *  valid until the next decode: see pipeline/lease.ts). Default false. */
   leased: boolean;
-  /** The last leased batch, reused while the decoder's output keeps its shape (layout/slab.ts). */
+  /** @internal The last leased batch, reused while the decoder's output keeps its shape (layout/slab.ts). */
   leasedBatch: LeasedBatch | undefined;
 }
 
-/** A leased batch over `bytes` bytes at `address` of `buffer`, holding `n` records. */
+/** @internal A leased batch over `bytes` bytes at `address` of `buffer`, holding `n` records. */
 export interface LeasedBatch {
   readonly bytes: number;
   readonly address: number;

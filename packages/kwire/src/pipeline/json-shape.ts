@@ -6,15 +6,16 @@
 //   it, the same instant on the wall clock: ISO 8601, UTC, microseconds.
 import type { AnyKind } from './kind.js';
 
+// isoTime's last second and its text (YYYY-MM-DDTHH:MM:SS.).
+let lastSecond: bigint | undefined;
+let lastPrefix = '';
+
 /**
  * An ISO 8601 UTC time with microseconds from nanoseconds since the epoch.
  *
  * @example
  * isoTime(1_700_000_000_123_456_789n) // '2023-11-14T22:13:20.123456Z'
  */
-let lastSecond: bigint | undefined;
-let lastPrefix = '';
-
 export function isoTime(epochNs: bigint): string {
   let sec = epochNs / 1_000_000_000n;
   let ns = epochNs % 1_000_000_000n;
