@@ -36,6 +36,10 @@ export function allocateSharedRing(decoders: DecoderInstance, capacity: number):
     throw new KwireError('EINVAL_ARGUMENT', `allocateSharedRing(): ring capacity must be a power of two between 4096 and 2^30, got ${capacity}`);
   }
   const base = decoders.exports.alloc(RingLayout.headerSize + capacity);
+  // Fault the ring's pages in now, at subscribe: fresh WebAssembly memory is mapped lazily, and the
+  // first lap's page faults (a 4 KiB page per 4 KiB of records, memcg-charged and zeroed on this VM)
+  // would land on the reader thread while the kernel ring fills, as a slower drain and a latency tail.
+  new Uint8Array(decoders.memory.buffer, base + RingLayout.headerSize, capacity).fill(0);
   const header = () => new DataView(decoders.memory.buffer, base, RingLayout.headerSize);
   const h = header();
   for (let i = 0; i < RingLayout.headerSize; i += 4) h.setUint32(i, 0, true);
