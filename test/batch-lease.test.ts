@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Observable } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isKwireError, keep, loadgenDecoder, type LoadgenBatch } from 'kwire';
 import { fdProducer, kernelSource } from 'kwire/gen';
@@ -32,6 +33,10 @@ function recordsFile(count: number): string {
 
 const source = (path: string) => kernelSource<LoadgenBatch>({ producer: fdProducer({ what: 'reading loadgen records', input: path }), decoder: loadgenDecoder, ringCapacity: 1 << 16, batchSize: BATCH });
 
+/** Runs `batches` to its end, calling `next` with each batch. */
+const everyBatch = (batches: Observable<LoadgenBatch>, next: (batch: LoadgenBatch) => void) =>
+  new Promise<void>((resolve, reject) => batches.subscribe({ next, error: reject, complete: resolve }));
+
 /** The batch's records as plain values, to compare later. */
 const snapshot = (b: LoadgenBatch) => Array.from({ length: b.length }, (_, i) => [b.seq[i], b.ts[i], b.cpu[i], b.tag[i]]);
 const expected = (from: number, n: number) => Array.from({ length: n }, (_, k) => [BigInt(from + k), 1000n + BigInt(from + k), (from + k) % 7, (from + k) * 3]);
@@ -41,7 +46,7 @@ describe('the batches a subscriber keeps', () => {
 
   it('never change after their emission (ordinary batches own their memory)', async () => {
     const kept: { batch: LoadgenBatch; then: unknown[][] }[] = [];
-    await new Promise<void>((resolve, reject) => source(path).subscribe({ next: (batch) => void kept.push({ batch, then: snapshot(batch) }), error: reject, complete: resolve }));
+    await everyBatch(source(path), (batch) => void kept.push({ batch, then: snapshot(batch) }));
     // At the end every batch still holds what it held when emitted, and that is the records as written.
     let at = 0;
     for (const { batch, then } of kept) {
@@ -57,22 +62,14 @@ describe('the batches a subscriber keeps', () => {
     const kept: { batch: LoadgenBatch; first: number }[] = [];
     const leased: LoadgenBatch[] = [];
     let at = 0;
-    await new Promise<void>((resolve, reject) =>
-      source(path)
-        .leased()
-        .subscribe({
-          next: (batch) => {
-            // During the emission the leased batch holds this batch's records.
-            expect(snapshot(batch)).toEqual(expected(at, batch.length));
-            leased.push(batch);
-            kept.push({ batch: keep(batch), first: at });
-            expect(keep(batch)).toBe(kept.at(-1)!.batch); // one copy per batch
-            at += batch.length;
-          },
-          error: reject,
-          complete: resolve,
-        }),
-    );
+    await everyBatch(source(path).leased(), (batch) => {
+      // During the emission the leased batch holds this batch's records.
+      expect(snapshot(batch)).toEqual(expected(at, batch.length));
+      leased.push(batch);
+      kept.push({ batch: keep(batch), first: at });
+      expect(keep(batch)).toBe(kept.at(-1)!.batch); // one copy per batch
+      at += batch.length;
+    });
     expect(at).toBe(COUNT);
     for (const { batch, first } of kept) expect(snapshot(batch)).toEqual(expected(first, batch.length));
     // The leased batches viewed one region that later batches overwrote: an early one no longer
@@ -87,20 +84,12 @@ describe('the batches a subscriber keeps', () => {
     let lastLength = -1;
     const kept: { batch: LoadgenBatch; first: number }[] = [];
     let at = 0;
-    await new Promise<void>((resolve, reject) =>
-      source(path)
-        .leased()
-        .subscribe({
-          next: (batch) => {
-            objects.add(batch);
-            if (batch.length !== lastLength) (shapes += 1), (lastLength = batch.length);
-            kept.push({ batch: keep(batch), first: at });
-            at += batch.length;
-          },
-          error: reject,
-          complete: resolve,
-        }),
-    );
+    await everyBatch(source(path).leased(), (batch) => {
+      objects.add(batch);
+      if (batch.length !== lastLength) (shapes += 1), (lastLength = batch.length);
+      kept.push({ batch: keep(batch), first: at });
+      at += batch.length;
+    });
     // Nothing is made per batch: a new object only when the record count changed, not per emission.
     expect(kept.length).toBeGreaterThan(10);
     expect(shapes).toBeLessThan(kept.length / 2);
@@ -113,7 +102,7 @@ describe('the batches a subscriber keeps', () => {
   it('keep() refuses a leased batch after its emission returned, and returns an owned batch as it is', async () => {
     let late: LoadgenBatch | undefined;
     const owned: LoadgenBatch[] = [];
-    await new Promise<void>((resolve, reject) => source(path).leased().subscribe({ next: (b) => void (late ??= b), error: reject, complete: resolve }));
+    await everyBatch(source(path).leased(), (b) => void (late ??= b));
     let error: unknown;
     try {
       keep(late!);
@@ -122,14 +111,14 @@ describe('the batches a subscriber keeps', () => {
     }
     expect(isKwireError(error, 'EINVAL_ARGUMENT')).toBe(true);
     expect(String(error)).toMatch(/inside next\(\)/);
-    await new Promise<void>((resolve, reject) => source(path).subscribe({ next: (b) => void owned.push(b), error: reject, complete: resolve }));
+    await everyBatch(source(path), (b) => void owned.push(b));
     expect(keep(owned[0]!)).toBe(owned[0]);
   });
 
   it('keep() of a short last batch (fewer records than the batch size) copies exactly its records', async () => {
     const short = recordsFile(BATCH + 5);
     const kept: LoadgenBatch[] = [];
-    await new Promise<void>((resolve, reject) => source(short).leased().subscribe({ next: (b) => void kept.push(keep(b)), error: reject, complete: resolve }));
+    await everyBatch(source(short).leased(), (b) => void kept.push(keep(b)));
     let at = 0;
     for (const b of kept) {
       expect(snapshot(b)).toEqual(expected(at, b.length));

@@ -245,16 +245,20 @@ void PollReader::StopJsPolling() {
   js_polling_ = false;
 }
 
+bool PollReader::PassAndPublish(Pass* pass) {
+  DrainPass(pass);
+  if (!ring_->Publish()) return false;
+  records_.fetch_add(pass->copied, std::memory_order_relaxed);
+  bytes_.fetch_add(pass->copied_bytes, std::memory_order_relaxed);
+  return true;
+}
+
 uint64_t PollReader::FlushOnJsThread() {
   if (!open_ || !js_polling_) return 0;
   uint64_t copied = 0;
   for (;;) {
     Pass pass;
-    DrainPass(&pass);
-    if (ring_->Publish()) {
-      records_.fetch_add(pass.copied, std::memory_order_relaxed);
-      bytes_.fetch_add(pass.copied_bytes, std::memory_order_relaxed);
-    }
+    PassAndPublish(&pass);
     copied += pass.copied;
     if (pass.full || pass.ended || (pass.copied == 0 && pass.skipped == 0)) return copied;
   }
@@ -307,10 +311,7 @@ void PollReader::ReadOnJsThread() {
   bool over = false;
   for (;;) {
     Pass pass;
-    DrainPass(&pass);
-    if (ring_->Publish()) {
-      records_.fetch_add(pass.copied, std::memory_order_relaxed);
-      bytes_.fetch_add(pass.copied_bytes, std::memory_order_relaxed);
+    if (PassAndPublish(&pass)) {
       CallOnData();
       if (!open_ || !js_polling_) return;
     }
@@ -434,10 +435,7 @@ void PollReader::Run() {
   uint64_t window_records = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
     Pass pass;
-    DrainPass(&pass);
-    if (ring_->Publish()) {
-      records_.fetch_add(pass.copied, std::memory_order_relaxed);
-      bytes_.fetch_add(pass.copied_bytes, std::memory_order_relaxed);
+    if (PassAndPublish(&pass)) {
       Wake();
     }
     window_records += pass.copied;

@@ -133,6 +133,9 @@ class PollReader {
   bool ended() const { return ended_.load(); }
 
  private:
+  // One drain pass, then the shared ring's publish; counts what it published. True when something was
+  // published (the consumer needs a call or a wake-up).
+  bool PassAndPublish(Pass* pass);
   static void* ThreadMain(void* self);
   void Run();
   void Wake();

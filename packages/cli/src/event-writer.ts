@@ -19,8 +19,9 @@ export function eventWriter(
   shapes: Readonly<Record<string, (event: never) => object>> = {},
   tagged = false,
 ): EventWriter {
+  const shapeOf = (source: string) => shapes[source] as ((event: unknown) => object) | undefined;
   const shaped = (source: string, batch: Iterable<unknown>): Iterable<object> => {
-    const shape = shapes[source] as ((event: unknown) => object) | undefined;
+    const shape = shapeOf(source);
     return shape ? [...batch].map(shape) : (batch as Iterable<object>);
   };
   if (options.msgpack) {
@@ -31,7 +32,7 @@ export function eventWriter(
     return {
       start: () => {},
       batch: (source, batch) => {
-        const shape = shapes[source] as ((event: unknown) => object) | undefined;
+        const shape = shapeOf(source);
         let out = '';
         for (const event of batch) out += jsonLine(shape ? shape(event) : (event as object)) + '\n';
         writeOut(out);

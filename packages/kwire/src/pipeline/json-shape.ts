@@ -24,6 +24,7 @@ export function isoTime(epochNs: bigint): string {
   if (sec !== lastSecond) (lastPrefix = new Date(Number(sec) * 1000).toISOString().slice(0, 20)), (lastSecond = sec);
   return `${lastPrefix}${String(Math.floor(Number(ns) / 1000)).padStart(6, '0')}Z`;
 }
+
 /**
  * The JSON shape of `kind`'s events: its declared `cli.json` object (or the event), with 64-bit
  * integers as bigints and `ts`/`time` as the rule above says; `wallClock` turns boot-time nanoseconds
@@ -38,6 +39,10 @@ export function jsonShape(kind: AnyKind, wallClock: (bootNs: bigint) => bigint):
   const declared = kind.cli?.json as ((event: object) => object) | undefined;
   // Per event: one object out, no entries arrays and no closures (this runs for every line `kwire exec
   // --json` writes: CPU per event is one of issue 16's measures).
+  const putTime = (out: Record<string, unknown>, ts: bigint): void => {
+    out.ts = ts;
+    out.time = isoTime(wallClock(ts));
+  };
   return (event) => {
     const base = (declared ? declared(event) : event) as Record<string, unknown>;
     const at = (event as Record<string, unknown>)[kind.time];
@@ -47,14 +52,14 @@ export function jsonShape(kind: AnyKind, wallClock: (bootNs: bigint) => bigint):
       // the kind's time field has another name (exit's exitTime): ts and time come after the type
       for (const key in base) {
         out[key] = wideValue(wide, key, base[key]);
-        if (key === 'type' && ts !== undefined) (out.ts = ts), (out.time = isoTime(wallClock(ts)));
+        if (key === 'type' && ts !== undefined) putTime(out, ts);
       }
-      if (!('time' in out) && ts !== undefined) (out.ts = ts), (out.time = isoTime(wallClock(ts)));
+      if (!('time' in out) && ts !== undefined) putTime(out, ts);
       return out;
     }
     for (const key in base) {
       // an event whose ts is not the record's boot time (ETW's, a wall-clock time already) keeps it
-      if (key === 'ts' && ts !== undefined) (out.ts = ts), (out.time = isoTime(wallClock(ts)));
+      if (key === 'ts' && ts !== undefined) putTime(out, ts);
       else out[key] = wideValue(wide, key, base[key]);
     }
     return out;

@@ -1,8 +1,8 @@
 // Leased batches: a source's `leased()` form emits batches whose columns view the decoder's output in
 // WebAssembly memory (no copy-out, no allocation), valid until the subscriber's next() returns; the
-// next decode reuses that memory, and the same batch object may be emitted again (layout/slab.ts keeps
-// while its shape lasts). keep() is the copy-on-keep: during the emission it returns a batch that owns a copy
-// of its columns, the same batch the source's ordinary form would have emitted.
+// next decode reuses that memory, and the same batch object may be emitted again (layout/slab.ts
+// reuses it while the shape lasts). keep() is the copy-on-keep: during the emission it returns a batch
+// that owns a copy of its columns, the same batch the source's ordinary form would have emitted.
 //
 // Nothing here allocates per emission: a steady leased stream makes no garbage, so no scavenge pauses
 // its latency. The emissions in progress are a stack of reused frames (a subscriber may drain another
